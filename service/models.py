@@ -1,0 +1,250 @@
+"""Domain models shared by every step of the pipeline.
+
+These are the shapes of the public API (PRODUCT.md, "API contract (v1)") and
+of what flows between analyze -> strategy -> prompt -> model -> guard. The
+ids in the Literal types are part of the API: never rename one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Channel = Literal["email", "linkedin", "sms", "voicemail"]
+CHANNELS: tuple[Channel, ...] = ("email", "linkedin", "sms", "voicemail")
+
+StrategyId = Literal[
+    "value_nudge",
+    "learning_conversation",
+    "timing_check",
+    "reason_finding",
+    "honest_reset",
+    "cost_of_delay",
+]
+STRATEGY_IDS: tuple[StrategyId, ...] = (
+    "value_nudge",
+    "learning_conversation",
+    "timing_check",
+    "reason_finding",
+    "honest_reset",
+    "cost_of_delay",
+)
+
+RuleId = Literal[
+    "self_centered",
+    "guilt_trip",
+    "empty_check_in",
+    "false_urgency",
+    "desperate_discount",
+    "sales_pitch_meeting",
+    "pushy_close",
+    "blames_prospect",
+    "no_next_step",
+    "too_long",
+    "jargon",
+    "invented_fact",
+    "not_personalized",
+    "placeholder",
+]
+RULE_IDS: tuple[RuleId, ...] = (
+    "self_centered",
+    "guilt_trip",
+    "empty_check_in",
+    "false_urgency",
+    "desperate_discount",
+    "sales_pitch_meeting",
+    "pushy_close",
+    "blames_prospect",
+    "no_next_step",
+    "too_long",
+    "jargon",
+    "invented_fact",
+    "not_personalized",
+    "placeholder",
+)
+
+Severity = Literal["error", "warning"]
+
+# Principle slugs (PRODUCT.md "The principles", plus `accuracy` for facts).
+PrincipleId = Literal[
+    "buyer_goal",
+    "learning_conversation",
+    "value_and_next_step",
+    "real_urgency",
+    "no_guilt",
+    "safe_to_say_no",
+    "honest_reset",
+    "their_timing",
+    "reliability",
+    "accuracy",
+]
+
+MAX_BODY_CHARS = 20_000
+MAX_FIELD_CHARS = 2_000
+
+ShortText = Annotated[str, StringConstraints(max_length=MAX_FIELD_CHARS)]
+LongText = Annotated[str, StringConstraints(max_length=MAX_BODY_CHARS)]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are rejected: a typo in a field name must not be ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class _Open(BaseModel):
+    """Context objects tolerate extra keys: CRMs send what they have."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Message(_Strict):
+    """A follow-up message: the draft, the original or the rewrite."""
+
+    channel: Channel = "email"
+    subject: ShortText | None = None
+    body: Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY_CHARS)]
+
+
+class Prospect(_Open):
+    name: ShortText | None = None
+    company: ShortText | None = None
+    role: ShortText | None = None
+
+
+class History(_Open):
+    touches_since_reply: Annotated[int, Field(ge=0, le=1000)] | None = None
+    days_since_reply: Annotated[int, Field(ge=0, le=36500)] | None = None
+    # Free text on purpose: CRMs name stages their own way; the strategy
+    # chooser recognises the common ones ("proposal_sent", "demo_done", ...).
+    stage: ShortText | None = None
+    agreed_next_step: ShortText | None = None
+
+
+class Sender(_Open):
+    name: ShortText | None = None
+    company: ShortText | None = None
+    offer: ShortText | None = None
+
+
+class Context(_Open):
+    """What is known about the prospect. `notes` and `prospect_messages` are UNTRUSTED."""
+
+    prospect: Prospect | None = None
+    goal: ShortText | None = None
+    notes: LongText | None = None
+    prospect_messages: Annotated[list[LongText], Field(max_length=50)] = Field(
+        default_factory=list
+    )
+    history: History | None = None
+    sender: Sender | None = None
+
+
+class Budget(_Strict):
+    """Length budget overrides; None means the channel's default."""
+
+    max_words: Annotated[int, Field(ge=5, le=2000)] | None = None
+    max_chars: Annotated[int, Field(ge=20, le=20_000)] | None = None
+
+
+class Finding(BaseModel):
+    rule: str  # a RuleId; str so that new rules can be added without an API break
+    severity: Severity
+    principle: PrincipleId
+    message: str
+    start: int
+    end: int
+    excerpt: str
+
+
+class Metrics(BaseModel):
+    words: int
+    sentences: int
+    questions: int
+    reading_grade: float
+    you_me_ratio: float
+
+
+class Analysis(BaseModel):
+    score: Annotated[int, Field(ge=0, le=100)]
+    strategy: StrategyId
+    findings: list[Finding]
+    metrics: Metrics
+
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    def rules(self) -> set[str]:
+        return {f.rule for f in self.findings}
+
+
+class StrategyChoice(BaseModel):
+    id: StrategyId
+    reason: str
+
+
+class Change(BaseModel):
+    rule: str | None = None
+    principle: PrincipleId | None = None
+    before: str
+    after: str
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class RewriteOptions(_Strict):
+    strategy: Literal["auto"] | StrategyId = "auto"
+    max_words: Annotated[int, Field(ge=10, le=2000)] | None = None
+    max_chars: Annotated[int, Field(ge=20, le=20_000)] | None = None
+    variants: Annotated[int, Field(ge=1, le=3)] = 1
+    temperature: Annotated[float, Field(ge=0.0, le=2.0)] | None = None
+
+
+class AnalyzeRequest(_Strict):
+    draft: Message
+    context: Context | None = None
+    original: Message | None = None
+    options: Budget | None = None
+
+
+class RewriteRequest(_Strict):
+    draft: Message
+    context: Context | None = None
+    options: RewriteOptions = Field(default_factory=RewriteOptions)
+
+
+Verdict = Literal["rewritten", "already_good"]
+Source = Literal["model", "composer"]
+
+
+class RewriteResponse(BaseModel):
+    id: str
+    strategy: StrategyChoice
+    rewrite: Message
+    variants: list[Message]
+    changes: list[Change]
+    before: Analysis
+    after: Analysis
+    verdict: Verdict
+    source: Source
+    # True when the first model answer failed the guard and the repair round passed.
+    repaired: bool = False
+    # Why the composer was used (model unreachable, guard failed twice, ...); None otherwise.
+    degraded_reason: str | None = None
+    model: str
+    prompt_version: str
+    usage: Usage
+    cached: bool = False
+    latency_ms: float

@@ -1,0 +1,92 @@
+"""Strategy catalogue (data in strategies.toml) and the automatic chooser."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from service.models import STRATEGY_IDS, Context, StrategyChoice, StrategyId
+
+_CATALOGUE = Path(__file__).with_name("strategies.toml")
+
+# Thresholds for the chooser, named so the docs and tests can refer to them.
+RESET_MIN_TOUCHES = 3
+RESET_MIN_DAYS = 21
+QUIET_AFTER_PROPOSAL_DAYS = 5
+
+_PROPOSAL_STAGES = ("proposal", "quote", "pricing", "demo", "trial", "pilot", "contract", "sow")
+_DECISION_STAGES = ("decision", "negotiat", "stalled", "evaluat", "approval", "budget")
+_MEETING_STAGES = ("meeting", "call", "discovery", "intro", "met")
+_INTERESTED_STAGES = ("interested", "nurture", "lead", "engaged", "warm")
+
+
+class StrategyInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: StrategyId
+    title: str
+    when: str
+    shape: str
+
+
+@cache
+def catalogue() -> tuple[StrategyInfo, ...]:
+    """Load and validate strategies.toml once; every id must be present exactly once."""
+    raw = tomllib.loads(_CATALOGUE.read_text(encoding="utf-8"))
+    infos = tuple(StrategyInfo(id=key, **value) for key, value in raw.items())
+    missing = set(STRATEGY_IDS) - {i.id for i in infos}
+    if missing:
+        raise ValueError(f"strategies.toml lacks {sorted(missing)}")
+    return infos
+
+
+def _stage_is(stage: str, keys: tuple[str, ...]) -> bool:
+    return any(k in stage for k in keys)
+
+
+def suggest_strategy(
+    context: Context | None, draft_rules: frozenset[str] = frozenset()
+) -> StrategyChoice:
+    """Pick the strategy that fits the situation described by the context's history.
+
+    `draft_rules` are the rule ids found in the draft: a draft that pushes for a
+    sales meeting early on is better served by a learning conversation.
+    """
+    history = context.history if context else None
+    touches = (history.touches_since_reply or 0) if history else 0
+    days = (history.days_since_reply or 0) if history else 0
+    stage = (history.stage or "").lower() if history else ""
+    agreed = (history.agreed_next_step or "").strip() if history else ""
+
+    if touches >= RESET_MIN_TOUCHES and days >= RESET_MIN_DAYS:
+        return StrategyChoice(
+            id="honest_reset",
+            reason=f"{touches} touches and {days} days without a reply: step back and ask for honest feedback.",
+        )
+    if _stage_is(stage, _PROPOSAL_STAGES) and (days >= QUIET_AFTER_PROPOSAL_DAYS or touches >= 1):
+        return StrategyChoice(
+            id="reason_finding",
+            reason="Quiet after a proposal or demo: make it safe to say what changed and who owns it now.",
+        )
+    if _stage_is(stage, _DECISION_STAGES):
+        return StrategyChoice(
+            id="cost_of_delay",
+            reason="The decision has stalled: show what waiting costs in their world, then ask lightly.",
+        )
+    if _stage_is(stage, _MEETING_STAGES) and not agreed:
+        return StrategyChoice(
+            id="timing_check",
+            reason="A meeting happened without an agreed next step: ask when and how to continue.",
+        )
+    if _stage_is(stage, _INTERESTED_STAGES) or "sales_pitch_meeting" in draft_rules:
+        return StrategyChoice(
+            id="learning_conversation",
+            reason="Interest without a booked call: invite a conversation about what they want, not a pitch.",
+        )
+    return StrategyChoice(
+        id="value_nudge",
+        reason="An early touch: bring one relevant piece of help and one easy question.",
+    )
