@@ -1,0 +1,51 @@
+"""The app factory: all wiring in one place, clients owned by the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from service import __version__
+from service.api.errors import EXCEPTION_HANDLERS
+from service.api.routes import V1, live, provide_rewriter, ready
+from service.llm import ChatModel
+from service.runtime import open_runtime
+from service.settings import Settings, get_settings
+from service.store import ResponseCache
+
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    model: ChatModel | None = None,
+    cache: ResponseCache | None = None,
+    use_model: bool = True,
+) -> Litestar:
+    """Build the app. Tests pass a fake `model` (or `use_model=False`) and stores."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_runtime(settings, model=model, use_model=use_model, cache=cache) as rt:
+            app.state.runtime = rt
+            app.state.rewriter = rt.rewriter
+            app.state.model_status = "ok" if rt.model is not None else "none"
+            yield
+
+    cors = CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None
+    return Litestar(
+        route_handlers=[V1, live, ready],
+        dependencies={"rewriter": Provide(provide_rewriter, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        cors_config=cors,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(title="Tactful", version=__version__, path="/schema"),
+        debug=False,
+    )

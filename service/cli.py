@@ -1,0 +1,157 @@
+"""The `tactful` command line: serve, analyze, rewrite (and, from other modules, evals).
+
+`analyze` and `rewrite` read the same JSON as the endpoints and print the same
+JSON the endpoints return; invalid input prints a problem+json document and
+exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from service.settings import get_settings
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+
+M = TypeVar("M", bound=BaseModel)
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _read_json(source: str) -> Any:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _emit(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _problem(status: int, detail: str, **extra: Any) -> int:
+    titles = {400: "Bad request", 422: "Invalid request"}
+    _emit({"type": "about:blank", "title": titles.get(status, "Error"), "status": status,
+           "detail": detail, **extra})
+    return EXIT_INPUT
+
+
+def _load(model: type[M], source: str) -> M | int:
+    try:
+        raw = _read_json(source)
+    except (OSError, UnicodeDecodeError) as exc:
+        return _problem(400, f"Cannot read {source}: {type(exc).__name__}.")
+    except json.JSONDecodeError as exc:
+        return _problem(400, f"The input is not valid JSON (line {exc.lineno}, column {exc.colno}).")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        fields = ", ".join(e["field"] for e in errors)
+        return _problem(422, f"Invalid value for: {fields}.", errors=errors)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from service.analysis import analyze
+    from service.budget import resolve_budget
+    from service.models import AnalyzeRequest
+
+    request = _load(AnalyzeRequest, args.file)
+    if isinstance(request, int):
+        return request
+    options = request.options
+    budget = resolve_budget(
+        request.draft.channel,
+        max_words=options.max_words if options else None,
+        max_chars=options.max_chars if options else None,
+    )
+    result = analyze(request.draft, context=request.context, original=request.original,
+                     budget=budget)
+    _emit(result.model_dump(mode="json"))
+    return EXIT_OK
+
+
+def cmd_rewrite(args: argparse.Namespace) -> int:
+    from service.models import RewriteRequest
+    from service.runtime import open_runtime
+
+    request = _load(RewriteRequest, args.file)
+    if isinstance(request, int):
+        return request
+
+    async def run() -> dict[str, Any]:
+        async with open_runtime(get_settings()) as runtime:
+            response = await runtime.rewriter.rewrite(request)
+            return response.model_dump(mode="json")
+
+    _emit(asyncio.run(run()))
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.api.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info",
+                access_log=False, workers=1)
+    return EXIT_OK
+
+
+def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tactful", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    for name, func, text in (
+        ("analyze", cmd_analyze, "analyze a draft (same JSON as POST /v1/analyze)"),
+        ("rewrite", cmd_rewrite, "rewrite a draft (same JSON as POST /v1/rewrites)"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("file", help="a JSON file, or - for standard input")
+        p.set_defaults(func=func)
+
+    for register in extra:
+        register(sub)
+    return parser
+
+
+def _registrars() -> list[Registrar]:
+    """Subcommands that live next to their concept (evals, keys, worker, feedback)."""
+    found: list[Registrar] = []
+    for module_name in ("service.evals.cli", "service.store.cli"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        found.append(module.register)
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=get_settings().log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser(_registrars()).parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

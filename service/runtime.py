@@ -1,0 +1,99 @@
+"""Process-wide resources: the model client and the pipeline, opened once.
+
+The API lifespan, the CLI and the eval runner all open the runtime the same
+way, so there is one code path from settings to a working `Rewriter`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from service.llm import (
+    ChatModel,
+    EmbeddedServer,
+    ModelParams,
+    OpenAIChatModel,
+    build_openai_client,
+)
+from service.pipeline import PipelineObserver, Rewriter
+from service.prompting import load_prompts
+from service.settings import Settings
+from service.store import MemoryCache, ResponseCache
+
+_log = logging.getLogger("tactful")
+DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    rewriter: Rewriter
+    model: ChatModel | None
+    model_endpoint: str | None
+
+
+@asynccontextmanager
+async def open_model(
+    settings: Settings, stack: AsyncExitStack
+) -> AsyncIterator[tuple[ChatModel | None, str | None]]:
+    """AsyncOpenAI against the configured endpoint, or the embedded local server."""
+    if settings.openai_base_url is None and not settings.uses_embedded_model:
+        _log.warning("no model endpoint configured and the embedded model is off: composer only")
+        yield None, None
+        return
+    base_url = settings.openai_base_url
+    model_name = settings.model or DEFAULT_REMOTE_MODEL
+    if base_url is None:
+        server = await stack.enter_async_context(EmbeddedServer())
+        base_url, model_name = server.base_url, server.model_name
+    client = build_openai_client(
+        base_url=base_url,
+        api_key=settings.openai_api_key or "not-needed",
+        timeout_s=settings.model_timeout_s,
+        max_connections=settings.model_max_connections,
+    )
+    stack.push_async_callback(client.close)
+    _log.info("model endpoint %s, model %s", base_url, model_name)
+    yield (
+        OpenAIChatModel(
+            client=client,
+            model=model_name,
+            deadline_s=settings.model_deadline_s,
+            max_attempts=settings.model_max_attempts,
+        ),
+        base_url,
+    )
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    model: ChatModel | None = None,
+    use_model: bool = True,
+    cache: ResponseCache | None = None,
+    observer: PipelineObserver | None = None,
+) -> AsyncIterator[Runtime]:
+    """Open everything a process needs; close it all on exit, in reverse order."""
+    async with AsyncExitStack() as stack:
+        endpoint: str | None = None
+        embedded = False
+        if model is None and use_model:
+            model, endpoint = await stack.enter_async_context(open_model(settings, stack))
+            embedded = settings.uses_embedded_model
+        params = ModelParams(
+            max_tokens=settings.embedded_max_tokens if embedded else settings.max_tokens,
+            temperature=settings.temperature,
+        )
+        rewriter = Rewriter(
+            model=model,
+            prompts=load_prompts(),
+            params=params,
+            cache=cache if cache is not None else MemoryCache(),
+            cache_ttl_s=settings.cache_ttl_s,
+            observer=observer,
+        )
+        yield Runtime(settings=settings, rewriter=rewriter, model=model, model_endpoint=endpoint)
