@@ -1,0 +1,105 @@
+"""Which model failures are worth another attempt, and how long to wait first.
+
+Kept apart from the adapter so the policy reads as a table: transient
+(connection, timeout, 408/409/429/5xx, a malformed body) vs. final (400, 401,
+403, 404, 422, a 429 that means the account is out of quota).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import openai
+from tenacity import RetryCallState
+
+# HTTP statuses that say "try again later"; every 5xx is added by the check.
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# A 429 with this code is a billing state, not congestion: retrying cannot help.
+QUOTA_CODES = frozenset({"insufficient_quota"})
+
+
+class MalformedResponse(Exception):
+    """The endpoint answered 2xx with something that is not a chat completion.
+
+    Seen with overloaded proxies and half-started local servers; usually gone on
+    the next attempt, so it is treated as transient.
+    """
+
+
+def retry_reason(exc: BaseException) -> str | None:
+    """A short label for a transient failure (used for metrics), or None if final."""
+    if isinstance(exc, openai.APITimeoutError | TimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection"
+    if isinstance(exc, MalformedResponse | openai.APIResponseValidationError):
+        return "malformed"
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status == 429 and _error_code(exc) in QUOTA_CODES:
+            return None
+        if status in RETRYABLE_STATUSES or status >= 500:
+            return f"status_{status}"
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    return retry_reason(exc) is not None
+
+
+def _error_code(exc: openai.APIStatusError) -> str | None:
+    """The OpenAI error code, from `.code` or the body's `type` (some proxies only set that)."""
+    if exc.code:
+        return exc.code
+    body = exc.body
+    if isinstance(body, dict):
+        for key in ("code", "type"):
+            value = body.get(key)
+            if isinstance(value, str):
+                return value
+    return None
+
+
+def retry_after_s(exc: BaseException | None) -> float | None:
+    """Seconds the server asked us to wait (`retry-after-ms`, then `Retry-After`), if any.
+
+    Only numeric forms are honoured; an HTTP-date `Retry-After` falls back to
+    our own backoff, which is always bounded.
+    """
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw) / divisor
+        except ValueError:
+            continue
+        if math.isfinite(value) and value >= 0:
+            return value
+    return None
+
+
+class RetryAfterOrBackoff:
+    """Tenacity wait: the server's `Retry-After` (capped), else exponential backoff with jitter.
+
+    Full jitter on the exponential part spreads out the retries of many
+    concurrent requests that failed together.
+    """
+
+    def __init__(self, *, initial_s: float, max_s: float, retry_after_cap_s: float) -> None:
+        self.initial_s = initial_s
+        self.max_s = max_s
+        self.retry_after_cap_s = retry_after_cap_s
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        asked = retry_after_s(exc)
+        if asked is not None:
+            return min(asked, self.retry_after_cap_s)
+        ceiling = min(self.max_s, self.initial_s * 2 ** (retry_state.attempt_number - 1))
+        return random.uniform(ceiling / 2, ceiling)
