@@ -1,0 +1,86 @@
+"""`tactful analyze` and `tactful rewrite`: same JSON in and out as the endpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import DANA_CONTEXT, PUSHY_DRAFT
+
+pytestmark = pytest.mark.unit
+
+REQUEST = {
+    "draft": {"channel": "email", "subject": "Following up", "body": PUSHY_DRAFT},
+    "context": DANA_CONTEXT,
+}
+# Fields that differ between any two calls by design.
+VOLATILE = {"id", "latency_ms"}
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TACTFUL_EMBEDDED_MODEL": "off", "TACTFUL_LOG_LEVEL": "WARNING"}
+    env.pop("OPENAI_BASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+
+
+def stable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in VOLATILE}
+
+
+async def test_analyze_cli_prints_what_the_endpoint_returns(
+    composer_client: AsyncTestClient[Litestar],
+) -> None:
+    result = run_cli("analyze", "-", stdin=json.dumps(REQUEST))
+    assert result.returncode == 0, result.stderr
+    endpoint = (await composer_client.post("/v1/analyze", json=REQUEST)).json()
+    assert json.loads(result.stdout) == endpoint
+
+
+async def test_rewrite_cli_prints_what_the_endpoint_returns(
+    composer_client: AsyncTestClient[Litestar], tmp_path: Path
+) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(REQUEST), encoding="utf-8")
+    result = run_cli("rewrite", str(path))
+    assert result.returncode == 0, result.stderr
+    endpoint = (await composer_client.post("/v1/rewrites", json=REQUEST)).json()
+    printed = json.loads(result.stdout)
+    assert stable(printed) == stable(endpoint)
+    assert printed["source"] == "composer"
+
+
+@pytest.mark.parametrize(
+    ("stdin", "status", "needle"),
+    [
+        pytest.param("{oops", 400, "not valid JSON", id="broken-json"),
+        pytest.param(json.dumps({"draft": {"channel": "fax", "body": "x"}}), 422,
+                     "draft.channel", id="bad-channel"),
+        pytest.param(json.dumps({"context": {}}), 422, "draft", id="missing-draft"),
+    ],
+)
+def test_cli_bad_input_prints_a_problem_and_exits_2(stdin: str, status: int, needle: str) -> None:
+    for command in ("analyze", "rewrite"):
+        result = run_cli(command, "-", stdin=stdin)
+        assert result.returncode == 2
+        problem = json.loads(result.stdout)
+        assert problem["status"] == status
+        assert needle in json.dumps(problem)
+        assert "Traceback" not in result.stderr
+
+
+def test_cli_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    result = run_cli("analyze", str(tmp_path / "absent.json"))
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["status"] == 400
+    assert "Traceback" not in result.stderr
