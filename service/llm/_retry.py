@@ -41,6 +41,9 @@ def retry_reason(exc: BaseException) -> str | None:
             return None
         if status in RETRYABLE_STATUSES or status >= 500:
             return f"status_{status}"
+        return None
+    if isinstance(exc, openai.APIError):
+        return "api_error"  # an error event inside a 200 stream: the server broke mid-answer
     return None
 
 
