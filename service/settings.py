@@ -39,6 +39,35 @@ class Settings(BaseModel):
     # --- shared state ---
     redis_url: str | None = None
     cache_ttl_s: Annotated[int, Field(ge=0)] = DEFAULT_CACHE_TTL_S
+    # Every key this service writes starts with "<prefix>:" (tests use a unique prefix).
+    redis_prefix: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] = "tactful"
+    # Short on purpose: a slow Redis must not hold a request; failures fall back (see store).
+    redis_timeout_s: Annotated[float, Field(gt=0)] = 0.5
+    idempotency_ttl_s: Annotated[int, Field(ge=60)] = 24 * 3600
+
+    # --- security: API keys (in Redis when REDIS_URL is set, else this file) and limits ---
+    api_keys_file: str | None = None
+    # Feedback without Redis is appended (fsync'd) to this JSONL file.
+    feedback_file: str | None = None
+    # GCRA limits: a sustained rate per minute plus an allowed burst, per API key (per IP
+    # without one). /v1/analyze runs on every keystroke pause, so its limit is far larger.
+    rate_rewrite_per_min: Annotated[float, Field(gt=0)] = 60
+    rate_rewrite_burst: Annotated[int, Field(ge=1)] = 10
+    rate_analyze_per_min: Annotated[float, Field(gt=0)] = 600
+    rate_analyze_burst: Annotated[int, Field(ge=1)] = 60
+    rate_default_per_min: Annotated[float, Field(gt=0)] = 120
+    rate_default_burst: Annotated[int, Field(ge=1)] = 30
+
+    # --- batches (SAQ queue on the same Redis) ---
+    batch_max_items: Annotated[int, Field(ge=1, le=500)] = 500
+    batch_max_body_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
+    batch_ttl_s: Annotated[int, Field(ge=60)] = 24 * 3600
+    batch_item_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    # A worker that stops sending heartbeats for this long is presumed dead: its item
+    # is swept and retried by another worker.
+    batch_heartbeat_s: Annotated[int, Field(ge=1)] = 15
+    worker_concurrency: Annotated[int, Field(ge=1, le=200)] = 4
+    worker_sweep_s: Annotated[int, Field(ge=1)] = 5
 
     # --- HTTP ---
     cors_origins: tuple[str, ...] = ()
@@ -72,6 +101,24 @@ _ENV: dict[str, str] = {
     "TACTFUL_EMBEDDED_MAX_TOKENS": "embedded_max_tokens",
     "REDIS_URL": "redis_url",
     "TACTFUL_CACHE_TTL_S": "cache_ttl_s",
+    "TACTFUL_REDIS_PREFIX": "redis_prefix",
+    "TACTFUL_REDIS_TIMEOUT_S": "redis_timeout_s",
+    "TACTFUL_IDEMPOTENCY_TTL_S": "idempotency_ttl_s",
+    "TACTFUL_API_KEYS_FILE": "api_keys_file",
+    "TACTFUL_FEEDBACK_FILE": "feedback_file",
+    "TACTFUL_RATE_REWRITE_PER_MIN": "rate_rewrite_per_min",
+    "TACTFUL_RATE_REWRITE_BURST": "rate_rewrite_burst",
+    "TACTFUL_RATE_ANALYZE_PER_MIN": "rate_analyze_per_min",
+    "TACTFUL_RATE_ANALYZE_BURST": "rate_analyze_burst",
+    "TACTFUL_RATE_DEFAULT_PER_MIN": "rate_default_per_min",
+    "TACTFUL_RATE_DEFAULT_BURST": "rate_default_burst",
+    "TACTFUL_BATCH_MAX_ITEMS": "batch_max_items",
+    "TACTFUL_BATCH_MAX_BODY_BYTES": "batch_max_body_bytes",
+    "TACTFUL_BATCH_TTL_S": "batch_ttl_s",
+    "TACTFUL_BATCH_ITEM_ATTEMPTS": "batch_item_attempts",
+    "TACTFUL_BATCH_HEARTBEAT_S": "batch_heartbeat_s",
+    "TACTFUL_WORKER_CONCURRENCY": "worker_concurrency",
+    "TACTFUL_WORKER_SWEEP_S": "worker_sweep_s",
     "TACTFUL_CORS_ORIGINS": "cors_origins",
     "TACTFUL_MAX_BODY_BYTES": "max_body_bytes",
     "TACTFUL_LOG_LEVEL": "log_level",
