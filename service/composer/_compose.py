@@ -1,0 +1,176 @@
+"""The deterministic composer: a safe message from the strategy and the context.
+
+Used when the model is down or its answer failed the guard twice, so it must
+always produce something that passes the guard by itself. It builds
+candidates from `templates.toml`, most complete first (all optional
+sentences, the full goal, a sign-off), and returns the first that fits the
+length budget and passes the analyzer. Later candidates drop optional
+sentences, shorten the goal, and finally drop facts one by one, so a fact
+the analyzer dislikes (an odd company name, say) costs only that fact.
+Same input, same output: no randomness, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from service.analysis import analyze
+from service.budget import LengthBudget
+from service.composer._facts import Facts, extract_facts
+from service.composer._templates import (
+    ChannelTemplates,
+    StrategyTemplates,
+    Variant,
+    load_templates,
+)
+from service.models import Channel, Context, Message, StrategyId
+
+# Goal lengths tried, longest first (words); then the goal is left out.
+GOAL_WORDS: dict[Channel, tuple[int, ...]] = {
+    "email": (16, 10, 6),
+    "linkedin": (10, 6, 4),
+    "sms": (10, 6, 4),
+    "voicemail": (12, 7, 4),
+}
+# Rules that must never appear in a composed message, whatever their severity.
+BLOCKING_RULES = frozenset({"invented_fact", "placeholder", "too_long"})
+
+
+def _first(variants: tuple[Variant, ...], facts: Facts, channel: Channel) -> str | None:
+    known = facts.known()
+    for variant in variants:
+        if variant.usable(known, channel):
+            return variant.fill(facts.values())
+    return None
+
+
+def _build(
+    strategy: StrategyTemplates,
+    layout: ChannelTemplates,
+    channel: Channel,
+    facts: Facts,
+    *,
+    dropped: frozenset[str],
+    tail: bool,
+) -> Message:
+    sentences: list[str] = []
+    question = ""
+    for slot in strategy.slots:
+        if slot.name in dropped:
+            continue
+        text = _first(slot.variants, facts, channel)
+        if text is None:
+            continue
+        if slot.question:
+            question = text
+        else:
+            sentences.append(text)
+    greeting = _first(layout.greeting, facts, channel) or ""
+    body = f"{greeting}{layout.greeting_sep}" if greeting else ""
+    if sentences:
+        body += " ".join(sentences) + layout.question_sep
+    body += question
+    if tail:
+        if closing := _first(layout.closing, facts, channel):
+            body += f" {closing}"
+        if signoff := _first(layout.signoff, facts, channel):
+            body += f"{layout.signoff_sep}{signoff}"
+    subject = _first(strategy.subject, facts, channel) if channel == "email" else None
+    return Message(channel=channel, subject=subject, body=body.strip())
+
+
+# How much each simplification costs; candidates are tried cheapest first.
+# Cutting the goal mid-phrase reads worse than losing an optional sentence.
+PENALTY_DROPPED_SENTENCE = 3
+PENALTY_NO_TAIL = 5  # the sign-off or the spoken name matters (reliability)
+PENALTY_GOAL_SHORTENED = 4
+PENALTY_GOAL_MISSING = 6
+PENALTY_FACT_MISSING = 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Level:
+    facts: Facts
+    penalty: int
+
+
+def _fact_levels(facts: Facts, channel: Channel) -> Iterator[_Level]:
+    if facts.goal is not None:
+        for step, words in enumerate(GOAL_WORDS[channel]):
+            shorter = facts.with_goal_words(words)
+            if shorter.goal is None:
+                break
+            shortened = shorter.goal != facts.goal
+            yield _Level(shorter, PENALTY_GOAL_SHORTENED * (step + 1) if shortened else 0)
+            if not shortened:
+                break
+    base = PENALTY_GOAL_MISSING if facts.goal is not None else 0
+    for names in (("goal",), ("goal", "company"), ("goal", "company", "sender_company")):
+        lost = sum(getattr(facts, n) is not None for n in names[1:])
+        yield _Level(facts.without(*names), base + PENALTY_FACT_MISSING * lost)
+    yield _Level(Facts(), base + PENALTY_FACT_MISSING * (len(facts.known()) + 1))
+
+
+def _candidates(
+    strategy: StrategyTemplates, layout: ChannelTemplates, channel: Channel, facts: Facts
+) -> list[Message]:
+    """Every simplification of the fullest message, cheapest first (stable order)."""
+    optional = [s.name for s in strategy.slots if s.optional]
+    ranked: list[tuple[int, int, Message]] = []
+    seen: set[tuple[str | None, str]] = set()
+    for count in range(len(optional) + 1):
+        dropped = frozenset(optional[len(optional) - count :])
+        for tail in (True, False):
+            for level in _fact_levels(facts, channel):
+                message = _build(strategy, layout, channel, level.facts, dropped=dropped, tail=tail)
+                key = (message.subject, message.body)
+                if key in seen:
+                    continue
+                seen.add(key)
+                penalty = level.penalty + PENALTY_DROPPED_SENTENCE * count
+                penalty += 0 if tail else PENALTY_NO_TAIL
+                ranked.append((penalty, len(ranked), message))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [message for _, _, message in ranked]
+
+
+def fits(body: str, budget: LengthBudget) -> bool:
+    """Within the budget as the analyzer counts it: whitespace words and characters."""
+    if budget.max_words is not None and len(body.split()) > budget.max_words:
+        return False
+    return budget.max_chars is None or len(body) <= budget.max_chars
+
+
+def _passes(
+    message: Message, context: Context | None, draft: Message, budget: LengthBudget
+) -> bool:
+    analysis = analyze(message, context=context, original=draft, budget=budget)
+    return not any(f.severity == "error" or f.rule in BLOCKING_RULES for f in analysis.findings)
+
+
+def _squeeze(text: str, budget: LengthBudget) -> str:
+    """Whole words only, for budgets too small even for the tiny question."""
+    words = text.split()
+    while len(words) > 1 and not fits(" ".join(words), budget):
+        words.pop(0)
+    return " ".join(words)
+
+
+def compose(
+    *,
+    strategy: StrategyId,
+    channel: Channel,
+    context: Context | None,
+    draft: Message,
+    budget: LengthBudget,
+) -> Message:
+    """A message for `strategy` on `channel` built only from the context's facts."""
+    templates = load_templates()
+    shapes, layout = templates.strategies[strategy], templates.channels[channel]
+    facts = extract_facts(context)
+    for message in _candidates(shapes, layout, channel, facts):
+        if fits(message.body, budget) and _passes(message, context, draft, budget):
+            return message
+    subject = _first(shapes.subject, Facts(), channel) if channel == "email" else None
+    return Message(channel=channel, subject=subject, body=_squeeze(shapes.tiny, budget))

@@ -1,0 +1,150 @@
+"""The few context facts the composer may use, cleaned and made safe.
+
+The composer never invents: every fact it writes comes from the context. A
+fact that would not read well or could smuggle something in (brackets that
+look like template slots, links, addresses, question marks, control
+characters, absurd lengths) is dropped rather than repaired, and the message
+is written around it. Notes and the prospect's messages are untrusted and
+never used.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+
+from service.models import Context
+
+MAX_FIRST_NAME_CHARS = 30
+MAX_SENDER_NAME_CHARS = 40
+MAX_COMPANY_CHARS = 40
+MAX_GOAL_CHARS = 300
+
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
+# Characters and patterns that make a fact unusable in a message.
+_UNSAFE = re.compile(r"[\[\]{}<>|$%*_\\?]|://|www\.|@|\n|\r|\t")
+_NAME_CHARS = re.compile("^[^\\W\\d_](?:[^\\W\\d_]|['\u2019.\\- ])*$")
+_COMPANY_CHARS = re.compile("^[\\w&'\u2019.,+\\- ]+$")
+# A truncated phrase must not end on a word that needs something after it.
+_DANGLING = frozenset(
+    {"a", "an", "the", "and", "or", "of", "to", "for", "in", "on", "at", "with", "by", "from"}
+    | {"across", "into", "over", "our", "your", "their", "its", "my", "his", "her", "as"}
+    | {"than", "that", "which", "who", "while", "so", "but", "nor", "&"}
+)
+_TRAILING = ",;:-\u2013\u2014"  # comma, semicolon, colon, hyphen, en dash, em dash
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the templates may say; None means unknown (the template falls back)."""
+
+    first_name: str | None = None
+    company: str | None = None
+    goal: str | None = None
+    sender_name: str | None = None
+    sender_company: str | None = None
+
+    def known(self) -> frozenset[str]:
+        return frozenset(k for k in self.__slots__ if getattr(self, k) is not None)
+
+    def values(self) -> dict[str, str]:
+        return {k: v for k in self.__slots__ if (v := getattr(self, k)) is not None}
+
+    def without(self, *names: str) -> Facts:
+        return replace(self, **dict.fromkeys(names))
+
+    def with_goal_words(self, words: int) -> Facts:
+        """The goal cut to at most `words` words, at a word boundary that reads well."""
+        if self.goal is None:
+            return self
+        return replace(self, goal=shorten_words(self.goal, words))
+
+
+def _clean(text: str | None) -> str | None:
+    """NFC, visible characters only, single spaces; None if nothing usable is left."""
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", text)
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs", "Cn"} for ch in text.strip()):
+        return None
+    text = " ".join(text.split())
+    return text or None
+
+
+def shorten_words(text: str, words: int) -> str | None:
+    """At most `words` words; trailing connectives and punctuation are dropped."""
+    kept = text.split()[: max(words, 0)]
+    while kept and (
+        kept[-1].lower().strip(_TRAILING) in _DANGLING or not kept[-1].strip(_TRAILING)
+    ):
+        kept.pop()
+    out = " ".join(kept).rstrip(_TRAILING)
+    return out or None
+
+
+def _shorten_chars(text: str, limit: int) -> str | None:
+    if len(text) <= limit:
+        return text
+    words: list[str] = []
+    for word in text.split():
+        if len(" ".join([*words, word])) > limit:
+            break
+        words.append(word)
+    return shorten_words(" ".join(words), len(words))
+
+
+def _first_name(full: str | None) -> str | None:
+    name = _clean(full)
+    if name is None or _UNSAFE.search(name):
+        return None
+    tokens = [t for t in name.split() if t.lower().rstrip(".") not in _HONORIFICS]
+    if not tokens:
+        return None
+    first = tokens[0].rstrip(",.")
+    if len(first) > MAX_FIRST_NAME_CHARS or not _NAME_CHARS.match(first):
+        return None
+    return first
+
+
+def _sender_name(full: str | None) -> str | None:
+    name = _clean(full)
+    if name is None or _UNSAFE.search(name) or not _NAME_CHARS.match(name):
+        return None
+    if len(name) <= MAX_SENDER_NAME_CHARS:
+        return name
+    return _first_name(name)
+
+
+def _company(raw: str | None) -> str | None:
+    company = _clean(raw)
+    if company is None or _UNSAFE.search(company) or not _COMPANY_CHARS.match(company):
+        return None
+    if not any(ch.isalpha() for ch in company):
+        return None
+    return _shorten_chars(company.rstrip(" .,"), MAX_COMPANY_CHARS)
+
+
+def _goal(raw: str | None) -> str | None:
+    goal = _clean(raw)
+    if goal is None or _UNSAFE.search(goal):
+        return None
+    goal = _shorten_chars(goal, MAX_GOAL_CHARS)
+    if goal is None:
+        return None
+    goal = goal.rstrip(f" .!{_TRAILING}")
+    return goal if any(ch.isalpha() for ch in goal) else None
+
+
+def extract_facts(context: Context | None) -> Facts:
+    """The safe facts of `context` (trusted CRM fields only; notes are never used)."""
+    if context is None:
+        return Facts()
+    prospect, sender = context.prospect, context.sender
+    return Facts(
+        first_name=_first_name(prospect.name) if prospect else None,
+        company=_company(prospect.company) if prospect else None,
+        goal=_goal(context.goal),
+        sender_name=_sender_name(sender.name) if sender else None,
+        sender_company=_company(sender.company) if sender else None,
+    )
