@@ -105,6 +105,7 @@ class EmbeddedServer:
         # llama-cpp-python version reads the template from the GGUF metadata.
         chat_format: str | None = "chatml",
         startup_timeout_s: float = DEFAULT_STARTUP_TIMEOUT_S,
+        stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S,
         python: str = sys.executable,
         extra_args: Sequence[str] = (),
     ) -> None:
@@ -116,6 +117,7 @@ class EmbeddedServer:
         self._n_threads = n_threads
         self._chat_format = chat_format
         self._startup_timeout_s = startup_timeout_s
+        self._stop_timeout_s = stop_timeout_s
         self._python = python
         self._extra_args = tuple(extra_args)
         self._process: asyncio.subprocess.Process | None = None
@@ -215,14 +217,14 @@ class EmbeddedServer:
         self._log_file.seek(max(0, size - chars))
         return self._log_file.read().decode("utf-8", "replace")
 
-    async def stop(self, timeout_s: float = DEFAULT_STOP_TIMEOUT_S) -> None:
-        """Terminate the server; kill it if it has not exited within `timeout_s`."""
+    async def stop(self) -> None:
+        """Terminate the server; kill it if it has not exited within `stop_timeout_s`."""
         process, self._process = self._process, None
         if process is not None and process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 process.terminate()
             try:
-                await asyncio.wait_for(process.wait(), timeout_s)
+                await asyncio.wait_for(process.wait(), self._stop_timeout_s)
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()

@@ -149,7 +149,7 @@ class OpenAIChatModel:
                     yield delta
         finally:
             await chunks.close()
-        usage = state.usage or estimate_usage(messages, state.text)
+        usage = state.usage or estimate_usage(messages, state.text, completion_tokens=state.deltas)
         yield ModelAnswer(
             text=state.text,
             finish_reason=state.finish_reason or "unknown",

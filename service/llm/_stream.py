@@ -23,6 +23,7 @@ class StreamState:
     model: str | None = None
     usage: Usage | None = None
     ended: bool = False
+    deltas: int = 0  # most servers send one token per delta: our best count without usage
 
     @property
     def text(self) -> str:
@@ -43,18 +44,25 @@ class StreamState:
         content = getattr(getattr(choice, "delta", None), "content", None)
         if isinstance(content, str) and content:
             self.parts.append(content)
+            self.deltas += 1
             return content
         return ""
 
 
-def estimate_usage(messages: Sequence[ChatMessage], completion: str) -> Usage:
-    """A character-based guess, better than zero for budgets and dashboards."""
+def estimate_usage(
+    messages: Sequence[ChatMessage], completion: str, *, completion_tokens: int | None = None
+) -> Usage:
+    """A guess for servers that report no usage; better than zero for budgets and dashboards.
+
+    Prompt tokens are estimated from characters; completion tokens too, unless
+    the caller counted them (e.g. streamed deltas).
+    """
 
     def tokens(text: str) -> int:
         return -(-len(text) // CHARS_PER_TOKEN)  # ceiling division
 
     prompt = sum(tokens(m["content"]) for m in messages)
-    done = tokens(completion)
+    done = tokens(completion) if completion_tokens is None else completion_tokens
     return Usage(prompt_tokens=prompt, completion_tokens=done, total_tokens=prompt + done)
 
 
