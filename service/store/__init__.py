@@ -1,5 +1,48 @@
-"""Shared state: response cache (and, with Redis, limits, idempotency, feedback)."""
+"""Shared state: response cache, idempotency records, feedback; Redis or in-process.
 
-from service.store._cache import MemoryCache, ResponseCache
+`open_shared(settings)` opens the one Redis pool of a process (or the memory
+mode when `REDIS_URL` is unset); the `*_for(shared)` helpers pick the matching
+implementation of each port.
+"""
 
-__all__ = ["MemoryCache", "ResponseCache"]
+from service.store._cache import MemoryCache, RedisCache, ResponseCache, cache_for
+from service.store._feedback import FeedbackStore, FileFeedback, RedisFeedback, feedback_for
+from service.store._idempotency import (
+    Claim,
+    IdempotencyStore,
+    MemoryIdempotency,
+    RedisIdempotency,
+    StoredResponse,
+    idempotency_for,
+)
+from service.store._shared import (
+    Keyspace,
+    SharedState,
+    StoreUnavailable,
+    memory_state,
+    open_shared,
+    redis_client,
+)
+
+__all__ = [
+    "Claim",
+    "FeedbackStore",
+    "FileFeedback",
+    "IdempotencyStore",
+    "Keyspace",
+    "MemoryCache",
+    "MemoryIdempotency",
+    "RedisCache",
+    "RedisFeedback",
+    "RedisIdempotency",
+    "ResponseCache",
+    "SharedState",
+    "StoreUnavailable",
+    "StoredResponse",
+    "cache_for",
+    "feedback_for",
+    "idempotency_for",
+    "memory_state",
+    "open_shared",
+    "redis_client",
+]

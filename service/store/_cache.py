@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Protocol
+from typing import Any, Protocol
+
+from service.store._shared import SharedState, StoreUnavailable
 
 
 class ResponseCache(Protocol):
@@ -40,3 +42,32 @@ class MemoryCache:
         self._items.move_to_end(key)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
+
+
+class RedisCache:
+    """The shared cache: fails open (a miss) whenever Redis is unavailable."""
+
+    def __init__(self, shared: SharedState) -> None:
+        self._shared = shared
+
+    async def get(self, key: str) -> bytes | None:
+        full = self._shared.keys.key("cache", key)
+        try:
+            raw: Any = await self._shared.call(lambda r: r.get(full))
+        except StoreUnavailable:
+            return None
+        return raw if isinstance(raw, bytes) else None
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        if ttl_s <= 0:
+            return
+        full = self._shared.keys.key("cache", key)
+        try:
+            await self._shared.call(lambda r: r.set(full, value, ex=ttl_s))
+        except StoreUnavailable:
+            return
+
+
+def cache_for(shared: SharedState) -> ResponseCache:
+    """Redis when configured, else the in-process LRU."""
+    return RedisCache(shared) if shared.redis is not None else MemoryCache()

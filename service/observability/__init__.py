@@ -1,0 +1,18 @@
+"""Observability: Prometheus metrics, the pipeline observer, JSON logs with request ids."""
+
+from service.observability._logging import JsonFormatter, configure_logging, request_id_var
+from service.observability._metrics import Metrics, metrics
+from service.observability._middleware import RequestContextMiddleware
+from service.observability._observer import MetricsObserver
+from service.observability._routes import metrics_endpoint
+
+__all__ = [
+    "JsonFormatter",
+    "Metrics",
+    "MetricsObserver",
+    "RequestContextMiddleware",
+    "configure_logging",
+    "metrics",
+    "metrics_endpoint",
+    "request_id_var",
+]

@@ -1,0 +1,55 @@
+"""API keys, authentication, rate limits and idempotency for the HTTP API.
+
+Middleware order (outermost first): request context (observability) ->
+`SecurityMiddleware` (auth, then rate limit) -> `IdempotencyMiddleware` -> handler.
+"""
+
+from service.security._auth import Authenticator, Denial, Principal, presented_key
+from service.security._idempotency_mw import IdempotencyMiddleware, fingerprint
+from service.security._keys import (
+    ALL_SCOPES,
+    ApiKeyRecord,
+    FileKeyStore,
+    KeyStore,
+    RedisKeyStore,
+    Scope,
+    digest,
+    key_id,
+    key_store_for,
+    matches,
+    new_key,
+)
+from service.security._middleware import SecurityMiddleware
+from service.security._policy import RoutePolicy, limits_from, policy_for
+from service.security._ratelimit import Decision, Limit, MemoryLimiter, RateLimiter
+from service.security._state import SecurityState, security_state
+
+__all__ = [
+    "ALL_SCOPES",
+    "ApiKeyRecord",
+    "Authenticator",
+    "Decision",
+    "Denial",
+    "FileKeyStore",
+    "IdempotencyMiddleware",
+    "KeyStore",
+    "Limit",
+    "MemoryLimiter",
+    "Principal",
+    "RateLimiter",
+    "RedisKeyStore",
+    "RoutePolicy",
+    "Scope",
+    "SecurityMiddleware",
+    "SecurityState",
+    "digest",
+    "fingerprint",
+    "key_id",
+    "key_store_for",
+    "limits_from",
+    "matches",
+    "new_key",
+    "policy_for",
+    "presented_key",
+    "security_state",
+]

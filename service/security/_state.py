@@ -1,0 +1,34 @@
+"""The per-process objects the security middleware needs, built once in the lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.observability import Metrics, metrics
+from service.security._auth import Authenticator
+from service.security._keys import key_store_for
+from service.security._policy import limits_from
+from service.security._ratelimit import Limit, RateLimiter
+from service.settings import Settings
+from service.store import IdempotencyStore, SharedState, idempotency_for
+
+
+@dataclass(slots=True)
+class SecurityState:
+    auth: Authenticator
+    limiter: RateLimiter
+    limits: dict[str, Limit]
+    idempotency: IdempotencyStore
+    max_body_bytes: int
+    metrics: Metrics
+
+
+def security_state(shared: SharedState, settings: Settings) -> SecurityState:
+    return SecurityState(
+        auth=Authenticator(key_store_for(shared, settings.api_keys_file)),
+        limiter=RateLimiter(shared),
+        limits=limits_from(settings),
+        idempotency=idempotency_for(shared, ttl_s=settings.idempotency_ttl_s),
+        max_body_bytes=settings.max_body_bytes,
+        metrics=metrics(),
+    )

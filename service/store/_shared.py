@@ -1,0 +1,131 @@
+"""The process's Redis connection pool, its key namespace, and a small circuit breaker.
+
+One pool per process, opened by `open_runtime` and closed on exit. Every store
+goes through `SharedState.call`, which turns any Redis failure into
+`StoreUnavailable` and, after a failure, skips Redis for a short cool-down so a
+dead server costs one timeout per cool-down rather than one per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from service.settings import Settings
+
+_log = logging.getLogger("tactful.store")
+T = TypeVar("T")
+
+# After a failure, skip Redis for this long before trying again.
+DEFAULT_COOLDOWN_S = 1.0
+
+
+class StoreUnavailable(Exception):
+    """Shared state could not be reached; the caller decides to fail open or closed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keyspace:
+    """Every key starts with `<prefix>:` so several deployments (or test runs) can share a DB."""
+
+    prefix: str
+
+    def key(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+
+@dataclass(slots=True)
+class SharedState:
+    """Redis (or nothing) plus the namespace; `redis is None` means single-process memory mode."""
+
+    redis: Redis | None
+    keys: Keyspace
+    url: str | None = None
+    cooldown_s: float = DEFAULT_COOLDOWN_S
+    _down_until: float = field(default=0.0)
+    _last_error: str | None = field(default=None)
+
+    @property
+    def mode(self) -> str:
+        return "memory" if self.redis is None else "redis"
+
+    @property
+    def available(self) -> bool:
+        return self.redis is not None and time.monotonic() >= self._down_until
+
+    async def call(self, op: Callable[[Redis], Awaitable[T]]) -> T:
+        """Run one Redis operation; raise `StoreUnavailable` on any connection/server error."""
+        if self.redis is None:
+            raise StoreUnavailable("no Redis configured")
+        if time.monotonic() < self._down_until:
+            raise StoreUnavailable(self._last_error or "Redis recently failed")
+        try:
+            result = await op(self.redis)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._trip(exc)
+            raise StoreUnavailable(type(exc).__name__) from exc
+        return result
+
+    async def ping(self) -> str:
+        """"ok", "down" or "memory" (no Redis configured); never raises. Ignores the breaker."""
+        if self.redis is None:
+            return "memory"
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._trip(exc)
+            return "down"
+        self._down_until = 0.0
+        return "ok"
+
+    def _trip(self, exc: BaseException) -> None:
+        if time.monotonic() >= self._down_until:
+            # Log the type only (once per cool-down): messages can carry connection details.
+            _log.warning("redis unavailable (%s); falling back for %.1fs",
+                         type(exc).__name__, self.cooldown_s)
+        self._last_error = type(exc).__name__
+        self._down_until = time.monotonic() + self.cooldown_s
+
+
+def memory_state(prefix: str = "tactful") -> SharedState:
+    return SharedState(redis=None, keys=Keyspace(prefix))
+
+
+def redis_client(url: str, *, timeout_s: float | None, max_connections: int = 100) -> Redis:
+    """A pooled async client; `timeout_s=None` for clients that block (the queue's dequeue)."""
+    client: Redis = Redis.from_url(
+        url,
+        socket_connect_timeout=timeout_s if timeout_s is not None else 2.0,
+        socket_timeout=timeout_s,
+        max_connections=max_connections,
+        health_check_interval=30,
+    )
+    return client
+
+
+@asynccontextmanager
+async def open_shared(settings: Settings) -> AsyncIterator[SharedState]:
+    """Open the pool once per process (lazily connects: a down Redis does not block start-up)."""
+    keys = Keyspace(settings.redis_prefix)
+    if not settings.redis_url:
+        _log.warning(
+            "REDIS_URL is not set: cache, rate limits and idempotency are in memory for this "
+            "process only; batches are unavailable; run one replica"
+        )
+        yield SharedState(redis=None, keys=keys)
+        return
+    client = redis_client(settings.redis_url, timeout_s=settings.redis_timeout_s)
+    state = SharedState(redis=client, keys=keys, url=settings.redis_url)
+    status = await state.ping()
+    _log.info("shared state in redis (prefix %r): %s", settings.redis_prefix, status)
+    try:
+        yield state
+    finally:
+        await client.aclose()
