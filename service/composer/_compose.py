@@ -97,14 +97,16 @@ class _Level:
 
 def _fact_levels(facts: Facts, channel: Channel) -> Iterator[_Level]:
     if facts.goal is not None:
-        for step, words in enumerate(GOAL_WORDS[channel]):
+        cuts = 0
+        previous = facts.goal
+        for words in GOAL_WORDS[channel]:
             shorter = facts.with_goal_words(words)
             if shorter.goal is None:
                 break
-            shortened = shorter.goal != facts.goal
-            yield _Level(shorter, PENALTY_GOAL_SHORTENED * (step + 1) if shortened else 0)
-            if not shortened:
-                break
+            if shorter.goal != previous:
+                cuts += 1
+                previous = shorter.goal
+            yield _Level(shorter, PENALTY_GOAL_SHORTENED * cuts)
     base = PENALTY_GOAL_MISSING if facts.goal is not None else 0
     for names in (("goal",), ("goal", "company"), ("goal", "company", "sender_company")):
         lost = sum(getattr(facts, n) is not None for n in names[1:])
@@ -118,21 +120,20 @@ def _candidates(
     """Every simplification of the fullest message, cheapest first (stable order)."""
     optional = [s.name for s in strategy.slots if s.optional]
     ranked: list[tuple[int, int, Message]] = []
-    seen: set[tuple[str | None, str]] = set()
     for count in range(len(optional) + 1):
         dropped = frozenset(optional[len(optional) - count :])
         for tail in (True, False):
             for level in _fact_levels(facts, channel):
                 message = _build(strategy, layout, channel, level.facts, dropped=dropped, tail=tail)
-                key = (message.subject, message.body)
-                if key in seen:
-                    continue
-                seen.add(key)
                 penalty = level.penalty + PENALTY_DROPPED_SENTENCE * count
                 penalty += 0 if tail else PENALTY_NO_TAIL
                 ranked.append((penalty, len(ranked), message))
     ranked.sort(key=lambda item: (item[0], item[1]))
-    return [message for _, _, message in ranked]
+    # The same text can be reached in several ways: keep its cheapest position.
+    unique: dict[tuple[str | None, str], Message] = {}
+    for _, _, message in ranked:
+        unique.setdefault((message.subject, message.body), message)
+    return list(unique.values())
 
 
 def fits(body: str, budget: LengthBudget) -> bool:

@@ -30,7 +30,10 @@ _COMPANY_CHARS = re.compile("^[\\w&'\u2019.,+\\- ]+$")
 _DANGLING = frozenset(
     {"a", "an", "the", "and", "or", "of", "to", "for", "in", "on", "at", "with", "by", "from"}
     | {"across", "into", "over", "our", "your", "their", "its", "my", "his", "her", "as"}
-    | {"than", "that", "which", "who", "while", "so", "but", "nor", "&"}
+    | {"than", "that", "which", "who", "while", "so", "but", "nor", "&", "between", "about"}
+    | {"after", "before", "under", "through", "toward", "towards", "without", "within", "via"}
+    | {"per", "like", "if", "when", "where", "because", "every", "each", "all", "any", "some"}
+    | {"no", "not", "very", "more", "most", "less", "is", "are", "be", "being", "was", "were"}
 )
 _TRAILING = ",;:-\u2013\u2014"  # comma, semicolon, colon, hyphen, en dash, em dash
 
@@ -66,7 +69,10 @@ def _clean(text: str | None) -> str | None:
     if text is None:
         return None
     text = unicodedata.normalize("NFC", text)
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs", "Cn"} for ch in text.strip()):
+    if any(
+        unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs", "Cn"} and not ch.isspace()
+        for ch in text
+    ):
         return None
     text = " ".join(text.split())
     return text or None
