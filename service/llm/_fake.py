@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass
 
 from service.llm._port import ChatMessage, ModelAnswer, ModelParams
@@ -58,7 +58,7 @@ class FakeChatModel:
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, params: ModelParams
-    ) -> AsyncIterator[str | ModelAnswer]:
+    ) -> AsyncGenerator[str | ModelAnswer, None]:
         answer = self._next(messages, params, streamed=True)
         for piece in split_text(answer.text, STREAM_PIECES):
             yield piece

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, Literal, TypeVar, cast
 
 import openai
@@ -119,7 +119,7 @@ class OpenAIChatModel:
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, params: ModelParams
-    ) -> AsyncIterator[str | ModelAnswer]:
+    ) -> AsyncGenerator[str | ModelAnswer, None]:
         """Yield text deltas, then one `ModelAnswer`.
 
         Retries happen only until the first delta: once text has reached the

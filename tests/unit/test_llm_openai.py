@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import openai
@@ -14,6 +14,7 @@ import pytest
 import respx
 
 from service.llm import (
+    ChatModel,
     ModelParams,
     ModelRejected,
     ModelUnavailable,
@@ -317,7 +318,7 @@ async def test_attempt_timeout_never_exceeds_the_remaining_deadline(
 async def test_attempt_timeout_splits_the_deadline_into_retries(
     respx_mock: respx.MockRouter, client: openai.AsyncOpenAI, sleeps: SleepRecorder
 ) -> None:
-    respx_mock.post(CHAT_URL).mock(side_effect=[_hang, ok("second attempt")])
+    respx_mock.post(CHAT_URL).mock(side_effect=[cast(Any, _hang), ok("second attempt")])
     retries: list[str] = []
     model = OpenAIChatModel(
         client=client,
@@ -339,3 +340,8 @@ def test_constructor_rejects_nonsense(client: openai.AsyncOpenAI) -> None:
         OpenAIChatModel(client=client, model="m", deadline_s=0)
     with pytest.raises(ValueError, match="max_attempts"):
         OpenAIChatModel(client=client, model="m", max_attempts=0)
+
+
+def test_adapter_satisfies_the_port(client: openai.AsyncOpenAI) -> None:
+    model: ChatModel = OpenAIChatModel(client=client, model="gpt-test")
+    assert model.name == "gpt-test"
