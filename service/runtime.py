@@ -21,7 +21,7 @@ from service.llm import (
 from service.pipeline import PipelineObserver, Rewriter
 from service.prompting import load_prompts
 from service.settings import Settings
-from service.store import MemoryCache, ResponseCache
+from service.store import ResponseCache, SharedState, cache_for, open_shared
 
 _log = logging.getLogger("tactful")
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
@@ -33,11 +33,15 @@ class Runtime:
     rewriter: Rewriter
     model: ChatModel | None
     model_endpoint: str | None
+    # The process's Redis pool (or memory mode): limits, idempotency, feedback, batches.
+    shared: SharedState
 
 
 @asynccontextmanager
 async def open_model(
-    settings: Settings, stack: AsyncExitStack
+    settings: Settings,
+    stack: AsyncExitStack,
+    observer: PipelineObserver | None = None,
 ) -> AsyncIterator[tuple[ChatModel | None, str | None]]:
     """AsyncOpenAI against the configured endpoint, or the embedded local server."""
     if settings.openai_base_url is None and not settings.uses_embedded_model:
@@ -63,6 +67,7 @@ async def open_model(
             model=model_name,
             deadline_s=settings.model_deadline_s,
             max_attempts=settings.model_max_attempts,
+            on_retry=getattr(observer, "model_retry", None),
         ),
         base_url,
     )
@@ -81,8 +86,10 @@ async def open_runtime(
     async with AsyncExitStack() as stack:
         endpoint: str | None = None
         embedded = False
+        shared = await stack.enter_async_context(open_shared(settings))
         if model is None and use_model:
-            model, endpoint = await stack.enter_async_context(open_model(settings, stack))
+            model, endpoint = await stack.enter_async_context(
+                open_model(settings, stack, observer))
             embedded = settings.uses_embedded_model
         params = ModelParams(
             max_tokens=settings.embedded_max_tokens if embedded else settings.max_tokens,
@@ -92,8 +99,9 @@ async def open_runtime(
             model=model,
             prompts=load_prompts(),
             params=params,
-            cache=cache if cache is not None else MemoryCache(),
+            cache=cache if cache is not None else cache_for(shared),
             cache_ttl_s=settings.cache_ttl_s,
             observer=observer,
         )
-        yield Runtime(settings=settings, rewriter=rewriter, model=model, model_endpoint=endpoint)
+        yield Runtime(settings=settings, rewriter=rewriter, model=model, model_endpoint=endpoint,
+                      shared=shared)

@@ -1,0 +1,68 @@
+"""The batch queue: SAQ on the deployment's Redis, one job per batch item.
+
+Why SAQ (over arq): it is maintained and typed, it supports heartbeats (a
+worker killed mid-item is detected within `batch_heartbeat_s` and its item is
+retried by another worker), deduplicates jobs by key, and works with redis-py
+5+ (arq pins redis<6 and conflicts with the client we use).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from redis.asyncio import Redis
+from saq.queue.redis import RedisQueue
+
+from service.settings import Settings
+from service.store import SharedState
+
+JOB_FUNCTION = "rewrite_item"
+
+
+class BatchQueue(RedisQueue):
+    """SAQ's Redis queue with a short sweep lock, so dead workers' items come back fast."""
+
+    sweep_lock_s: int = 5
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        return await super().sweep(lock=self.sweep_lock_s, abort=1.0)
+
+
+def queue_name(settings: Settings) -> str:
+    return f"{settings.redis_prefix}:batches"
+
+
+def make_queue(redis: Redis, settings: Settings) -> BatchQueue:
+    queue = BatchQueue(redis, name=queue_name(settings))
+    queue.sweep_lock_s = settings.worker_sweep_s
+    return queue
+
+
+def item_timeout_s(settings: Settings) -> int:
+    """A first call, a repair round and variants, each bounded by the model deadline."""
+    return int(settings.model_deadline_s * 3) + 30
+
+
+async def enqueue_items(
+    shared: SharedState, queue: BatchQueue, settings: Settings, batch_id: str, count: int
+) -> None:
+    """One job per item, keyed by (batch, index): enqueuing twice is a no-op."""
+    timeout = item_timeout_s(settings)
+
+    async def one(index: int) -> Any:
+        return await queue.enqueue(
+            JOB_FUNCTION,
+            key=f"{batch_id}:{index}",
+            batch_id=batch_id,
+            index=index,
+            retries=settings.batch_item_attempts,
+            heartbeat=settings.batch_heartbeat_s,
+            timeout=timeout,
+            ttl=settings.batch_ttl_s,
+        )
+
+    async def run(_: Redis) -> None:
+        await asyncio.gather(*(one(i) for i in range(count)))
+
+    await shared.call(run)

@@ -1,0 +1,109 @@
+"""`tactful worker`: processes batch items from the queue, any number, on any machine.
+
+Each item is idempotent: a result already stored for (batch, index) is never
+recomputed or overwritten, so SAQ's at-least-once delivery (retries after a
+crash, sweeps of stuck jobs) turns into exactly one result per item. Only the
+batch id and item index travel in the job: request bodies stay in Redis and
+out of the queue's logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from contextlib import AsyncExitStack
+from typing import Any
+
+from saq import Worker
+
+from service.batches._queue import JOB_FUNCTION, make_queue
+from service.batches._store import BatchStore
+from service.observability import MetricsObserver, metrics
+from service.runtime import open_runtime
+from service.settings import Settings
+from service.store import SharedState, redis_client
+
+_log = logging.getLogger("tactful.worker")
+
+
+async def _heartbeat(job: Any, every_s: float) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        with contextlib.suppress(Exception):
+            await job.update()
+
+
+async def rewrite_item(ctx: dict[str, Any], *, batch_id: str, index: int) -> str:
+    """Rewrite one item and store its result once. Returns what happened (for SAQ's record)."""
+    store: BatchStore = ctx["batches"]
+    settings: Settings = ctx["settings"]
+    job = ctx["job"]
+    if await store.has_result(batch_id, index):
+        return "duplicate"
+    request = await store.item(batch_id, index)
+    if request is None:
+        return "expired"
+    beat = asyncio.create_task(_heartbeat(job, max(0.5, settings.batch_heartbeat_s / 3)))
+    try:
+        response = await ctx["rewriter"].rewrite(request)
+    except Exception as exc:
+        if job.retries > job.attempts:
+            _log.warning("batch item failed, will retry",
+                         extra={"batch_id": batch_id, "index": index,
+                                "error": type(exc).__name__})
+            raise
+        result: dict[str, Any] = {"status": "failed", "error": type(exc).__name__}
+    else:
+        result = {"status": "succeeded", "response": response.model_dump(mode="json")}
+    finally:
+        beat.cancel()
+    stored = await store.record(batch_id, index, result)
+    metrics().batch_items.labels(status=result["status"] if stored else "duplicate").inc()
+    return result["status"] if stored else "duplicate"
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM; in-flight items finish or are retried elsewhere."""
+    if not settings.redis_url:
+        raise SystemExit("tactful worker needs REDIS_URL: batches live in Redis.")
+    async with AsyncExitStack() as stack:
+        # The queue blocks on dequeue, so it gets a client without a read timeout.
+        queue_redis = redis_client(settings.redis_url, timeout_s=None, max_connections=50)
+        stack.push_async_callback(queue_redis.aclose)
+        runtime = await stack.enter_async_context(
+            open_runtime(settings, observer=MetricsObserver()))
+        shared: SharedState = runtime.shared
+        queue = make_queue(queue_redis, settings)
+        ctx_extra = {
+            "batches": BatchStore(shared, ttl_s=settings.batch_ttl_s),
+            "rewriter": runtime.rewriter,
+            "settings": settings,
+        }
+
+        async def startup(ctx: dict[str, Any]) -> None:
+            ctx.update(ctx_extra)
+
+        worker = Worker(
+            queue,
+            functions=[(JOB_FUNCTION, rewrite_item)],
+            concurrency=settings.worker_concurrency,
+            startup=startup,
+            timers={"sweep": settings.worker_sweep_s},
+            shutdown_grace_period_s=10,
+        )
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        _log.info("worker started", extra={"queue": queue.name,
+                                           "concurrency": settings.worker_concurrency})
+        task = asyncio.create_task(worker.start())
+        waiter = asyncio.create_task(stopping.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        await worker.stop()
+        waiter.cancel()
+        if task.done() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+        _log.info("worker stopped")
