@@ -155,3 +155,47 @@ async def test_a_child_ignoring_sigterm_is_killed_on_stop() -> None:
     assert server.seen_pid is not None
     assert not _alive(server.seen_pid)
     assert asyncio.get_running_loop().time() - started < 5
+
+
+PARENT_SCRIPT = """
+import asyncio, os, sys
+from pathlib import Path
+from service.llm import EmbeddedServer
+
+class Child(EmbeddedServer):
+    def command(self, gguf, port):
+        return [sys.executable, "-c", "import time; time.sleep(120)"]
+
+async def main():
+    server = Child(gguf=Path(os.devnull), startup_timeout_s=30)
+    task = asyncio.create_task(server.start())
+    while server.pid is None:
+        await asyncio.sleep(0.05)
+    print(server.pid, flush=True)
+    os._exit(0)  # die hard: no __aexit__, no stop()
+
+asyncio.run(main())
+"""
+
+
+async def test_server_dies_with_a_crashed_parent() -> None:
+    """If the app is killed without cleanup, the kernel still takes the server down."""
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PARENT_SCRIPT, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(parent.communicate(), 30)
+    child_pid = int(out.split()[0])
+    for _ in range(50):
+        if not _alive(child_pid) or _zombie(child_pid):
+            break
+        await asyncio.sleep(0.1)
+    assert not _alive(child_pid) or _zombie(child_pid), "embedded server outlived its parent"
+
+
+def _zombie(pid: int) -> bool:
+    """Reparented children may linger as zombies until init reaps them: dead all the same."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1].startswith("Z")
+    except FileNotFoundError:
+        return False
