@@ -13,10 +13,19 @@ from litestar.openapi import OpenAPIConfig
 from service import __version__
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.routes import V1, live, provide_rewriter, ready
+from service.batches import BatchService, BatchStore, batch_controller, make_queue
 from service.llm import ChatModel
+from service.observability import MetricsObserver, RequestContextMiddleware, metrics_endpoint
 from service.runtime import open_runtime
+from service.security import IdempotencyMiddleware, SecurityMiddleware, security_state
 from service.settings import Settings, get_settings
-from service.store import ResponseCache
+from service.store import ResponseCache, create_feedback, feedback_for
+
+# Headers a browser extension must be able to read (CORS hides the others).
+EXPOSED_HEADERS = [
+    "X-Request-ID", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
+    "Idempotent-Replayed", "Location",
+]
 
 
 
@@ -32,15 +41,30 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_runtime(settings, model=model, use_model=use_model, cache=cache) as rt:
+        async with open_runtime(settings, model=model, use_model=use_model, cache=cache,
+                                observer=MetricsObserver()) as rt:
             app.state.runtime = rt
+            app.state.shared = rt.shared
+            app.state.security = security_state(rt.shared, settings)
+            app.state.feedback = feedback_for(rt.shared, settings.feedback_file)
+            app.state.batches = (
+                BatchService(rt.shared, BatchStore(rt.shared, ttl_s=settings.batch_ttl_s),
+                             make_queue(rt.shared.redis, settings), settings)
+                if rt.shared.redis is not None else None
+            )
             app.state.rewriter = rt.rewriter
             app.state.model_status = "ok" if rt.model is not None else "none"
             yield
 
-    cors = CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None
+    cors = (
+        CORSConfig(allow_origins=list(settings.cors_origins), expose_headers=EXPOSED_HEADERS)
+        if settings.cors_origins else None
+    )
     return Litestar(
-        route_handlers=[V1, live, ready],
+        route_handlers=[V1, live, ready, create_feedback, batch_controller(settings),
+                        metrics_endpoint],
+        # Outermost first: request id + metrics + access log, auth + limits, idempotency.
+        middleware=[RequestContextMiddleware, SecurityMiddleware, IdempotencyMiddleware],
         dependencies={"rewriter": Provide(provide_rewriter, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

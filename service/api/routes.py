@@ -75,5 +75,10 @@ def live() -> dict[str, str]:
 async def ready(state: State) -> Response[dict[str, Any]]:
     checks: dict[str, Any] = {"model": state.model_status}
     ok = state.model_status in {"ok", "none"}
-    return Response({"status": "ok" if ok else "degraded", "checks": checks},
+    # Redis down is "degraded" but still 200: rewrites keep working without it (cache off,
+    # per-process limits), so pulling every replica out of the load balancer would be worse.
+    shared = getattr(state, "shared", None)
+    checks["redis"] = await shared.ping() if shared is not None else "memory"
+    degraded = not ok or checks["redis"] == "down"
+    return Response({"status": "degraded" if degraded else "ok", "checks": checks},
                     status_code=200 if ok else 503)

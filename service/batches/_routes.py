@@ -74,3 +74,9 @@ class BatchController(Controller):
         if found is None:
             return problem(404, "No such batch (or it has expired).")
         return Response(found)
+
+
+def batch_controller(settings: Settings) -> type[Controller]:
+    """The controller with this deployment's (larger) body limit: 500 items exceed 64 KB."""
+    return type("BatchController", (BatchController,),
+                {"request_max_body_size": settings.batch_max_body_bytes})

@@ -56,7 +56,8 @@ class BatchStore:
     async def create(self, batch_id: str, owner: str, items: list[RewriteRequest]) -> None:
         """Write the batch atomically (MULTI), before any job can look for it."""
         meta = self._meta(batch_id)
-        mapping = {str(i): item.model_dump_json() for i, item in enumerate(items)}
+        mapping: dict[Any, Any] = {
+            str(i): item.model_dump_json() for i, item in enumerate(items)}
 
         async def run(r: Redis) -> None:
             pipe = r.pipeline(transaction=True)

@@ -14,18 +14,26 @@ import contextlib
 import logging
 import signal
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, cast
 
 from saq import Worker
+from saq.types import Context, PartialTimersDict
 
 from service.batches._queue import JOB_FUNCTION, make_queue
 from service.batches._store import BatchStore
 from service.observability import MetricsObserver, metrics
+from service.pipeline import Rewriter
 from service.runtime import open_runtime
 from service.settings import Settings
 from service.store import SharedState, redis_client
 
 _log = logging.getLogger("tactful.worker")
+
+
+class WorkerContext(Context, total=False):
+    batches: BatchStore
+    rewriter: Rewriter
+    settings: Settings
 
 
 async def _heartbeat(job: Any, every_s: float) -> None:
@@ -35,10 +43,10 @@ async def _heartbeat(job: Any, every_s: float) -> None:
             await job.update()
 
 
-async def rewrite_item(ctx: dict[str, Any], *, batch_id: str, index: int) -> str:
+async def rewrite_item(ctx: WorkerContext, *, batch_id: str, index: int) -> str:
     """Rewrite one item and store its result once. Returns what happened (for SAQ's record)."""
-    store: BatchStore = ctx["batches"]
-    settings: Settings = ctx["settings"]
+    store = ctx["batches"]
+    settings = ctx["settings"]
     job = ctx["job"]
     if await store.has_result(batch_id, index):
         return "duplicate"
@@ -76,21 +84,22 @@ async def run_worker(settings: Settings) -> None:
             open_runtime(settings, observer=MetricsObserver()))
         shared: SharedState = runtime.shared
         queue = make_queue(queue_redis, settings)
-        ctx_extra = {
-            "batches": BatchStore(shared, ttl_s=settings.batch_ttl_s),
-            "rewriter": runtime.rewriter,
-            "settings": settings,
-        }
+        batches = BatchStore(shared, ttl_s=settings.batch_ttl_s)
 
-        async def startup(ctx: dict[str, Any]) -> None:
-            ctx.update(ctx_extra)
+        async def startup(ctx: WorkerContext) -> None:
+            ctx["batches"] = batches
+            ctx["rewriter"] = runtime.rewriter
+            ctx["settings"] = settings
 
-        worker = Worker(
+        # SAQ's PartialTimersDict inherits required keys; every timer is optional at run time.
+        timers = cast(PartialTimersDict, {"sweep": settings.worker_sweep_s})
+
+        worker: Worker[WorkerContext] = Worker(
             queue,
             functions=[(JOB_FUNCTION, rewrite_item)],
             concurrency=settings.worker_concurrency,
             startup=startup,
-            timers={"sweep": settings.worker_sweep_s},
+            timers=timers,
             shutdown_grace_period_s=10,
         )
         loop = asyncio.get_running_loop()

@@ -15,6 +15,7 @@ from service.store._idempotency import (
     StoredResponse,
     idempotency_for,
 )
+from service.store._routes import FeedbackRequest, create_feedback
 from service.store._shared import (
     Keyspace,
     SharedState,
@@ -26,6 +27,7 @@ from service.store._shared import (
 
 __all__ = [
     "Claim",
+    "FeedbackRequest",
     "FeedbackStore",
     "FileFeedback",
     "IdempotencyStore",
@@ -40,6 +42,7 @@ __all__ = [
     "StoreUnavailable",
     "StoredResponse",
     "cache_for",
+    "create_feedback",
     "feedback_for",
     "idempotency_for",
     "memory_state",
