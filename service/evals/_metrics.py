@@ -19,8 +19,14 @@ PATH_GROUPS = {
 }
 
 
-def path_metrics(cases: list[CaseResult], path: str) -> list[Metric]:
-    """`<path>.pass` and `<path>.<check>` for every check the cases of this path ran."""
+def path_metrics(cases: list[CaseResult], path: str, checks: set[str] | None = None
+                 ) -> list[Metric]:
+    """`<path>.pass` and `<path>.<check>` for every check in `checks`.
+
+    `checks` defaults to the checks this path ran; pass the checks of every path
+    so that a path whose cases were all unmeasured still lists (as unmeasured)
+    the metrics that thresholds refer to.
+    """
     on_path = [c for c in cases if c.path == path]
     if not on_path:
         return []
@@ -29,7 +35,7 @@ def path_metrics(cases: list[CaseResult], path: str) -> list[Metric]:
     metrics = [Metric(f"{path}.pass", rate(sum(c.status == "pass" for c in measured),
                                            len(measured)),
                       len(measured), len(on_path), group=group)]
-    names = sorted({name for c in measured for name in c.checks})
+    names = sorted(checks if checks is not None else {n for c in measured for n in c.checks})
     for name in names:
         having = [c for c in measured if name in c.checks]
         hits = sum(c.checks[name] for c in having)

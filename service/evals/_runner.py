@@ -76,8 +76,10 @@ def load_params(path: Path) -> ModelParams:
 def _finish_pipeline_suite(name: str, cases: list[CaseResult], seconds: float) -> SuiteResult:
     suite = SuiteResult(name, cases=cases, seconds=seconds)
     suite.metrics = [errors_metric(cases), *model_quality(cases)]
-    for path in ("model", "fallback", "fixture"):
-        suite.metrics += path_metrics(cases, path)
+    shared = {name for c in cases if c.path in ("model", "fallback") for name in c.checks}
+    suite.metrics += path_metrics(cases, "model", shared)
+    suite.metrics += path_metrics(cases, "fallback", shared)
+    suite.metrics += path_metrics(cases, "fixture")
     suite.metrics += judge_metric(cases)
     return suite
 
