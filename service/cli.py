@@ -103,9 +103,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.api.app import create_app
+    from service.observability import configure_logging
+    from service.security import bind_refusal
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info",
-                access_log=False, workers=1)
+    settings = get_settings()
+    # Without API keys the API is open to anyone who can reach it: loopback only.
+    refusal = asyncio.run(bind_refusal(settings, args.host))
+    if refusal is not None:
+        sys.stderr.write(f"tactful: {refusal}\n")
+        return EXIT_INPUT
+    configure_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port,
+                log_level=settings.log_level.lower(), log_config=None, access_log=False,
+                workers=1)
     return EXIT_OK
 
 

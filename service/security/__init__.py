@@ -5,6 +5,7 @@ Middleware order (outermost first): request context (observability) ->
 """
 
 from service.security._auth import Authenticator, Denial, Principal, presented_key
+from service.security._bind import bind_refusal, is_loopback
 from service.security._idempotency_mw import IdempotencyMiddleware, fingerprint
 from service.security._keys import (
     ALL_SCOPES,
@@ -42,8 +43,10 @@ __all__ = [
     "Scope",
     "SecurityMiddleware",
     "SecurityState",
+    "bind_refusal",
     "digest",
     "fingerprint",
+    "is_loopback",
     "key_id",
     "key_store_for",
     "limits_from",
