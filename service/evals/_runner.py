@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from fnmatch import fnmatch
 import tomllib
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from service.evals._analyzer_suite import run_analyzer_suite
 from service.evals._cases import (
+    C,
     GuardFixture,
     InjectionCase,
     RewriteCase,
@@ -60,6 +62,7 @@ class RunOptions:
     recordings_dir: Path | None = None
     require_measured: bool = False
     command: str = "tactful evals run --record"
+    case_filter: tuple[str, ...] = ()  # fnmatch patterns on case ids; empty = all
     notes: list[str] = field(default_factory=list)
 
 
@@ -71,6 +74,12 @@ def load_params(path: Path) -> ModelParams:
         raise ThresholdsInvalid(f"{path.name}: unknown keys {sorted(unknown)}")
     return ModelParams(max_tokens=int(raw["max_tokens"]), temperature=float(raw["temperature"]),
                        seed=int(raw["seed"]))
+
+
+def _select(cases: list[C], patterns: tuple[str, ...]) -> list[C]:
+    if not patterns:
+        return cases
+    return [c for c in cases if any(fnmatch(str(getattr(c, "id", "")), p) for p in patterns)]
 
 
 def _finish_pipeline_suite(name: str, cases: list[CaseResult], seconds: float) -> SuiteResult:
@@ -87,19 +96,21 @@ def _finish_pipeline_suite(name: str, cases: list[CaseResult], seconds: float) -
 async def _pipeline_suites(options: RunOptions, setup: Setup) -> list[SuiteResult]:
     root = options.evals_dir
     results: list[SuiteResult] = []
+    pick = options.case_filter
     judge = Judge(setup, load_rubric(root / "judge" / "rubric.toml")) if options.judge else None
     for name in options.suites:
         started = time.perf_counter()
         if name == "rewrites":
-            cases = load_cases(case_files(root / "rewrites"), RewriteCase)
+            cases = _select(load_cases(case_files(root / "rewrites"), RewriteCase), pick)
             asks = load_asks(root / "rewrites" / "asks.toml")
             out = await run_rewrite_cases(setup, cases, asks, judge)
         elif name == "injection":
-            cases_i = load_cases(case_files(root / "injection"), InjectionCase)
-            fixtures = load_cases(case_files(root / "fixtures" / "injection"), GuardFixture)
+            cases_i = _select(load_cases(case_files(root / "injection"), InjectionCase), pick)
+            fixtures = _select(load_cases(case_files(root / "fixtures" / "injection"),
+                                          GuardFixture), pick)
             out = await run_injection_cases(setup, cases_i, fixtures)
         elif name == "robustness":
-            cases_r = load_cases(case_files(root / "robustness"), RobustnessCase)
+            cases_r = _select(load_cases(case_files(root / "robustness"), RobustnessCase), pick)
             out = await run_robustness_cases(setup, cases_r)
         else:
             continue

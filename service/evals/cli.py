@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                       help="call the configured model (embedded SmolLM2 by default)")
     mode.add_argument("--record", action="store_true",
                       help="call the configured model and write the recordings")
+    p.add_argument("--case", action="append", default=[], metavar="PATTERN",
+                   help="only cases whose id matches this glob (repeatable); "
+                        "the analyzer suite always runs whole")
     p.add_argument("--judge", action="store_true", help="also grade with the LLM-judge rubric")
     p.add_argument("--require-measured", action="store_true",
                    help="fail when any case is unmeasured (missing or stale recording)")
@@ -64,6 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         recordings_dir=args.recordings_dir,
         require_measured=args.require_measured,
         command=command + (" --judge" if args.judge else ""),
+        case_filter=tuple(args.case),
     )
     try:
         report = run(options)
