@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from fnmatch import fnmatch
 import tomllib
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 
 from service.evals._analyzer_suite import run_analyzer_suite
