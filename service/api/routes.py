@@ -8,6 +8,8 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from service.analysis import RULES, analyze
@@ -27,7 +29,7 @@ class V1(Controller):
     tags = ["v1"]  # noqa: RUF012 - litestar reads a plain list
 
     @post("/analyze", status_code=200, sync_to_thread=False, summary="Score and lint a draft")
-    def analyze_draft(self, data: AnalyzeRequest) -> Analysis:
+    def analyze_draft(self, data: JSONBody[AnalyzeRequest]) -> Analysis:
         """Deterministic, no model: cheap enough to call on every keystroke pause."""
         options = data.options
         budget = resolve_budget(
@@ -43,7 +45,8 @@ class V1(Controller):
         summary="Rewrite a draft (JSON, or text/event-stream with Accept)",
     )
     async def create_rewrite(
-        self, data: RewriteRequest, request: Request[Any, Any, Any], rewriter: Rewriter
+        self, data: JSONBody[RewriteRequest], request: Request[Any, Any, Any],
+        rewriter: NamedDependency[Rewriter],
     ) -> Response[Any]:
         if "text/event-stream" in request.headers.get("accept", ""):
             return ServerSentEvent(_sse(rewriter.rewrite_stream(data)))

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
 
 from service.api.errors import problem
 from service.batches._queue import BatchQueue, enqueue_items
@@ -40,7 +41,7 @@ class BatchController(Controller):
 
     @post("/", status_code=202, summary="Queue up to 500 rewrites for the workers")
     async def create_batch(
-        self, data: BatchRequest, request: Request[Any, Any, Any], state: State
+        self, data: JSONBody[BatchRequest], request: Request[Any, Any, Any], state: State
     ) -> Response[Any]:
         if (missing := _unavailable(state)) is not None:
             return missing
@@ -61,7 +62,7 @@ class BatchController(Controller):
 
     @get("/{batch_id:str}", summary="Progress and results of a batch")
     async def get_batch(
-        self, batch_id: str, request: Request[Any, Any, Any], state: State
+        self, batch_id: FromPath[str], request: Request[Any, Any, Any], state: State
     ) -> Response[Any]:
         if (missing := _unavailable(state)) is not None:
             return missing

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from litestar import Request, Response, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.errors import problem
@@ -30,7 +31,7 @@ class FeedbackRequest(BaseModel):
 
 @post("/v1/feedback", status_code=201, tags=["v1"], summary="Record what happened to a rewrite")
 async def create_feedback(
-    data: FeedbackRequest, request: Request[Any, Any, Any], state: State
+    data: JSONBody[FeedbackRequest], request: Request[Any, Any, Any], state: State
 ) -> Response[Any]:
     store: FeedbackStore | None = getattr(state, "feedback", None)
     if store is None:
