@@ -104,7 +104,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from service.api.app import create_app
     from service.observability import configure_logging
-    from service.security import bind_refusal
+    from service.security import bind_refusal, is_loopback
 
     settings = get_settings()
     # Without API keys the API is open to anyone who can reach it: loopback only.
@@ -112,6 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if refusal is not None:
         sys.stderr.write(f"tactful: {refusal}\n")
         return EXIT_INPUT
+    if not is_loopback(args.host):
+        settings = settings.model_copy(update={"require_api_key": True})
     configure_logging(settings.log_level)
     uvicorn.run(create_app(settings), host=args.host, port=args.port,
                 log_level=settings.log_level.lower(), log_config=None, access_log=False,

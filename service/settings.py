@@ -47,6 +47,9 @@ class Settings(BaseModel):
 
     # --- security: API keys (in Redis when REDIS_URL is set, else this file) and limits ---
     api_keys_file: str | None = None
+    # Always demand a key (set by `tactful serve` for non-loopback binds). Otherwise a key is
+    # demanded as soon as one exists in the key store.
+    require_api_key: bool = False
     # Feedback without Redis is appended (fsync'd) to this JSONL file.
     feedback_file: str | None = None
     # GCRA limits: a sustained rate per minute plus an allowed burst, per API key (per IP
@@ -105,6 +108,7 @@ _ENV: dict[str, str] = {
     "TACTFUL_REDIS_TIMEOUT_S": "redis_timeout_s",
     "TACTFUL_IDEMPOTENCY_TTL_S": "idempotency_ttl_s",
     "TACTFUL_API_KEYS_FILE": "api_keys_file",
+    "TACTFUL_REQUIRE_API_KEY": "require_api_key",
     "TACTFUL_FEEDBACK_FILE": "feedback_file",
     "TACTFUL_RATE_REWRITE_PER_MIN": "rate_rewrite_per_min",
     "TACTFUL_RATE_REWRITE_BURST": "rate_rewrite_burst",

@@ -8,8 +8,11 @@ Status codes, consistently:
 - 503: keys live in Redis and Redis is unreachable and the key was not verified
   recently. Authentication fails closed: an unverifiable key is never accepted.
 
-Auth is required as soon as the key store holds at least one key (checked every
-few seconds, so creating the first key switches it on without a restart).
+Auth is required when `require_api_key` is set (`tactful serve` sets it for any
+non-loopback bind, and refuses such a bind when no key exists), or as soon as
+the key store holds a key (checked every few seconds, so creating the first key
+switches it on without a restart; if the store has never answered, a loopback
+server stays open rather than locking its local user out).
 Verified keys are remembered for `VERIFIED_TTL_S`: a revocation takes effect
 within that time, and a short Redis outage does not lock out active clients.
 """
@@ -51,13 +54,16 @@ def presented_key(headers: dict[str, str]) -> str | None:
 
 
 class Authenticator:
-    def __init__(self, store: KeyStore | None) -> None:
+    def __init__(self, store: KeyStore | None, *, always: bool = False) -> None:
         self._store = store
+        self._always = always
         self._verified: dict[str, tuple[float, ApiKeyRecord]] = {}
         self._required: tuple[float, bool] | None = None
 
     async def required(self) -> bool:
-        """True once any key exists. Unknown (store down, never checked): True, fail closed."""
+        """True if forced, or once any key exists (last known answer while the store is down)."""
+        if self._always:
+            return True
         if self._store is None:
             return False
         now = time.monotonic()
@@ -66,7 +72,7 @@ class Authenticator:
         try:
             value = bool(await self._store.all())
         except StoreUnavailable:
-            return True if self._required is None else self._required[1]
+            return False if self._required is None else self._required[1]
         self._required = (now, value)
         return value
 
@@ -82,6 +88,8 @@ class Authenticator:
                 return Principal(subject=f"ip:{client_ip}", key_id=None)
             return _unauthorized("An API key is required (Authorization: Bearer <key>).")
         ident = key_id(key)
+        if self._store is None:
+            return _unauthorized("No API keys are configured on this server.")
         if ident is None:
             return _unauthorized("The API key is malformed.")
         try:
