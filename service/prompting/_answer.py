@@ -30,6 +30,25 @@ _BODY_END = re.compile(
 # A tail that may still grow into one of the tags above: withheld while streaming.
 _PARTIAL_TAG = re.compile(r"<\s*/?\s*[a-z]*\s*\Z", re.IGNORECASE)
 _FENCE_LINE = re.compile(r"^\s*(```|~~~)[\w+-]*\s*$")
+# Small models sometimes explain themselves after the body without closing it:
+# a line starting with one of these words (and a colon) ends the body.
+_LINE_END_WORDS = (
+    "changes:",
+    "explanation:",
+    "note:",
+    "notes:",
+    "rationale:",
+    "reasoning:",
+    "what changed:",
+    "what i changed:",
+)
+_LINE_END = re.compile(
+    r"^[ \t]*(?:" + "|".join(re.escape(w) for w in _LINE_END_WORDS) + ")", re.I | re.M
+)
+# ... and sometimes put the subject inside the body as its first line.
+_SUBJECT_WORD = "subject:"
+_SUBJECT_LINE = re.compile(r"^[ \t]*subject:", re.I)
+_SUBJECT_IN_BODY = re.compile(r"<\s*body\s*>\s*(?:(?:```|~~~)[\w+-]*\s*)?subject:([^\n]*)", re.I)
 _SUBJECT = re.compile(r"<\s*subject\s*>(.*?)<\s*/\s*subject\s*>", re.I | re.S)
 _SUBJECT_OPEN = re.compile(r"<\s*subject\s*>([^\n<]*)", re.I)
 _CHANGES = re.compile(r"<\s*changes\s*>(.*?)(?:<\s*/\s*changes\s*>|\Z)", re.I | re.S)
@@ -51,11 +70,25 @@ class ParsedAnswer:
 
 
 def _clean_lines(raw: str, *, final: bool) -> str:
-    """Drop code-fence lines; while streaming, hold back a line that may become one."""
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if not final and lines and lines[-1].lstrip().startswith(("`", "~")):
+    """Drop code-fence lines and a leading "Subject:" line.
+
+    While streaming (`final=False`), a last line that may still turn into one
+    of those is held back.
+    """
+    lines = raw.split("\n")
+    if not final and lines[-1].lstrip().startswith(("`", "~")):
         lines[-1] = ""
     kept = [line for line in lines if not _FENCE_LINE.match(line)]
+    first = next((i for i, line in enumerate(kept) if line.strip()), None)
+    if first is not None:
+        complete = final or first < len(kept) - 1
+        if complete and _SUBJECT_LINE.match(kept[first]):
+            del kept[first]
+        elif not complete and (
+            _SUBJECT_LINE.match(kept[first])
+            or _SUBJECT_WORD.startswith(kept[first].lstrip(" \t").lower())
+        ):
+            kept[first] = ""
     return "\n".join(kept)
 
 
@@ -65,19 +98,28 @@ class _BodyView:
     closed: bool  # an end marker was seen
 
 
+def _first_end(rest: str) -> int | None:
+    ends = [m.start() for m in (_BODY_END.search(rest), _LINE_END.search(rest)) if m]
+    return min(ends) if ends else None
+
+
 def _body_view(buffer: str, *, final: bool) -> _BodyView | None:
     """The body visible in `buffer`; None when no `<body>` tag has appeared yet."""
     opened = _BODY_OPEN.search(buffer)
     if opened is None:
         return None
-    rest = buffer[opened.end() :]
-    end = _BODY_END.search(rest)
+    rest = buffer[opened.end() :].replace("\r\n", "\n").replace("\r", "\n")
+    end = _first_end(rest)
     if end is not None:
-        return _BodyView(_clean_lines(rest[: end.start()], final=True).strip(), closed=True)
+        return _BodyView(_clean_lines(rest[:end], final=True).strip(), closed=True)
     if not final:
         lt = rest.rfind("<")
         if lt != -1 and _PARTIAL_TAG.match(rest, lt):
             rest = rest[:lt]
+        line_start = rest.rfind("\n") + 1
+        last = rest[line_start:].lstrip(" \t").lower()
+        if last and any(word.startswith(last) for word in _LINE_END_WORDS):
+            rest = rest[:line_start]
     return _BodyView(_clean_lines(rest, final=final).strip(), closed=False)
 
 
@@ -118,7 +160,11 @@ def parse_answer(text: str, channel: Channel) -> ParsedAnswer:
     if not view.closed and not _looks_finished(view.text):
         raise MalformedAnswer("the <body> block is not closed and looks cut off")
     subject: str | None = None
-    if channel == "email" and (match := _SUBJECT.search(text) or _SUBJECT_OPEN.search(text)):
+    if channel == "email" and (
+        match := _SUBJECT.search(text)
+        or _SUBJECT_OPEN.search(text)
+        or _SUBJECT_IN_BODY.search(text)
+    ):
         subject = " ".join(match.group(1).split()) or None
     changes: list[Change] = []
     if match := _CHANGES.search(text):

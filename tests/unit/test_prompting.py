@@ -295,3 +295,15 @@ def test_repair_without_findings_still_asks_for_the_format() -> None:
         budget=resolve_budget("sms"),
     )
     assert "did not follow the format" in repaired[-1]["content"]
+
+
+def test_worked_examples_follow_the_principles_they_teach() -> None:
+    for example in load_prompts().examples:
+        parsed = prompting.parse_answer(example.answer, example.channel)
+        message = Message(channel=example.channel, subject=parsed.subject, body=parsed.body)
+        source = Message(channel=example.channel, body=f"{example.draft}\n{example.situation}")
+        analysis = analyze(message, original=source, budget=resolve_budget(example.channel))
+        assert analysis.findings == [], (example.strategy, analysis.findings)
+        assert parsed.body.count("?") == 1
+        assert parsed.changes
+        assert all(c.rule and c.principle for c in parsed.changes)

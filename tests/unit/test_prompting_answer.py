@@ -95,6 +95,21 @@ def test_subject_is_dropped_off_email(channel: str) -> None:
         ("<subject></subject><body>Hi.</body>", "Hi.", None),
         # a subject without its closing tag ends at the line break
         ("<subject>Idea for you\n<body>Hi.</body>", "Hi.", "Idea for you"),
+        # an unclosed body followed by the model explaining itself
+        (
+            "<body>\nHi Dana, when suits you?\n\nNote: I removed the guilt.",
+            "Hi Dana, when suits you?",
+            None,
+        ),
+        ("<body>\nHi Dana.\nChanges: removed pressure\n</body>", "Hi Dana.", None),
+        # a subject written inside the body moves to the subject
+        ("<body>\nSubject: An idea\n\nHi Dana.\n</body>", "Hi Dana.", "An idea"),
+        # lines that merely start like those markers are body text
+        (
+            "<body>\nNotable: the shelves.\nSubjects vary.\n</body>",
+            "Notable: the shelves.\nSubjects vary.",
+            None,
+        ),
         # comparison signs in the body are text, not tags
         (
             "<body>Keep stock < 3 units > 0 when it helps.</body>",
@@ -151,7 +166,12 @@ def test_stream_holds_back_a_possible_fence_line() -> None:
 
 _PREFIXES = st.sampled_from(["", "Here is the rewrite:\n", "```\n", "Sure!\n```text\n", "  \n"])
 _SUBJECTS = st.sampled_from(["", "<subject>A thought</subject>\n", "<subject>Idea\n", "<subject>"])
-_BODY_TEXT = st.text(alphabet="ab Z.?,'<>/`~-\n\r\t", max_size=60)
+_SPECIAL_LINES = st.sampled_from(
+    ["\nNote: x", "Subject: hi\n", "\nNotable", "\nSubj", "subject:", "\nchanges: a", "\nWhat i"]
+)
+_BODY_TEXT = st.lists(
+    st.one_of(st.text(alphabet="ab Z.?,'<>/`~-\n\r\t", max_size=20), _SPECIAL_LINES), max_size=5
+).map("".join)
 _CLOSERS = st.sampled_from(
     [
         "</body>",
@@ -205,6 +225,22 @@ def test_stream_matches_parse_on_arbitrary_text(text: str, cuts: list[int]) -> N
 @given(st.lists(st.integers(min_value=0, max_value=len(GOOD)), max_size=30))
 def test_stream_of_a_good_answer_is_its_body(cuts: list[int]) -> None:
     assert stream(GOOD, cuts) == BODY
+
+
+def test_stream_holds_back_a_line_that_may_end_the_body() -> None:
+    extractor = BodyStreamExtractor()
+    assert extractor.feed("<body>\nHi Dana.\nNo") == "Hi Dana."
+    assert extractor.feed("te") == ""
+    assert extractor.feed("worthy idea.") == "\nNoteworthy idea."
+    assert extractor.feed("\nNote: I changed it") == ""
+    assert extractor.finish() == ""
+
+
+def test_stream_holds_back_a_leading_subject_line() -> None:
+    extractor = BodyStreamExtractor()
+    assert extractor.feed("<body>\nSubj") == ""
+    assert extractor.feed("ect: An idea") == ""
+    assert extractor.feed("\n\nHi Dana.") == "Hi Dana."
 
 
 def test_feed_after_the_body_closed_returns_nothing() -> None:
