@@ -1,10 +1,50 @@
-"""The analyzer: rules, metrics and score. (Placeholder until the rule engine lands.)"""
+"""The analyzer: every rule in the catalogue, metrics, a calibrated score.
+
+Deterministic, no I/O after the first call (lexicons are loaded and compiled
+once), fast enough to run on every keystroke pause. Rules and their phrases
+live in `lexicons/<rule>.toml`; docs/analyzer.md explains them and the score.
+"""
 
 from __future__ import annotations
 
 from service.budget import LengthBudget, resolve_budget
-from service.models import Analysis, Context, Message, Metrics
+from service.models import Analysis, Context, Finding, Message
 from service.strategies import suggest_strategy
+
+from ._catalogue import RuleInfo, rules_catalogue, severities
+from ._facts import find_invented
+from ._metrics import compute as compute_metrics
+from ._personal import find_not_personalized
+from ._score import score as score_findings
+from ._structural import (
+    find_empty_check_in,
+    find_no_next_step,
+    find_self_centered,
+    find_too_long,
+    pattern_rule,
+)
+from ._text import prepare
+
+__all__ = ["RULES", "RuleInfo", "analyze", "rule_severities", "score_findings"]
+
+# Rules that are plain lexicon matches (phrases + negation + sentence exemptions).
+_PATTERN_RULES = (
+    "guilt_trip",
+    "false_urgency",
+    "desperate_discount",
+    "sales_pitch_meeting",
+    "pushy_close",
+    "blames_prospect",
+    "jargon",
+    "placeholder",
+)
+
+RULES: tuple[RuleInfo, ...] = rules_catalogue()
+
+
+def rule_severities() -> dict[str, str]:
+    """Default severity per rule id (the guard decides what blocks)."""
+    return dict(severities())
 
 
 def analyze(
@@ -16,16 +56,20 @@ def analyze(
 ) -> Analysis:
     """Analyze one message. Deterministic, no I/O, no model."""
     budget = budget or resolve_budget(draft.channel)
-    words = len(draft.body.split())
+    doc = prepare(draft.body)
+    findings: list[Finding] = []
+    findings += find_self_centered(doc, context)
+    for rule_id in _PATTERN_RULES:
+        findings += pattern_rule(rule_id, doc)
+    findings += find_empty_check_in(doc)
+    findings += find_no_next_step(doc)
+    findings += find_too_long(doc, budget)
+    findings += find_invented(doc, context, original)
+    findings += find_not_personalized(doc, context)
+    findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return Analysis(
-        score=100,
-        strategy=suggest_strategy(context).id,
-        findings=[],
-        metrics=Metrics(
-            words=words,
-            sentences=max(1, draft.body.count(".")),
-            questions=draft.body.count("?"),
-            reading_grade=0.0,
-            you_me_ratio=1.0,
-        ),
+        score=score_findings(findings),
+        strategy=suggest_strategy(context, frozenset(f.rule for f in findings)).id,
+        findings=findings,
+        metrics=compute_metrics(doc),
     )

@@ -1,0 +1,221 @@
+"""Rule lexicons: one TOML file per rule in `lexicons/`, validated and compiled once.
+
+A file holds the rule's catalogue entry (severity, principle, title,
+description, message) and its pattern lists. Every pattern entry carries an
+`intent` that says what it is for. Unknown keys are rejected so a typo in a
+data file fails loudly at import time instead of silently matching nothing.
+Adding a phrase is a data change only.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service.models import RULE_IDS, PrincipleId, Severity
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+
+# Wrapped around every pattern so that "leverage" never matches inside "leveraged".
+_LEFT = r"(?<![0-9a-z\u00c0-\u024f])"
+_RIGHT = r"(?![0-9a-z\u00c0-\u024f])"
+
+
+def _flexible_spaces(source: str) -> str:
+    """A literal space in a pattern matches any run of whitespace.
+
+    Authors write readable patterns ("just checking in"); drafts have double
+    spaces and line breaks. Spaces inside [...] classes and look-behinds
+    (which must stay fixed-width) are left alone.
+    """
+    source = source.replace("[- ]", "(?:-| )")  # "check-in" / "check  in"
+    out: list[str] = []
+    groups: list[bool] = []  # one entry per open group: is it a look-behind?
+    in_class = escaped = skip = False
+    for i, ch in enumerate(source):
+        if skip:  # the "?" of an optional space, already turned into \s*
+            skip = False
+            continue
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            groups.append(source.startswith(("?<=", "?<!"), i + 1))
+        elif ch == ")" and groups:
+            groups.pop()
+        elif ch == " " and not any(groups):
+            optional = source.startswith("?", i + 1)
+            out.append(r"\s*" if optional else r"\s+")
+            if optional:
+                skip = True
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(_Frozen):
+    """One phrase or regex. Matching runs on lower-cased text with straight quotes."""
+
+    intent: Annotated[str, Field(min_length=3)]
+    phrase: str | None = None
+    pattern: str | None = None
+    # When true, a negation just before the match ("no pressure to decide now",
+    # "there's no deadline") cancels it.
+    negatable: bool = True
+    # False for patterns that start or end with punctuation (e.g. "[Name]").
+    bounded: bool = True
+    message: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Entry:
+        if (self.phrase is None) == (self.pattern is None):
+            raise ValueError("an entry needs exactly one of `phrase` or `pattern`")
+        source = self.regex_source()
+        if "(?P<" in source:
+            raise ValueError("named groups are reserved for the engine")
+        try:
+            re.compile(source)
+        except re.error as exc:
+            raise ValueError(f"bad pattern {source!r}: {exc}") from exc
+        return self
+
+    def body(self) -> str:
+        """The regex without word boundaries."""
+        if self.pattern is not None:
+            return self.pattern
+        words = (self.phrase or "").lower().replace("\u2019", "'").split()
+        # "didn't" also matches "didnt"; spaces match any run of whitespace.
+        return r"\s+".join(re.escape(w).replace("'", "'?") for w in words)
+
+    def regex_source(self) -> str:
+        body = _flexible_spaces(self.body())
+        return f"{_LEFT}(?:{body}){_RIGHT}" if self.bounded else body
+
+
+class RuleMeta(_Frozen):
+    id: str
+    severity: Severity
+    principle: PrincipleId
+    title: str
+    description: str
+    message: str
+
+
+class RuleFile(RuleMeta):
+    """A rule's data file. `match` finds offences; the other lists refine them."""
+
+    match: list[Entry] = Field(default_factory=list)
+    # A sentence that matches an `allow` entry is exempt (e.g. a free trial
+    # offered to fit the buyer's schedule is not a desperate discount).
+    allow: list[Entry] = Field(default_factory=list)
+    # Rule-specific helper lists, read by code: e.g. `value` (evidence of a useful
+    # bite that makes a check-in forgivable), `invite` (an easy next step).
+    value: list[Entry] = Field(default_factory=list)
+    invite: list[Entry] = Field(default_factory=list)
+    # Plain word lists (stop words, number words, ignored capitalised words...).
+    words: dict[str, list[str]] = Field(default_factory=dict)
+    # Numeric thresholds used by code, named in the file so they can be tuned.
+    limits: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_id(self) -> RuleFile:
+        if self.id not in RULE_IDS:
+            raise ValueError(f"unknown rule id {self.id!r}")
+        return self
+
+
+class Compiled:
+    """A rule's entries joined into one alternation, scanned once per message.
+
+    The alternation has no capture names and a single outer word boundary so
+    the regex engine can skip non-starting positions quickly; the entry that
+    matched is identified afterwards, only for the (rare) hits.
+    """
+
+    __slots__ = ("entries", "regex", "singles")
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = tuple(entries)
+        self.singles = tuple(re.compile(e.regex_source()) for e in entries)
+        bounded = [_flexible_spaces(e.body()) for e in entries if e.bounded]
+        unbounded = [_flexible_spaces(e.body()) for e in entries if not e.bounded]
+        parts = []
+        if bounded:
+            parts.append(_LEFT + "(?:" + "|".join(f"(?:{b})" for b in bounded) + ")" + _RIGHT)
+        parts.extend(f"(?:{b})" for b in unbounded)
+        self.regex: re.Pattern[str] | None = re.compile("|".join(parts)) if parts else None
+
+    def _which(self, text: str, start: int, end: int) -> Entry:
+        fallback: Entry | None = None
+        for entry, single in zip(self.entries, self.singles, strict=True):
+            m = single.match(text, start)
+            if m is not None:
+                if m.end() == end:
+                    return entry
+                fallback = fallback or entry
+        # The alternation matched, so some entry matches here; entries[0] is a formality.
+        return fallback or self.entries[0]
+
+    def finditer(
+        self, text: str, start: int = 0, end: int | None = None
+    ) -> list[tuple[Entry, int, int]]:
+        if self.regex is None:
+            return []
+        stop = len(text) if end is None else end
+        return [
+            (self._which(text, m.start(), m.end()), m.start(), m.end())
+            for m in self.regex.finditer(text, start, stop)
+            if m.end() > m.start()
+        ]
+
+    def search(self, text: str, start: int = 0, end: int | None = None) -> bool:
+        if self.regex is None:
+            return False
+        return self.regex.search(text, start, len(text) if end is None else end) is not None
+
+
+class Lexicon:
+    """A loaded rule file with its pattern lists compiled."""
+
+    __slots__ = ("allow", "file", "invite", "match", "value")
+
+    def __init__(self, file: RuleFile) -> None:
+        self.file = file
+        self.match = Compiled(file.match)
+        self.allow = Compiled(file.allow)
+        self.value = Compiled(file.value)
+        self.invite = Compiled(file.invite)
+
+
+def load_file(path: Path) -> RuleFile:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return RuleFile.model_validate(data)
+
+
+@cache
+def lexicons() -> dict[str, Lexicon]:
+    """Every rule's lexicon, keyed by rule id; each rule id must have a file."""
+    out: dict[str, Lexicon] = {}
+    for path in sorted(LEXICON_DIR.glob("*.toml")):
+        rule = load_file(path)
+        if rule.id != path.stem:
+            raise ValueError(f"{path.name} declares id {rule.id!r}")
+        out[rule.id] = Lexicon(rule)
+    missing = set(RULE_IDS) - set(out)
+    if missing:
+        raise ValueError(f"no lexicon file for {sorted(missing)}")
+    return out

@@ -1,0 +1,107 @@
+"""Metrics: words, sentences, questions, reading grade and the you/me ratio.
+
+The reading grade is the Flesch-Kincaid grade computed here with a
+vowel-group syllable estimate: textstat's version loads a pronunciation
+dictionary (and tries to download it), far too slow for per-keystroke use.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.models import Metrics
+
+from ._text import Doc
+
+YOU_WORDS = frozenset(
+    {
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "you're",
+        "you've",
+        "you'll",
+        "you'd",
+        "ya",
+        "y'all",
+    }
+)
+ME_WORDS = frozenset(
+    {
+        "i",
+        "me",
+        "my",
+        "mine",
+        "myself",
+        "we",
+        "us",
+        "our",
+        "ours",
+        "ourselves",
+        "i'm",
+        "i've",
+        "i'll",
+        "i'd",
+        "we're",
+        "we've",
+        "we'll",
+        "we'd",
+        "let's",
+    }
+)
+_VOWEL_GROUPS = re.compile(r"[aeiouy]+")
+_QUESTION = re.compile(r"\?+")
+
+
+def syllables(word: str) -> int:
+    """Vowel groups, minus a silent final 'e', at least one per word."""
+    w = word.lower()
+    count = len(_VOWEL_GROUPS.findall(w))
+    if w.endswith("e") and not w.endswith(("le", "ee", "ye")) and count > 1:
+        count -= 1
+    return max(1, count)
+
+
+_SILENT_E = re.compile(r"[a-z][^aeiouy\W\d_]e\b")
+_LE = re.compile(r"[^aeiouy\W\d_]le\b")
+
+
+def text_syllables(norm: str, n_words: int) -> int:
+    """The same estimate as `syllables`, for a whole text in three regex passes."""
+    groups = len(_VOWEL_GROUPS.findall(norm))
+    silent = len(_SILENT_E.findall(norm)) - len(_LE.findall(norm))
+    return max(n_words, groups - max(0, silent))
+
+
+def you_me_counts(words: list[str]) -> tuple[int, int]:
+    you = sum(1 for w in words if w in YOU_WORDS)
+    me = sum(1 for w in words if w in ME_WORDS)
+    return you, me
+
+
+def you_me_ratio(you: int, me: int) -> float:
+    """you-words per I/we-word; with no I/we-words, the you count itself (0 when both are 0)."""
+    return round(you / me, 2) if me else float(you)
+
+
+def compute(doc: Doc) -> Metrics:
+    words = doc.word_texts()
+    n_words = len(words)
+    n_sentences = max(1, len(doc.sentences)) if n_words else 0
+    questions = len(_QUESTION.findall(doc.folded))
+    if n_words:
+        syl = text_syllables(doc.norm, n_words)
+        grade = 0.39 * (n_words / n_sentences) + 11.8 * (syl / n_words) - 15.59
+        grade = round(max(0.0, grade), 1)
+    else:
+        grade = 0.0
+    you, me = you_me_counts(words)
+    return Metrics(
+        words=n_words,
+        sentences=n_sentences,
+        questions=questions,
+        reading_grade=grade,
+        you_me_ratio=you_me_ratio(you, me),
+    )

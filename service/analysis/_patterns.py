@@ -1,0 +1,71 @@
+"""The generic lexicon engine: phrase matches, negation and sentence exemptions."""
+
+from __future__ import annotations
+
+import re
+
+from service.models import Finding, Severity
+
+from ._lexicon import Entry, Lexicon
+from ._text import Doc
+
+# Words that cancel a following negatable match when they sit just before it
+# in the same clause ("there's no deadline", "no pressure to decide now").
+_NEGATORS = frozenset(
+    {"no", "not", "never", "without", "nothing", "none", "zero", "neither", "nor", "hardly"}
+)
+_NEGATION_WINDOW = 4  # words looked back from the match
+_CLAUSE_BREAK = re.compile(r"[,;:()]| but | - ")
+_TOKEN = re.compile(r"[a-z']+")
+
+
+def is_negated(doc: Doc, start: int) -> bool:
+    """True when a negator occurs in the few words before `start`, within its clause."""
+    s_start, _ = doc.sentence_at(start)
+    window = doc.norm[s_start:start]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    if breaks:
+        window = window[breaks[-1].end() :]
+    tokens = _TOKEN.findall(window)[-_NEGATION_WINDOW:]
+    return any(t in _NEGATORS or t.endswith("n't") or t.endswith("nt'") for t in tokens)
+
+
+def make_finding(
+    lex: Lexicon,
+    doc: Doc,
+    start: int,
+    end: int,
+    message: str | None = None,
+    *,
+    severity: Severity | None = None,
+) -> Finding:
+    meta = lex.file
+    return Finding(
+        rule=meta.id,
+        severity=severity or meta.severity,
+        principle=meta.principle,
+        message=message or meta.message,
+        start=start,
+        end=end,
+        excerpt=doc.raw[start:end],
+    )
+
+
+def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
+    """Lexicon hits that survive negation and the sentence-level `allow` list."""
+    out: list[tuple[Entry, int, int]] = []
+    allowed: dict[tuple[int, int], bool] = {}
+    for entry, start, end in lex.match.finditer(doc.norm):
+        if entry.negatable and is_negated(doc, start):
+            continue
+        sentence = doc.sentence_at(start)
+        if sentence not in allowed:
+            allowed[sentence] = lex.allow.search(doc.norm, sentence[0], sentence[1])
+        if allowed[sentence]:
+            continue
+        out.append((entry, start, end))
+    return out
+
+
+def lexicon_findings(lex: Lexicon, doc: Doc) -> list[Finding]:
+    return [make_finding(lex, doc, s, e, entry.message) for entry, s, e in matches(lex, doc)]

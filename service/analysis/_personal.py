@@ -1,0 +1,114 @@
+"""not_personalized: does the message refer to anything the buyer said or cares about?
+
+Content words (minus stop words and business-generic words, lightly
+stemmed) of the message are compared with those of the buyer's goal, the
+seller's notes, the prospect's own messages, the agreed next step and the
+agreed next step and stage. Names do not count (a greeting with their name or
+company is not a reference to their situation), nor does the seller's offer.
+One shared word is enough: the rule is a warning and
+only catches messages that could have been sent to anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from service.models import Context, Finding
+
+from ._lexicon import lexicons
+from ._patterns import make_finding
+from ._text import Doc, fold, lower_same_length
+
+_WORD = re.compile(r"[a-z\u00e0-\u024f][a-z\u00e0-\u024f'-]*")
+_SUFFIXES = ("ies", "ing", "ed", "es", "ly", "s")
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    ignore: frozenset[str]
+    min_len: int
+
+
+@cache
+def _words() -> _Words:
+    file = lexicons()["not_personalized"].file
+    ignore = frozenset(file.words["stop"]) | frozenset(file.words["generic"])
+    return _Words(ignore=ignore, min_len=int(file.limits["min_word_length"]))
+
+
+def stem(word: str) -> str:
+    """A light stemmer: enough for 'stores'/'store', 'hiring'/'hire', 'shipped'/'ship'."""
+    word = word.strip("'-")
+    if word.endswith("'s"):
+        word = word[:-2]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if suffix == "ies":
+                word += "y"
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # shipp -> ship
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]  # hire -> hir, hiring -> hir
+    return word
+
+
+@lru_cache(maxsize=1024)
+def content_stems(text: str) -> frozenset[str]:
+    words = _words()
+    out = set()
+    for w in _WORD.findall(lower_same_length(fold(text))):
+        for part in w.split("-"):
+            if len(part) >= words.min_len and part not in words.ignore:
+                out.add(stem(part))
+    return frozenset(out)
+
+
+def _reference_text(context: Context) -> str:
+    parts: list[str] = []
+    if context.goal:
+        parts.append(context.goal)
+    if context.notes:
+        parts.append(context.notes)
+    parts.extend(context.prospect_messages)
+    if context.history:
+        # The stage names the last step ("proposal_sent", "demo_done"): referring
+        # to it ("the pilot quote", "the proposal") refers to the last conversation.
+        steps = (context.history.agreed_next_step, context.history.stage)
+        parts.extend(p.replace("_", " ") for p in steps if p)
+    return "\n".join(parts)
+
+
+def _not_a_reference(context: Context) -> frozenset[str]:
+    """Names and the seller's own offer: using them does not show we listened."""
+    texts: list[str | None] = []
+    if context.sender:
+        texts += [context.sender.name, context.sender.company, context.sender.offer]
+    if context.prospect:
+        texts += [context.prospect.name, context.prospect.company]
+    return content_stems(" ".join(t for t in texts if t))
+
+
+def find_not_personalized(doc: Doc, context: Context | None) -> list[Finding]:
+    if context is None:
+        return []
+    reference = _reference_text(context)
+    if not reference.strip():
+        return []  # nothing known about the buyer: the rule cannot judge
+    theirs = content_stems(reference) - _not_a_reference(context)
+    if not theirs:
+        return []
+    if content_stems(doc.raw) & theirs:
+        return []
+    lex = lexicons()["not_personalized"]
+    start, end = _trimmed(doc.raw)
+    return [make_finding(lex, doc, start, end)]
+
+
+def _trimmed(text: str) -> tuple[int, int]:
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    return (start, end) if end > start else (0, len(text))

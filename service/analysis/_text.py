@@ -1,0 +1,121 @@
+"""Offset-preserving normalisation and sentence/word segmentation.
+
+Every rule matches on a normalised copy of the body (lower case, straight
+quotes, plain dashes and spaces) that has exactly the same length as the
+original, so a match's offsets index the original body unchanged: a UI can
+underline `body[start:end]` even when the text has curly quotes or emoji.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+# One character in, one character out: offsets survive the translation.
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",  # left single quote
+        "\u2019": "'",  # right single quote / curly apostrophe
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",  # prime, often typed for an apostrophe
+        "\u00b4": "'",  # acute accent used as apostrophe
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u00a0": " ",  # no-break space
+        "\u2007": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200a": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2212": "-",
+        "\u2026": ".",  # ellipsis character (one char -> one char)
+        "\r": "\n",
+    }
+)
+
+# A sentence ends at terminal punctuation followed by space/end, or at a line break.
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n")
+_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+(?:['\-][0-9A-Za-z\u00c0-\u024f]+)*")
+_HAS_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
+
+
+def fold(text: str) -> str:
+    """Straight quotes, plain dashes and spaces; same length as `text`."""
+    return text.translate(_FOLD)
+
+
+def lower_same_length(text: str) -> str:
+    """Lower-case without changing the length (a few letters expand when lowered)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+@dataclass(slots=True)
+class Doc:
+    """A body prepared once for every rule: folded, lowered, segmented."""
+
+    raw: str
+    folded: str
+    norm: str
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    words: list[tuple[int, int]] = field(default_factory=list)
+    _starts: list[int] = field(default_factory=list)
+
+    def sentence_at(self, pos: int) -> tuple[int, int]:
+        """The (start, end) of the sentence holding `pos` (the whole text if none)."""
+        i = bisect_right(self._starts, pos) - 1
+        if i < 0:
+            return (0, len(self.raw))
+        return self.sentences[i]
+
+    def word_texts(self) -> list[str]:
+        return [self.norm[s:e] for s, e in self.words]
+
+
+def _segment(folded: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(folded):
+        end = m.end()
+        _add_trimmed(folded, start, end, spans)
+        start = end
+    _add_trimmed(folded, start, len(folded), spans)
+    return spans
+
+
+def _add_trimmed(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start and _HAS_WORD.search(text, start, end):
+        out.append((start, end))
+
+
+def prepare(body: str) -> Doc:
+    folded = fold(body)
+    norm = lower_same_length(folded)
+    sentences = _segment(folded)
+    words = [m.span() for m in _WORD.finditer(folded)]
+    return Doc(
+        raw=body,
+        folded=folded,
+        norm=norm,
+        sentences=sentences,
+        words=words,
+        _starts=[s for s, _ in sentences],
+    )

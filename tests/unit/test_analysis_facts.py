@@ -1,0 +1,111 @@
+"""invented_fact and not_personalized: context-aware rules and their normalisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from service.analysis import analyze
+from service.models import Context, Message
+
+pytestmark = pytest.mark.unit
+
+
+def _invented(body: str, ctx: dict[str, Any] | None, original: str | None = None) -> list[str]:
+    analysis = analyze(
+        Message(body=body),
+        context=Context.model_validate(ctx) if ctx is not None else None,
+        original=Message(body=original) if original else None,
+    )
+    return [f.excerpt for f in analysis.findings if f.rule == "invented_fact"]
+
+
+SUPPORTED: list[tuple[str, dict[str, Any]]] = [
+    ("Would 20 minutes on Thursday work?", {"notes": "Agreed a 20-minute call, Thursdays are best"}),
+    ("Over 6 weeks the backlog halved.", {"goal": "clear the backlog within six weeks"}),
+    ("Still planning the launch in March?", {"notes": "launch planned for March"}),
+    ("The quote was 1200 dollars.", {"notes": "quoted $1,200 for the pilot"}),
+    ("The quote was $1.2k.", {"notes": "quoted $1,200 for the pilot"}),
+    ("Hi Dana, how are the three stores?", {"prospect": {"name": "Dana Miles"}, "goal": "3 stores"}),
+    ("Is Miles Outfitters still hiring?", {"prospect": {"company": "miles outfitters"}}),
+    ("Talk at 3pm?", {"notes": "call at 15:00"}),
+    ("Does 3:30 still work?", {"notes": "meet at 3:30pm"}),
+    ("Is Q3 still the target?", {"goal": "go live in q3"}),
+    ("Dana\u2019s team liked it.", {"prospect": {"name": "Dana"}}),
+    ("The guide: stockwise.com/guide.", {"notes": "sent https://www.stockwise.com/guide/"}),
+    ("Write to ops@miles.com.", {"prospect_messages": ["reach me at OPS@miles.com"]}),
+    ("Call me on 555 201 7788.", {"sender": {"name": "Ben", "offer": "call 555-201-7788"}}),
+    ("Today or this week both work. Thanks, Chris", {"sender": {"name": "Chris"}}),
+    ("May I ask how it went?", {"notes": "nothing about months"}),
+    ("One quick idea on returns?", {"goal": "fewer returns"}),
+    ("A 25% drop is realistic.", {"notes": "they saw twenty-five percent fewer returns"}),
+]
+
+
+@pytest.mark.parametrize(("body", "ctx"), SUPPORTED)
+def test_supported_facts_are_not_flagged(body: str, ctx: dict[str, Any]) -> None:
+    assert _invented(body, ctx) == []
+
+
+INVENTED: list[tuple[str, dict[str, Any], str]] = [
+    ("A client saw 30% fewer stockouts.", {"goal": "fewer stockouts"}, "30%"),
+    ("It is $499 a month.", {"notes": "pricing not discussed"}, "$499"),
+    ("Can we talk Friday?", {"notes": "call on Thursday"}, "Friday"),
+    ("See stockwise.com/offer for details?", {"notes": "stockwise.com/guide"}, "stockwise.com/offer"),
+    ("Priya at Globex said it helped.", {"prospect": {"name": "Dana"}}, "Globex"),
+    ("It took eight weeks to roll out.", {"goal": "six weeks"}, "eight weeks"),
+    ("Call 555-867-5309 today?", {"notes": "prefers email"}, "555-867-5309"),
+    ("We can start on 3/14?", {"notes": "start in spring"}, "3/14"),
+    ("Your VP, Maria Lopez, agreed.", {"prospect": {"name": "Dana"}}, "Maria Lopez"),
+]
+
+
+@pytest.mark.parametrize(("body", "ctx", "excerpt"), INVENTED)
+def test_unsupported_facts_are_flagged_with_their_span(
+    body: str, ctx: dict[str, Any], excerpt: str
+) -> None:
+    assert excerpt in _invented(body, ctx)
+
+
+def test_the_original_draft_supports_facts() -> None:
+    assert _invented("Still 40 seats?", None, original="Need 40 seats by June") == []
+    assert _invented("Still 45 seats?", None, original="Need 40 seats by June") == ["45"]
+
+
+def test_invented_fact_needs_context_or_original() -> None:
+    assert _invented("A client saw 30% fewer stockouts at Globex.", None) == []
+
+
+def test_greeting_and_sign_off_names_from_context_are_supported() -> None:
+    ctx = {"prospect": {"name": "Ravi Patel"}, "sender": {"name": "Carla"}}
+    assert _invented("Hi Ravi,\n\nAny luck with the waitlist?\n\nThanks,\nCarla", ctx) == []
+    assert _invented("Hi Ravi,\n\nAny luck?\n\nThanks,\nCarla Jones", ctx) == ["Carla Jones"]
+
+
+PERSONAL_CTX = {
+    "prospect": {"name": "Priya Raman", "company": "Northgate Freight"},
+    "goal": "cut empty miles on return legs",
+    "notes": "Plans backhauls by hand in spreadsheets every Monday.",
+    "sender": {"company": "Lanewise", "offer": "route planning"},
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "fires"),
+    [
+        ("Hi Priya, a thought on those empty return legs: want the example?", False),
+        ("Hi Priya, is the Monday spreadsheet still eating the morning?", False),
+        ("Hi Priya, hope Northgate Freight is doing well. Got time for a chat?", True),
+        ("Hi Priya, Lanewise does route planning for fleets. Interested?", True),
+    ],
+)
+def test_not_personalized(body: str, fires: bool) -> None:
+    ctx = Context.model_validate(PERSONAL_CTX)
+    found = analyze(Message(body=body), context=ctx).rules()
+    assert ("not_personalized" in found) is fires
+
+
+def test_not_personalized_needs_something_known_about_the_buyer() -> None:
+    ctx = Context.model_validate({"prospect": {"name": "Priya"}})
+    assert "not_personalized" not in analyze(Message(body="Hi Priya, chat?"), context=ctx).rules()

@@ -1,0 +1,137 @@
+"""Truth tables for the phrase rules: positives and hard negatives per rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.analysis import analyze
+from service.models import Context, Message
+
+pytestmark = pytest.mark.unit
+
+
+def _rules(body: str, channel: str = "email", context: Context | None = None) -> set[str]:
+    return analyze(Message(channel=channel, body=body), context=context).rules()  # type: ignore[arg-type]
+
+
+CASES: list[tuple[str, str, bool]] = [
+    # --- guilt_trip --------------------------------------------------------
+    ("guilt_trip", "I've emailed you four times now and heard nothing.", True),
+    ("guilt_trip", "Per my last email, the numbers are attached.", True),
+    ("guilt_trip", "You never got back to me about the pilot.", True),
+    ("guilt_trip", "Did you get my previous message?", True),
+    ("guilt_trip", "I haven\u2019t heard back from you since March.", True),
+    ("guilt_trip", "Tried calling you 2x yesterday.", True),
+    ("guilt_trip", "I said I'd call after your trip, so here I am.", False),
+    ("guilt_trip", "It's been a while since we spoke, and that's likely on me.", False),
+    ("guilt_trip", "I may have dropped the ball after our call; sorry about that.", False),
+    ("guilt_trip", "When I don't hear back it usually means priorities shifted, which is fine.", False),
+    ("guilt_trip", "You mentioned the night shift keeps running out of labels.", False),
+    # --- empty_check_in ----------------------------------------------------
+    ("empty_check_in", "Just checking in on this.", True),
+    ("empty_check_in", "Circling back on my note from last week.", True),
+    ("empty_check_in", "Wanted to touch base and see if you had any update?", True),
+    ("empty_check_in", "Bumping this to the top of your inbox.", True),
+    ("empty_check_in", "Guests who check in late often skip breakfast.", False),
+    ("empty_check_in", "Here is a two-line summary of what the audit changed for teams like yours.", False),
+    # --- false_urgency -----------------------------------------------------
+    ("false_urgency", "This offer expires tonight.", True),
+    ("false_urgency", "Only 2 spots left for the spring cohort.", True),
+    ("false_urgency", "Can we get it done before the quarter ends?", True),
+    ("false_urgency", "Prices go up next month, so lock in this rate now.", True),
+    ("false_urgency", "There's no deadline on our side.", False),
+    ("false_urgency", "No pressure to decide now; whenever suits you.", False),
+    ("false_urgency", "Worth sorting before your busy season starts?", False),
+    # --- desperate_discount ------------------------------------------------
+    ("desperate_discount", "I can do an extra 15% off if you sign this week.", True),
+    ("desperate_discount", "We'll waive the setup fee if you commit today.", True),
+    ("desperate_discount", "I got approval to cut the price to $400 a month.", True),
+    ("desperate_discount", "We can run the free trial to fit your schedule after the move.", False),
+    ("desperate_discount", "Your team cut stockouts by a third last year.", False),
+    # --- sales_pitch_meeting -----------------------------------------------
+    ("sales_pitch_meeting", "Can we schedule a quick demo on Tuesday?", True),
+    ("sales_pitch_meeting", "I'd love to walk you through our platform.", True),
+    ("sales_pitch_meeting", "Would you hop on a call to learn more about our product?", True),
+    ("sales_pitch_meeting", "This isn't a demo: I'd like to hear how your team plans the week.", False),
+    ("sales_pitch_meeting", "Happy to set up the demo you asked for with your engineers.", False),
+    # --- pushy_close -------------------------------------------------------
+    ("pushy_close", "Are you ready to move forward?", True),
+    ("pushy_close", "Please sign and send back the order form.", True),
+    ("pushy_close", "Reply YES and I'll send the paperwork.", True),
+    ("pushy_close", "I need a decision by Friday.", True),
+    ("pushy_close", "Is this still a priority?", False),
+    ("pushy_close", "No need to decide anything now.", False),
+    # --- blames_prospect ---------------------------------------------------
+    ("blames_prospect", "You said you'd decide by Wednesday.", True),
+    ("blames_prospect", "Are you even interested anymore?", True),
+    ("blames_prospect", "You promised to send the floor plans.", True),
+    ("blames_prospect", "You said Friday afternoons are the worst for cancellations.", False),
+    ("blames_prospect", "I said I would send the floor plans, so here they are.", False),
+    # --- jargon ------------------------------------------------------------
+    ("jargon", "Let's find synergies between our teams.", True),
+    ("jargon", "Our best-in-class approach will move the needle.", True),
+    ("jargon", "You could leverage your existing data.", True),
+    ("jargon", "The leverage ratio on the loan book looks healthy.", False),
+    ("jargon", "The cutting edge of the drill wears after a week.", False),
+    # --- self_centered -----------------------------------------------------
+    ("self_centered", "We're the industry leader in route planning.", True),
+    ("self_centered", "Our platform offers forty integrations.", True),
+    ("self_centered", "We just launched our new analytics module.", True),
+    ("self_centered", "I think I pushed too hard last month, and I'm sorry.", False),
+    ("self_centered", "How is the new warehouse settling in for your team?", False),
+    # --- placeholder -------------------------------------------------------
+    ("placeholder", "Hi [First Name], quick one.", True),
+    ("placeholder", "How is {{company}} doing?", True),
+    ("placeholder", "Hi <first name>, hope the move went well.", True),
+    ("placeholder", "Thanks, %SENDER_NAME%", True),
+    ("placeholder", "Here are the [notes](https://example.org) from the call.", False),
+    ("placeholder", "Thanks for the chat <3", False),
+    # --- no_next_step ------------------------------------------------------
+    ("no_next_step", "Here is the checklist we discussed. Good luck with the launch.", True),
+    ("no_next_step", "Here is the checklist we discussed. Want the longer version?", False),
+    ("no_next_step", "Here is the checklist we discussed. Let me know if it helps.", False),
+    ("no_next_step", "Reply 'send' and I'll email the template.", False),
+]
+
+
+@pytest.mark.parametrize(("rule", "body", "fires"), CASES)
+def test_rule_truth_table(rule: str, body: str, fires: bool) -> None:
+    assert (rule in _rules(body)) is fires
+
+
+def test_empty_check_in_is_an_error_alone_and_a_warning_next_to_value() -> None:
+    alone = analyze(Message(body="Just checking in. Any update?"))
+    with_value = analyze(
+        Message(body="Just checking in: here's a short checklist that might help. Useful?")
+    )
+    assert {f.severity for f in alone.findings if f.rule == "empty_check_in"} == {"error"}
+    assert {f.severity for f in with_value.findings if f.rule == "empty_check_in"} == {"warning"}
+
+
+def test_self_centered_counts_the_sender_company_as_self() -> None:
+    ctx = Context.model_validate({"sender": {"company": "Shelfly"}})
+    body = "Shelfly is the fastest way to count stock. Would a quick look help?"
+    assert "self_centered" in _rules(body, context=ctx)
+    assert "self_centered" not in _rules("Would a quick look help?", context=ctx)
+
+
+@pytest.mark.parametrize(
+    ("channel", "body", "fires"),
+    [
+        ("email", " ".join(["word"] * 126) + "?", True),
+        ("email", " ".join(["word"] * 120) + "?", False),
+        ("sms", "a" * 321, True),
+        ("sms", "Quick one?", False),
+        ("linkedin", "b" * 301, True),
+        ("voicemail", " ".join(["call"] * 76), True),
+    ],
+)
+def test_too_long_follows_the_channel_budget(channel: str, body: str, fires: bool) -> None:
+    assert ("too_long" in _rules(body, channel=channel)) is fires
+
+
+def test_too_long_span_is_the_text_past_the_limit() -> None:
+    body = " ".join(f"w{i}" for i in range(130)) + "?"
+    finding = next(f for f in analyze(Message(body=body)).findings if f.rule == "too_long")
+    assert finding.excerpt.startswith("w125 ")
+    assert body[finding.start : finding.end] == finding.excerpt
