@@ -29,6 +29,7 @@ from service.security import (
 from service.settings import Settings
 
 pytestmark = pytest.mark.unit
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - the bind being refused
 
 
 def test_new_keys_are_unique_hashed_and_carry_their_id() -> None:
@@ -67,7 +68,7 @@ async def _auth_with_keys(tmp_path: Path) -> tuple[Authenticator, FileKeyStore, 
 
 
 async def test_auth_status_codes(tmp_path: Path) -> None:
-    auth, store, good, narrow = await _auth_with_keys(tmp_path)
+    auth, _, good, narrow = await _auth_with_keys(tmp_path)
     ok = await auth.authenticate({"authorization": f"Bearer {good}"}, "10.0.0.1", "rewrite")
     assert isinstance(ok, Principal)
     assert ok.subject == f"key:{key_id(good)}"
@@ -162,7 +163,7 @@ def test_health_and_metrics_are_not_limited(template: str) -> None:
 
 
 @pytest.mark.parametrize(("host", "loop"), [("127.0.0.1", True), ("::1", True),
-                                            ("localhost", True), ("0.0.0.0", False),
+                                            ("localhost", True), (ALL_INTERFACES, False),
                                             ("10.1.2.3", False), ("example.com", False)])
 def test_is_loopback(host: str, loop: bool) -> None:
     assert is_loopback(host) is loop
@@ -171,17 +172,17 @@ def test_is_loopback(host: str, loop: bool) -> None:
 async def test_bind_refusal(tmp_path: Path) -> None:
     bare = Settings(embedded_model="off")
     assert await bind_refusal(bare, "127.0.0.1") is None
-    message = await bind_refusal(bare, "0.0.0.0")
+    message = await bind_refusal(bare, ALL_INTERFACES)
     assert message is not None
     assert "no API keys" in message
     keyfile = tmp_path / "keys.json"
     with_file = Settings(embedded_model="off", api_keys_file=str(keyfile))
-    assert await bind_refusal(with_file, "0.0.0.0") is not None  # file exists but is empty
+    assert await bind_refusal(with_file, ALL_INTERFACES) is not None  # file exists but is empty
     _, record = new_key("crm")
     await FileKeyStore(keyfile).add(record)
-    assert await bind_refusal(with_file, "0.0.0.0") is None
+    assert await bind_refusal(with_file, ALL_INTERFACES) is None
     await FileKeyStore(keyfile).revoke(record.id)
-    assert await bind_refusal(with_file, "0.0.0.0") is not None
+    assert await bind_refusal(with_file, ALL_INTERFACES) is not None
 
 
 def test_json_logs_carry_request_id_and_never_exception_text() -> None:
