@@ -81,37 +81,66 @@ def _build(
 
 
 # How much each simplification costs; candidates are tried cheapest first.
-# Cutting the goal mid-phrase reads worse than losing an optional sentence.
+# Costs are judged on the text produced: a known fact that does not appear
+# costs its weight, whichever way it was lost (a dropped sentence or a fact
+# left out). Cutting the goal mid-phrase reads worse than losing a sentence.
 PENALTY_DROPPED_SENTENCE = 3
 PENALTY_NO_TAIL = 5  # the sign-off or the spoken name matters (reliability)
-PENALTY_GOAL_SHORTENED = 4
-PENALTY_GOAL_MISSING = 6
-PENALTY_FACT_MISSING = 2
+PENALTY_GOAL_CUT = 4
+PENALTY_MISSING: dict[str, int] = {
+    "goal": 6,
+    "first_name": 4,
+    "sender_name": 4,
+    "sender_company": 4,  # who is writing, for a text or a call from an unknown number
+    "company": 2,
+}
+# Facts left out together when the analyzer objects to something (tried in order).
+_LEAVE_OUT: tuple[tuple[str, ...], ...] = (
+    ("goal",),
+    ("company",),
+    ("sender_company",),
+    ("sender_name",),
+    ("first_name",),
+    ("goal", "company"),
+    ("goal", "company", "sender_company"),
+    ("goal", "company", "sender_company", "sender_name"),
+    tuple(PENALTY_MISSING),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class _Level:
     facts: Facts
-    penalty: int
+    goal_cuts: int
 
 
 def _fact_levels(facts: Facts, channel: Channel) -> Iterator[_Level]:
+    """The facts as the channel shows them (goal capped), then simplifications."""
+    longest, *shorter_widths = GOAL_WORDS[channel]
+    facts = facts.with_goal_words(longest)
+    yield _Level(facts, 0)
     if facts.goal is not None:
-        cuts = 0
-        previous = facts.goal
-        for words in GOAL_WORDS[channel]:
+        cuts, previous = 0, facts.goal
+        for words in shorter_widths:
             shorter = facts.with_goal_words(words)
             if shorter.goal is None:
                 break
             if shorter.goal != previous:
-                cuts += 1
-                previous = shorter.goal
-            yield _Level(shorter, PENALTY_GOAL_SHORTENED * cuts)
-    base = PENALTY_GOAL_MISSING if facts.goal is not None else 0
-    for names in (("goal",), ("goal", "company"), ("goal", "company", "sender_company")):
-        lost = sum(getattr(facts, n) is not None for n in names[1:])
-        yield _Level(facts.without(*names), base + PENALTY_FACT_MISSING * lost)
-    yield _Level(Facts(), base + PENALTY_FACT_MISSING * (len(facts.known()) + 1))
+                cuts, previous = cuts + 1, shorter.goal
+                yield _Level(shorter, cuts)
+    for names in _LEAVE_OUT:
+        yield _Level(facts.without(*names), 0)
+
+
+def _penalty(message: Message, facts: Facts, level: _Level, dropped: int, tail: bool) -> int:
+    text = f"{message.subject or ''}\n{message.body}"
+    penalty = PENALTY_DROPPED_SENTENCE * dropped + PENALTY_GOAL_CUT * level.goal_cuts
+    penalty += 0 if tail else PENALTY_NO_TAIL
+    for name, weight in PENALTY_MISSING.items():
+        shown = getattr(level.facts, name)
+        if getattr(facts, name) is not None and (shown is None or shown not in text):
+            penalty += weight
+    return penalty
 
 
 def _candidates(
@@ -125,8 +154,7 @@ def _candidates(
         for tail in (True, False):
             for level in _fact_levels(facts, channel):
                 message = _build(strategy, layout, channel, level.facts, dropped=dropped, tail=tail)
-                penalty = level.penalty + PENALTY_DROPPED_SENTENCE * count
-                penalty += 0 if tail else PENALTY_NO_TAIL
+                penalty = _penalty(message, facts, level, count, tail)
                 ranked.append((penalty, len(ranked), message))
     ranked.sort(key=lambda item: (item[0], item[1]))
     # The same text can be reached in several ways: keep its cheapest position.
@@ -143,11 +171,23 @@ def fits(body: str, budget: LengthBudget) -> bool:
     return budget.max_chars is None or len(body) <= budget.max_chars
 
 
-def _passes(
+def _blocking(
     message: Message, context: Context | None, draft: Message, budget: LengthBudget
 ) -> bool:
     analysis = analyze(message, context=context, original=draft, budget=budget)
-    return not any(f.severity == "error" or f.rule in BLOCKING_RULES for f in analysis.findings)
+    return any(f.severity == "error" or f.rule in BLOCKING_RULES for f in analysis.findings)
+
+
+def _passes(
+    message: Message, context: Context | None, draft: Message, budget: LengthBudget
+) -> bool:
+    """The body passes the guard, and so does the subject read as a message of its own."""
+    if _blocking(message, context, draft, budget):
+        return False
+    if message.subject is None:
+        return True
+    subject = Message(channel=message.channel, body=message.subject)
+    return not _blocking(subject, context, draft, LengthBudget(max_words=None, max_chars=None))
 
 
 def _squeeze(text: str, budget: LengthBudget) -> str:

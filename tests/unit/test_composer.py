@@ -92,6 +92,12 @@ CONTEXTS: dict[str, Context | None] = {
         goal="see https://evil.example?x=1 now",
         sender=Sender(name="Chris\u202e", company="<b>Acme</b>"),
     ),
+    # Facts that would themselves trip the analyzer: the composer must leave them out.
+    "facts_that_trip_rules": Context(
+        prospect=Prospect(name="Dana", company="Acme Best-in-class Synergy"),
+        goal="decide now, before the quarter ends, and lock in this rate today",
+        sender=Sender(name="Xx", company="Stockwise"),
+    ),
     "whitespace_and_controls": Context(
         prospect=Prospect(name="  Dana\t ", company="  Miles   Outfitters  "),
         goal="  keep stock\nbalanced.  ",
@@ -158,6 +164,8 @@ def test_composed_message_passes_the_analyzer(
     assert "ignore" not in message.body.lower()
     assert "discount" not in message.body.lower()
     if channel == "email":
+        subject = Message(channel=channel, body=message.subject or "-")
+        assert _problems(subject, context, LengthBudget(max_words=None, max_chars=None)) == []
         assert message.subject
         assert "?" not in message.subject
     else:
@@ -216,6 +224,17 @@ def test_nothing_from_untrusted_notes_reaches_the_message(strategy: StrategyId) 
         body = _compose(strategy, channel, context, resolve_budget(channel)).body.lower()
         for word in ("previous instructions", "expires", "evil", "40", "yes", "name]"):
             assert word not in body
+
+
+def test_facts_that_trip_the_analyzer_are_left_out() -> None:
+    context = CONTEXTS["facts_that_trip_rules"]
+    for strategy in STRATEGY_IDS:
+        for channel in CHANNELS:
+            message = _compose(strategy, channel, context, resolve_budget(channel))
+            text = f"{message.subject or ''} {message.body}".lower()
+            assert "quarter" not in text
+            assert not re.search(r"\bxx\b", text)
+            assert "dana" in text  # the harmless facts stay
 
 
 def test_long_goal_is_shortened_at_a_word_boundary() -> None:
