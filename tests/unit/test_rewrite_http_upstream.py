@@ -6,7 +6,7 @@ failure mode ends in a guarded message, and the response says where it came from
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -36,8 +36,13 @@ def completion(text: str, finish_reason: str = "stop") -> dict[str, Any]:
         "object": "chat.completion",
         "created": 1,
         "model": "test-model",
-        "choices": [{"index": 0, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": text}}],
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": text},
+            }
+        ],
         "usage": {"prompt_tokens": 200, "completion_tokens": 80, "total_tokens": 280},
     }
 
@@ -47,22 +52,37 @@ async def no_sleep(_: float) -> None:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[AsyncTestClient[Litestar]]:
+def upstream() -> Iterator[respx.MockRouter]:
+    """Every outgoing request is mocked, except the test client's own calls into the app."""
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        router.route(host="testserver.local").pass_through()
+        yield router
+
+
+@pytest.fixture
+async def client(upstream: respx.MockRouter) -> AsyncIterator[AsyncTestClient[Litestar]]:
     openai_client = build_openai_client(
-        base_url=BASE, api_key="sk-test", timeout_s=2.0, max_connections=4,
+        base_url=BASE,
+        api_key="sk-test",
+        timeout_s=2.0,
+        max_connections=4,
         http_client=httpx.AsyncClient(),
     )
-    model = OpenAIChatModel(client=openai_client, model="test-model", deadline_s=10,
-                            max_attempts=3, sleep=no_sleep)
+    model = OpenAIChatModel(
+        client=openai_client, model="test-model", deadline_s=10, max_attempts=3, sleep=no_sleep
+    )
     app = create_app(Settings(embedded_model="off"), model=model)
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
     await openai_client.close()
 
 
-@respx.mock(assert_all_mocked=True)
-async def test_good_upstream_answer_is_delivered(client: AsyncTestClient[Litestar]) -> None:
-    route = respx.post(COMPLETIONS).mock(return_value=httpx.Response(200, json=completion(GOOD_ANSWER)))
+async def test_good_upstream_answer_is_delivered(
+    client: AsyncTestClient[Litestar], upstream: respx.MockRouter
+) -> None:
+    route = upstream.post(COMPLETIONS).mock(
+        return_value=httpx.Response(200, json=completion(GOOD_ANSWER))
+    )
     data = (await client.post("/v1/rewrites", json=REQUEST)).json()
     assert route.call_count == 1
     assert data["source"] == "model"
@@ -72,14 +92,16 @@ async def test_good_upstream_answer_is_delivered(client: AsyncTestClient[Litesta
     assert sent.headers["authorization"] == "Bearer sk-test"
 
 
-@respx.mock(assert_all_mocked=True)
 async def test_bad_then_good_upstream_answer_is_repaired(
     client: AsyncTestClient[Litestar],
+    upstream: respx.MockRouter,
 ) -> None:
-    route = respx.post(COMPLETIONS).mock(side_effect=[
-        httpx.Response(200, json=completion(BAD_ANSWER)),
-        httpx.Response(200, json=completion(GOOD_ANSWER)),
-    ])
+    route = upstream.post(COMPLETIONS).mock(
+        side_effect=[
+            httpx.Response(200, json=completion(BAD_ANSWER)),
+            httpx.Response(200, json=completion(GOOD_ANSWER)),
+        ]
+    )
     data = (await client.post("/v1/rewrites", json=REQUEST)).json()
     assert route.call_count == 2
     assert data["source"] == "model"
@@ -90,17 +112,22 @@ async def test_bad_then_good_upstream_answer_is_repaired(
     "failure",
     [
         pytest.param(httpx.Response(500, json={"error": {"message": "boom"}}), id="500"),
-        pytest.param(httpx.Response(429, headers={"retry-after": "0"},
-                                    json={"error": {"message": "slow down"}}), id="429"),
+        pytest.param(
+            httpx.Response(
+                429, headers={"retry-after": "0"}, json={"error": {"message": "slow down"}}
+            ),
+            id="429",
+        ),
         pytest.param(httpx.ReadTimeout("slow"), id="timeout"),
         pytest.param(httpx.Response(200, text="<html>gateway</html>"), id="garbage"),
     ],
 )
-@respx.mock(assert_all_mocked=True)
 async def test_upstream_failures_are_retried_then_degrade_to_the_composer(
-    client: AsyncTestClient[Litestar], failure: httpx.Response | Exception
+    client: AsyncTestClient[Litestar],
+    upstream: respx.MockRouter,
+    failure: httpx.Response | Exception,
 ) -> None:
-    route = respx.post(COMPLETIONS).mock(side_effect=[failure] * 3)
+    route = upstream.post(COMPLETIONS).mock(side_effect=[failure] * 3)
     response = await client.post("/v1/rewrites", json=REQUEST)
     assert response.status_code == 200
     data = response.json()
@@ -110,26 +137,31 @@ async def test_upstream_failures_are_retried_then_degrade_to_the_composer(
     assert not any(f["severity"] == "error" for f in data["after"]["findings"])
 
 
-@respx.mock(assert_all_mocked=True)
 async def test_upstream_recovers_within_the_retry_budget(
     client: AsyncTestClient[Litestar],
+    upstream: respx.MockRouter,
 ) -> None:
-    route = respx.post(COMPLETIONS).mock(side_effect=[
-        httpx.Response(503), httpx.Response(200, json=completion(GOOD_ANSWER)),
-    ])
+    route = upstream.post(COMPLETIONS).mock(
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(200, json=completion(GOOD_ANSWER)),
+        ]
+    )
     data = (await client.post("/v1/rewrites", json=REQUEST)).json()
     assert route.call_count == 2
     assert data["source"] == "model"
 
 
-@respx.mock(assert_all_mocked=True)
 async def test_truncated_upstream_answer_triggers_a_repair(
     client: AsyncTestClient[Litestar],
+    upstream: respx.MockRouter,
 ) -> None:
-    route = respx.post(COMPLETIONS).mock(side_effect=[
-        httpx.Response(200, json=completion(GOOD_ANSWER[:80], finish_reason="length")),
-        httpx.Response(200, json=completion(GOOD_ANSWER)),
-    ])
+    route = upstream.post(COMPLETIONS).mock(
+        side_effect=[
+            httpx.Response(200, json=completion(GOOD_ANSWER[:80], finish_reason="length")),
+            httpx.Response(200, json=completion(GOOD_ANSWER)),
+        ]
+    )
     data = (await client.post("/v1/rewrites", json=REQUEST)).json()
     assert route.call_count == 2
     assert data["repaired"] is True
