@@ -44,6 +44,15 @@ def _is_loopback_host(host: str) -> bool:
         return False
 
 
+def _is_ip(host: str) -> bool:
+    """IP literals resolve without DNS; connect() decides about them."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 def _target(address: Any) -> tuple[str, str] | None:
     """(host, printable target) for an inet address; None for unix sockets and the like."""
     if isinstance(address, tuple) and address and isinstance(address[0], str):
@@ -77,7 +86,7 @@ def no_network(*, allow_loopback: bool = True) -> Iterator[NetworkGuard]:
 
     def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else host
-        if isinstance(name, str) and not allowed(name):
+        if isinstance(name, str) and not allowed(name) and not _is_ip(name):
             raise guard.refuse(f"{name}:{port} (DNS lookup)")
         return real_getaddrinfo(host, port, *args, **kwargs)
 
