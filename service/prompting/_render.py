@@ -111,13 +111,15 @@ def _findings(findings: Sequence[Finding], *, empty: str) -> str:
     return "\n".join(lines)
 
 
-def _pick_examples(examples: Sequence[Example], strategy: StrategyId, channel: Channel) -> str:
+def _pick_examples(
+    examples: Sequence[Example], strategy: StrategyId, channel: Channel, limit: int
+) -> str:
     ranked = sorted(
         range(len(examples)),
         key=lambda i: (examples[i].strategy != strategy, examples[i].channel != channel, i),
     )
     parts = []
-    for i in ranked[:MAX_EXAMPLES]:
+    for i in ranked[: max(limit, 0)]:
         ex = examples[i]
         parts.append(
             f"Example (strategy {ex.strategy}, channel {ex.channel})\n"
@@ -134,11 +136,17 @@ def render_rewrite(
     context: Context | None,
     analysis: Analysis,
     budget: LengthBudget,
+    max_examples: int = MAX_EXAMPLES,
 ) -> list[ChatMessage]:
-    """The system and user messages asking for one rewrite of `draft`."""
+    """The system and user messages asking for one rewrite of `draft`.
+
+    `max_examples` worked examples go into the system prompt (same strategy
+    first, then same channel); 0 saves about 500 prompt tokens, which matters
+    for very small local models.
+    """
     channel = draft.channel
     system = prompts.system.render(
-        {"examples": _pick_examples(prompts.examples, strategy, channel)}
+        {"examples": _pick_examples(prompts.examples, strategy, channel, max_examples)}
     )
     user = prompts.rewrite.render(
         {

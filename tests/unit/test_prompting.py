@@ -307,3 +307,21 @@ def test_worked_examples_follow_the_principles_they_teach() -> None:
         assert parsed.body.count("?") == 1
         assert parsed.changes
         assert all(c.rule and c.principle for c in parsed.changes)
+
+
+def test_examples_can_be_left_out_to_save_tokens() -> None:
+    draft = Message(channel="sms", body="Hi, just checking in.")
+    prompts = load_prompts()
+    common = {
+        "strategy": "value_nudge",
+        "draft": draft,
+        "context": None,
+        "analysis": analyze(draft),
+        "budget": resolve_budget("sms"),
+    }
+    with_examples = render_rewrite(prompts, **common)  # type: ignore[arg-type]
+    without = render_rewrite(prompts, **common, max_examples=0)  # type: ignore[arg-type]
+    assert with_examples[0]["content"].count("Example (strategy") == 2
+    assert "Example (strategy" not in without[0]["content"]
+    assert without[0]["content"].endswith("accuracy.")
+    assert with_examples[1] == without[1]
