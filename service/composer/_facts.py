@@ -24,8 +24,8 @@ MAX_GOAL_CHARS = 300
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
 # Characters and patterns that make a fact unusable in a message.
 _UNSAFE = re.compile(r"[\[\]{}<>|$%*_\\?]|://|www\.|@|\n|\r|\t")
-_NAME_CHARS = re.compile("^[^\\W\\d_](?:[^\\W\\d_]|['\u2019.\\- ])*$")
-_COMPANY_CHARS = re.compile("^[\\w&'\u2019.,+\\- ]+$")
+_NAME_PUNCT = frozenset("'\u2019.- ")
+_COMPANY_PUNCT = frozenset("&'\u2019.,+- ")
 # A truncated phrase must not end on a word that needs something after it.
 _DANGLING = frozenset(
     {"a", "an", "the", "and", "or", "of", "to", "for", "in", "on", "at", "with", "by", "from"}
@@ -100,6 +100,18 @@ def _shorten_chars(text: str, limit: int) -> str | None:
     return shorten_words(" ".join(words), len(words))
 
 
+def _is_name(text: str) -> bool:
+    """Letters (any script, with their combining marks) and a little punctuation."""
+    return unicodedata.category(text[0])[0] == "L" and all(
+        unicodedata.category(ch)[0] in "LM" or ch in _NAME_PUNCT for ch in text
+    )
+
+
+def _is_company(text: str) -> bool:
+    """Letters, marks, digits and the punctuation company names use."""
+    return all(unicodedata.category(ch)[0] in "LMN" or ch in _COMPANY_PUNCT for ch in text)
+
+
 def _first_name(full: str | None) -> str | None:
     name = _clean(full)
     if name is None or _UNSAFE.search(name):
@@ -108,14 +120,14 @@ def _first_name(full: str | None) -> str | None:
     if not tokens:
         return None
     first = tokens[0].rstrip(",.")
-    if len(first) > MAX_FIRST_NAME_CHARS or not _NAME_CHARS.match(first):
+    if len(first) > MAX_FIRST_NAME_CHARS or not _is_name(first):
         return None
     return first
 
 
 def _sender_name(full: str | None) -> str | None:
     name = _clean(full)
-    if name is None or _UNSAFE.search(name) or not _NAME_CHARS.match(name):
+    if name is None or _UNSAFE.search(name) or not _is_name(name):
         return None
     if len(name) <= MAX_SENDER_NAME_CHARS:
         return name
@@ -124,7 +136,7 @@ def _sender_name(full: str | None) -> str | None:
 
 def _company(raw: str | None) -> str | None:
     company = _clean(raw)
-    if company is None or _UNSAFE.search(company) or not _COMPANY_CHARS.match(company):
+    if company is None or _UNSAFE.search(company) or not _is_company(company):
         return None
     if not any(ch.isalpha() for ch in company):
         return None

@@ -79,6 +79,11 @@ CONTEXTS: dict[str, Context | None] = {
         prospect=Prospect(name="李雷", company="北京商店"),
         sender=Sender(name="山田", company="在庫ツール"),
     ),
+    "indic_arabic_emoji": Context(
+        prospect=Prospect(name="प्रिया शर्मा", company="شركة النور 🚀"),
+        goal="स्टॉक संतुलित रखना 📦",
+        sender=Sender(name="Łucja Ñandú", company="Ōkami KK"),
+    ),
     "honorific": Context(prospect=Prospect(name="Dr. Priya Nair"), goal="shorter waiting lists"),
     "injection": Context(
         prospect=Prospect(name="Dana Miles", company="Miles Outfitters"),
@@ -303,6 +308,8 @@ def test_facts_are_cleaned_or_dropped() -> None:
     assert facts.company == "Miles Outfitters and Sons International"
     assert facts.sender_company == "Stockwise Inventory Planning"
     assert extract_facts(CONTEXTS["unicode"]).first_name == "Zoë"
+    facts = extract_facts(CONTEXTS["indic_arabic_emoji"])
+    assert (facts.first_name, facts.company, facts.sender_name) == ("प्रिया", None, "Łucja Ñandú")
 
 
 def _word(token: str) -> str:
