@@ -212,7 +212,10 @@ class RecordingChatModel:
             assert self._inner is not None  # noqa: S101 - checked in __init__
             answer = await self._inner.complete(messages, params=params)
             if self._mode == "record" and self.recording.find(key) is None:
-                self.recording.calls.append(RecordedCall(key, self.purpose, answer))
+                # A conversation that already holds an answer is the repair round.
+                repair = any(m["role"] == "assistant" for m in messages)
+                purpose = "repair" if repair and self.purpose == "rewrite" else self.purpose
+                self.recording.calls.append(RecordedCall(key, purpose, answer))
         self.answers.append(answer)
         return answer
 
