@@ -114,7 +114,7 @@ async def run_fixture(setup: Setup, request: RewriteRequest, answers: list[str])
 
 
 async def run_model(setup: Setup, suite: str, case_id: str, request: RewriteRequest) -> PathRun:
-    recording = setup.store.load(suite, case_id) if setup.mode == "replay" else None
+    recording = setup.store.load(suite, case_id) if setup.mode != "live" else None
     if recording is None:
         recording = CaseRecording(suite, case_id)
     model = RecordingChatModel(mode=setup.mode, name=setup.model_name,
@@ -136,6 +136,11 @@ async def run_model(setup: Setup, suite: str, case_id: str, request: RewriteRequ
 
 
 def save_recording(setup: Setup, recording: CaseRecording) -> None:
+    """Write the case's recording if this run added or dropped calls (else leave it as is)."""
+    pruned = recording.prune()
+    if not recording.added and not pruned:
+        return
+    recording.added = 0
     recording.model = setup.model_name
     recording.prompt_version = setup.prompts.version
     recording.recorded_at = utc_now()

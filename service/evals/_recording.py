@@ -105,9 +105,21 @@ class CaseRecording:
     recorded_at: str = ""
     command: str = ""
     calls: list[RecordedCall] = field(default_factory=list)
+    # Bookkeeping of one run (not saved): which calls were used or added, and
+    # which kinds of call ("rewrite", "judge") the run exercised.
+    used: set[str] = field(default_factory=set)
+    exercised: set[str] = field(default_factory=set)
+    added: int = 0
 
     def find(self, key: str) -> RecordedCall | None:
         return next((c for c in self.calls if c.key == key), None)
+
+    def prune(self) -> int:
+        """Drop calls of an exercised kind that this run no longer makes (stale ones)."""
+        before = len(self.calls)
+        self.calls = [c for c in self.calls
+                      if c.key in self.used or _kind(c.purpose) not in self.exercised]
+        return before - len(self.calls)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +133,10 @@ class CaseRecording:
             "note": "Real model output recorded by `tactful evals run --record`; do not edit.",
             "calls": [c.to_json() for c in self.calls],
         }
+
+
+def _kind(purpose: str) -> str:
+    return "rewrite" if purpose in ("rewrite", "repair") else purpose
 
 
 class RecordingStore:
@@ -161,7 +177,8 @@ class RecordingChatModel:
     """A `ChatModel` that replays recorded answers, or records a live model's answers.
 
     - `replay`: answers come from `recording`; a miss raises `RecordingMissing`.
-    - `record`: every call goes to `inner` and is added to `recording`.
+    - `record`: a recorded answer is reused; a miss goes to `inner` and is
+      added to `recording` (so `--record` only pays for missing or stale calls).
     - `live`: every call goes to `inner`; nothing is stored.
 
     `purpose` labels the next calls in the recording ("rewrite", "judge", ...).
@@ -201,21 +218,26 @@ class RecordingChatModel:
         self, messages: Sequence[ChatMessage], *, params: ModelParams
     ) -> ModelAnswer:
         key = self.key(messages, params)
-        if self._mode == "replay":
-            found = self.recording.find(key)
-            if found is None:
-                miss = RecordingMissing(key, self._miss_reason())
-                self.misses.append(miss)
-                raise miss
+        rec = self.recording
+        found = rec.find(key) if self._mode != "live" else None
+        rec.exercised.add(_kind(self.purpose))
+        if found is not None:
             answer = found.answer
+            rec.used.add(key)
+        elif self._mode == "replay":
+            miss = RecordingMissing(key, self._miss_reason())
+            self.misses.append(miss)
+            raise miss
         else:
             assert self._inner is not None  # noqa: S101 - checked in __init__
             answer = await self._inner.complete(messages, params=params)
-            if self._mode == "record" and self.recording.find(key) is None:
+            if self._mode == "record":
                 # A conversation that already holds an answer is the repair round.
                 repair = any(m["role"] == "assistant" for m in messages)
                 purpose = "repair" if repair and self.purpose == "rewrite" else self.purpose
-                self.recording.calls.append(RecordedCall(key, purpose, answer))
+                rec.calls.append(RecordedCall(key, purpose, answer))
+                rec.used.add(key)
+                rec.added += 1
         self.answers.append(answer)
         return answer
 

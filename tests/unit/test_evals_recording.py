@@ -143,3 +143,32 @@ async def test_a_case_without_any_recording_is_unmeasured(tmp_path: Path) -> Non
     setup = Setup("replay", load_prompts(), ModelParams(), RecordingStore(tmp_path), "m")
     run = await run_model(setup, "rewrites", "never-recorded", request())
     assert run.unmeasured == "no recording for this case"
+
+
+async def test_recording_again_reuses_fresh_calls_and_replaces_stale_ones(tmp_path: Path) -> None:
+    prompts_dir = tmp_path / "prompts"
+    shutil.copytree(DEFAULT_PROMPTS_DIR, prompts_dir)
+    store = RecordingStore(tmp_path / "recordings")
+    path = store.path("rewrites", "c1")
+
+    def recorder(*answers: str) -> Setup:
+        return Setup("record", load_prompts(prompts_dir), ModelParams(), store, "fake-model",
+                     inner=FakeChatModel(list(answers), name="fake-model"))
+
+    await run_model(recorder(GOOD_ANSWER, GOOD_ANSWER), "rewrites", "c1", request())
+    saved = path.read_text()
+    # Nothing changed: no model call at all (an empty fake would raise), file untouched.
+    again = await run_model(recorder(), "rewrites", "c1", request())
+    assert again.response is not None
+    assert path.read_text() == saved
+
+    system = prompts_dir / "system.toml"
+    system.write_text(system.read_text().replace("plain and warm", "plain, warm"))
+    clear_prompt_cache()
+    fresh = recorder(GOOD_ANSWER, GOOD_ANSWER)
+    await run_model(fresh, "rewrites", "c1", request())
+    data = json.loads(path.read_text())
+    assert data["prompt_version"] == fresh.prompts.version
+    keys_now = {c["key"] for c in data["calls"]}
+    keys_before = {c["key"] for c in json.loads(saved)["calls"]}
+    assert keys_now.isdisjoint(keys_before)  # the stale calls were dropped
