@@ -99,6 +99,7 @@ class Vocab:
     draft_numbers: frozenset[str]
     fact_re: re.Pattern[str]
     corpus_numbers_re: re.Pattern[str]
+    unit_after: re.Pattern[str]
     not_names: frozenset[str]
     openers: frozenset[str]
 
@@ -139,6 +140,7 @@ def vocab() -> Vocab:
         draft_numbers=draft_numbers,
         fact_re=fact_re,
         corpus_numbers_re=corpus_numbers_re,
+        unit_after=re.compile(rf"[- ](?:{units})\b"),
         not_names=frozenset(words["not_names"])
         | frozenset(words["function_words"])
         | frozenset(_MONTHS)
@@ -148,7 +150,9 @@ def vocab() -> Vocab:
 
 
 def _num_key(text: str) -> str | None:
-    m = re.search(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s?(k|mm|m|bn|b|million|thousand|billion)?", text)
+    m = re.search(
+        r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s?(k|mm|m|bn|b|million|thousand|billion)\b)?", text
+    )
     if m is None:
         return None
     value = float(m.group(1).replace(",", ""))
@@ -238,9 +242,11 @@ def _scan(norm: str, v: Vocab) -> list[tuple[str, int, int, re.Match[str] | None
             ("url", m.start(), _trim_url(norm, m.start(), m.end()), None)
             for m in _URL.finditer(norm)
         )
-    found.extend(
-        (m.lastgroup or "number", m.start(), m.end(), m) for m in _DIGIT_FACTS.finditer(norm)
-    )
+    for m in _DIGIT_FACTS.finditer(norm):
+        end = m.end()
+        if m.lastgroup == "number" and (unit := v.unit_after.match(norm, end)):
+            end = unit.end()  # underline "8 weeks", not just "8"
+        found.append((m.lastgroup or "number", m.start(), end, m))
     for m in v.fact_re.finditer(norm):
         kind = "nword" if m.group("nw") else (m.lastgroup or "")
         found.append((kind, m.start(), m.end(), m))
@@ -272,6 +278,8 @@ def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
             continue
         if word == "march" and not _is_month_march(norm, m.start(), m.end()):
             continue
+        if norm.endswith("happy ", 0, m.start()):
+            continue  # "Happy Friday!" is a greeting, not a date
         kind = "weekday" if word in _WEEKDAYS else "month"
         facts.append(Fact(kind, m.start(), m.end(), (f"w:{word}",)))
         mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())

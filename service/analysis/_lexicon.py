@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.models import RULE_IDS, PrincipleId, Severity
+
+from ._anchors import Anchors, anchors
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -139,53 +142,89 @@ class RuleFile(RuleMeta):
 
 
 class Compiled:
-    """A rule's entries joined into one alternation, scanned once per message.
+    """A list of entries with their anchors, scanned as one alternation.
 
-    The alternation has no capture names and a single outer word boundary so
-    the regex engine can skip non-starting positions quickly; the entry that
-    matched is identified afterwards, only for the (rare) hits.
+    Only entries with an anchor (a required literal, see _anchors.py) in the
+    text take part; the alternation of those entries is compiled once per
+    distinct active set and cached, so a message is scanned once per rule.
+    The entry behind a hit is identified afterwards (hits are rare).
     """
 
-    __slots__ = ("entries", "regex", "singles")
+    __slots__ = ("_combined", "anchors", "entries", "singles", "sources")
 
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = tuple(entries)
+        self.sources = tuple(_flexible_spaces(e.body()) for e in entries)
         self.singles = tuple(re.compile(e.regex_source()) for e in entries)
-        bounded = [_flexible_spaces(e.body()) for e in entries if e.bounded]
-        unbounded = [_flexible_spaces(e.body()) for e in entries if not e.bounded]
-        parts = []
-        if bounded:
-            parts.append(_LEFT + "(?:" + "|".join(f"(?:{b})" for b in bounded) + ")" + _RIGHT)
-        parts.extend(f"(?:{b})" for b in unbounded)
-        self.regex: re.Pattern[str] | None = re.compile("|".join(parts)) if parts else None
+        self.anchors: tuple[Anchors, ...] = tuple(anchors(e.regex_source()) for e in entries)
+        self._combined: dict[tuple[int, ...], re.Pattern[str]] = {}
 
-    def _which(self, text: str, start: int, end: int) -> Entry:
+    def _active(self, has: Callable[[str], bool]) -> tuple[int, ...]:
+        return tuple(
+            i
+            for i, anchor_set in enumerate(self.anchors)
+            if anchor_set is None or any(map(has, anchor_set))
+        )
+
+    def _regex(self, active: tuple[int, ...]) -> re.Pattern[str]:
+        regex = self._combined.get(active)
+        if regex is None:
+            bounded = [self.sources[i] for i in active if self.entries[i].bounded]
+            unbounded = [self.sources[i] for i in active if not self.entries[i].bounded]
+            parts = []
+            if bounded:
+                parts.append(_LEFT + "(?:" + "|".join(f"(?:{b})" for b in bounded) + ")" + _RIGHT)
+            parts.extend(f"(?:{b})" for b in unbounded)
+            regex = re.compile("|".join(parts))
+            if len(self._combined) >= _MAX_COMBINED:
+                self._combined.clear()
+            self._combined[active] = regex
+        return regex
+
+    def _which(self, active: tuple[int, ...], text: str, start: int, end: int) -> Entry:
         fallback: Entry | None = None
-        for entry, single in zip(self.entries, self.singles, strict=True):
-            m = single.match(text, start)
+        for i in active:
+            m = self.singles[i].match(text, start)
             if m is not None:
                 if m.end() == end:
-                    return entry
-                fallback = fallback or entry
+                    return self.entries[i]
+                fallback = fallback or self.entries[i]
         # The alternation matched, so some entry matches here; entries[0] is a formality.
-        return fallback or self.entries[0]
+        return fallback or self.entries[active[0]]
 
     def finditer(
-        self, text: str, start: int = 0, end: int | None = None
+        self,
+        text: str,
+        start: int = 0,
+        end: int | None = None,
+        has: Callable[[str], bool] | None = None,
     ) -> list[tuple[Entry, int, int]]:
-        if self.regex is None:
+        active = self._active(has or text.__contains__)
+        if not active:
             return []
         stop = len(text) if end is None else end
         return [
-            (self._which(text, m.start(), m.end()), m.start(), m.end())
-            for m in self.regex.finditer(text, start, stop)
+            (self._which(active, text, m.start(), m.end()), m.start(), m.end())
+            for m in self._regex(active).finditer(text, start, stop)
             if m.end() > m.start()
         ]
 
-    def search(self, text: str, start: int = 0, end: int | None = None) -> bool:
-        if self.regex is None:
+    def search(
+        self,
+        text: str,
+        start: int = 0,
+        end: int | None = None,
+        has: Callable[[str], bool] | None = None,
+    ) -> bool:
+        active = self._active(has or text.__contains__)
+        if not active:
             return False
-        return self.regex.search(text, start, len(text) if end is None else end) is not None
+        stop = len(text) if end is None else end
+        return self._regex(active).search(text, start, stop) is not None
+
+
+# Distinct active-entry sets kept compiled per pattern list (a handful in practice).
+_MAX_COMBINED = 512
 
 
 class Lexicon:

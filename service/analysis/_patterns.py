@@ -55,12 +55,12 @@ def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
     """Lexicon hits that survive negation and the sentence-level `allow` list."""
     out: list[tuple[Entry, int, int]] = []
     allowed: dict[tuple[int, int], bool] = {}
-    for entry, start, end in lex.match.finditer(doc.norm):
+    for entry, start, end in lex.match.finditer(doc.norm, has=doc.has):
         if entry.negatable and is_negated(doc, start):
             continue
         sentence = doc.sentence_at(start)
         if sentence not in allowed:
-            allowed[sentence] = lex.allow.search(doc.norm, sentence[0], sentence[1])
+            allowed[sentence] = lex.allow.search(doc.norm, sentence[0], sentence[1], doc.has)
         if allowed[sentence]:
             continue
         out.append((entry, start, end))

@@ -39,7 +39,7 @@ def find_no_next_step(doc: Doc) -> list[Finding]:
     if "?" in doc.folded or not doc.sentences:
         return []
     lex = lexicons()["no_next_step"]
-    for entry, start, _ in lex.invite.finditer(doc.norm):
+    for entry, start, _ in lex.invite.finditer(doc.norm, has=doc.has):
         if not (entry.negatable and is_negated(doc, start)):
             return []
     start, end = _last_content_sentence(doc)
@@ -64,7 +64,7 @@ def find_empty_check_in(doc: Doc) -> list[Finding]:
     hits = matches(lex, doc)
     if not hits:
         return []
-    has_value = lex.value.search(doc.norm)
+    has_value = lex.value.search(doc.norm, has=doc.has)
     severity: Severity = "warning" if has_value else "error"
     message = (
         "A check-in phrase next to real value: lead with the value and drop the check-in."

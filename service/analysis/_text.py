@@ -74,6 +74,15 @@ class Doc:
     sentences: list[tuple[int, int]] = field(default_factory=list)
     words: list[tuple[int, int]] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
+    _seen: dict[str, bool] = field(default_factory=dict)
+    _word_texts: list[str] | None = None
+
+    def has(self, literal: str) -> bool:
+        """Does the normalised text contain `literal`? Memoised: rules share anchors."""
+        found = self._seen.get(literal)
+        if found is None:
+            found = self._seen[literal] = literal in self.norm
+        return found
 
     def sentence_at(self, pos: int) -> tuple[int, int]:
         """The (start, end) of the sentence holding `pos` (the whole text if none)."""
@@ -83,7 +92,9 @@ class Doc:
         return self.sentences[i]
 
     def word_texts(self) -> list[str]:
-        return [self.norm[s:e] for s, e in self.words]
+        if self._word_texts is None:
+            self._word_texts = [self.norm[s:e] for s, e in self.words]
+        return self._word_texts
 
 
 def _segment(folded: str) -> list[tuple[int, int]]:

@@ -40,7 +40,9 @@ def test_case_and_line_breaks_do_not_hide_a_phrase() -> None:
 
 
 def test_metrics() -> None:
-    m = analyze(Message(body="Hi Sam. Is your team ready for spring? I can send our notes.")).metrics
+    m = analyze(
+        Message(body="Hi Sam. Is your team ready for spring? I can send our notes.")
+    ).metrics
     assert m.words == 13
     assert m.sentences == 3
     assert m.questions == 1
@@ -66,8 +68,15 @@ def test_reading_grade_rises_with_long_words_and_sentences() -> None:
 
 def _finding(rule: str, severity: str) -> Finding:
     return Finding.model_validate(
-        {"rule": rule, "severity": severity, "principle": "accuracy", "message": "m",
-         "start": 0, "end": 1, "excerpt": "x"}
+        {
+            "rule": rule,
+            "severity": severity,
+            "principle": "accuracy",
+            "message": "m",
+            "start": 0,
+            "end": 1,
+            "excerpt": "x",
+        }
     )
 
 
@@ -90,8 +99,10 @@ def test_any_error_free_draft_outscores_any_draft_with_two_errors() -> None:
 
 def test_clean_draft_scores_high_and_pushy_draft_low() -> None:
     clean = analyze(
-        Message(body="Hi Sam, one idea for the spring rush: move slow sizes to the mall store "
-                "first. Want the two-line version?")
+        Message(
+            body="Hi Sam, one idea for the spring rush: move slow sizes to the mall store "
+            "first. Want the two-line version?"
+        )
     )
     pushy = analyze(
         Message(body="Sam, I've emailed you 4 times. Offer ends Friday. Are you ready to sign?")

@@ -25,7 +25,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("guilt_trip", "I said I'd call after your trip, so here I am.", False),
     ("guilt_trip", "It's been a while since we spoke, and that's likely on me.", False),
     ("guilt_trip", "I may have dropped the ball after our call; sorry about that.", False),
-    ("guilt_trip", "When I don't hear back it usually means priorities shifted, which is fine.", False),
+    (
+        "guilt_trip",
+        "When I don't hear back it usually means priorities shifted, which is fine.",
+        False,
+    ),
     ("guilt_trip", "You mentioned the night shift keeps running out of labels.", False),
     # --- empty_check_in ----------------------------------------------------
     ("empty_check_in", "Just checking in on this.", True),
@@ -33,7 +37,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("empty_check_in", "Wanted to touch base and see if you had any update?", True),
     ("empty_check_in", "Bumping this to the top of your inbox.", True),
     ("empty_check_in", "Guests who check in late often skip breakfast.", False),
-    ("empty_check_in", "Here is a two-line summary of what the audit changed for teams like yours.", False),
+    (
+        "empty_check_in",
+        "Here is a two-line summary of what the audit changed for teams like yours.",
+        False,
+    ),
     # --- false_urgency -----------------------------------------------------
     ("false_urgency", "This offer expires tonight.", True),
     ("false_urgency", "Only 2 spots left for the spring cohort.", True),
@@ -52,7 +60,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("sales_pitch_meeting", "Can we schedule a quick demo on Tuesday?", True),
     ("sales_pitch_meeting", "I'd love to walk you through our platform.", True),
     ("sales_pitch_meeting", "Would you hop on a call to learn more about our product?", True),
-    ("sales_pitch_meeting", "This isn't a demo: I'd like to hear how your team plans the week.", False),
+    (
+        "sales_pitch_meeting",
+        "This isn't a demo: I'd like to hear how your team plans the week.",
+        False,
+    ),
     ("sales_pitch_meeting", "Happy to set up the demo you asked for with your engineers.", False),
     # --- pushy_close -------------------------------------------------------
     ("pushy_close", "Are you ready to move forward?", True),
