@@ -45,39 +45,73 @@ def _first(variants: tuple[Variant, ...], facts: Facts, channel: Channel) -> str
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which parts of the full message a candidate keeps."""
+
+    dropped: frozenset[str]  # optional slots left out
+    tail: bool  # closing line / sign-off kept
+    compact: bool = False  # only the strategy's tiny question instead of the sentences
+    greet: bool = True
+    brief: bool = False  # the last (shortest) usable variant of each sentence
+
+    def penalty(self) -> int:
+        cost = PENALTY_DROPPED_SENTENCE * len(self.dropped)
+        cost += 0 if self.tail else PENALTY_NO_TAIL
+        cost += PENALTY_COMPACT if self.compact else 0
+        cost += PENALTY_BRIEF if self.brief else 0
+        return cost + (0 if self.greet else PENALTY_NO_GREETING)
+
+
 def _build(
     strategy: StrategyTemplates,
     layout: ChannelTemplates,
     channel: Channel,
     facts: Facts,
-    *,
-    dropped: frozenset[str],
-    tail: bool,
+    shape: _Shape,
 ) -> Message:
     sentences: list[str] = []
-    question = ""
+    question = strategy.tiny if shape.compact else ""
     for slot in strategy.slots:
-        if slot.name in dropped:
+        if shape.compact or slot.name in shape.dropped:
             continue
-        text = _first(slot.variants, facts, channel)
+        variants = slot.variants[::-1] if shape.brief else slot.variants
+        text = _first(variants, facts, channel)
         if text is None:
             continue
         if slot.question:
             question = text
         else:
             sentences.append(text)
-    greeting = _first(layout.greeting, facts, channel) or ""
+    greeting = _first(layout.greeting, facts, channel) if shape.greet else None
     body = f"{greeting}{layout.greeting_sep}" if greeting else ""
     if sentences:
         body += " ".join(sentences) + layout.question_sep
     body += question
-    if tail:
+    if shape.tail:
         if closing := _first(layout.closing, facts, channel):
             body += f" {closing}"
         if signoff := _first(layout.signoff, facts, channel):
             body += f"{layout.signoff_sep}{signoff}"
     subject = _first(strategy.subject, facts, channel) if channel == "email" else None
     return Message(channel=channel, subject=subject, body=body.strip())
+
+
+def _shapes(strategy: StrategyTemplates) -> list[_Shape]:
+    optional = [s.name for s in strategy.slots if s.optional]
+    shapes = [
+        _Shape(frozenset(optional[len(optional) - count :]), tail, brief=brief)
+        for brief in (False, True)
+        for count in range(len(optional) + 1)
+        for tail in (True, False)
+    ]
+    # Last resorts for very small budgets: the tiny question, greeted or alone.
+    shapes += [
+        _Shape(frozenset(), tail, compact=True, greet=greet)
+        for greet in (True, False)
+        for tail in (True, False)
+    ]
+    return shapes
 
 
 # How much each simplification costs; candidates are tried cheapest first.
@@ -87,6 +121,9 @@ def _build(
 PENALTY_DROPPED_SENTENCE = 3
 PENALTY_NO_TAIL = 5  # the sign-off or the spoken name matters (reliability)
 PENALTY_GOAL_CUT = 4
+PENALTY_BRIEF = 6
+PENALTY_COMPACT = 20
+PENALTY_NO_GREETING = 10
 PENALTY_MISSING: dict[str, int] = {
     "goal": 6,
     "first_name": 4,
@@ -132,10 +169,9 @@ def _fact_levels(facts: Facts, channel: Channel) -> Iterator[_Level]:
         yield _Level(facts.without(*names), 0)
 
 
-def _penalty(message: Message, facts: Facts, level: _Level, dropped: int, tail: bool) -> int:
+def _penalty(message: Message, facts: Facts, level: _Level, shape: _Shape) -> int:
     text = f"{message.subject or ''}\n{message.body}"
-    penalty = PENALTY_DROPPED_SENTENCE * dropped + PENALTY_GOAL_CUT * level.goal_cuts
-    penalty += 0 if tail else PENALTY_NO_TAIL
+    penalty = shape.penalty() + PENALTY_GOAL_CUT * level.goal_cuts
     for name, weight in PENALTY_MISSING.items():
         shown = getattr(level.facts, name)
         if getattr(facts, name) is not None and (shown is None or shown not in text):
@@ -147,15 +183,11 @@ def _candidates(
     strategy: StrategyTemplates, layout: ChannelTemplates, channel: Channel, facts: Facts
 ) -> list[Message]:
     """Every simplification of the fullest message, cheapest first (stable order)."""
-    optional = [s.name for s in strategy.slots if s.optional]
     ranked: list[tuple[int, int, Message]] = []
-    for count in range(len(optional) + 1):
-        dropped = frozenset(optional[len(optional) - count :])
-        for tail in (True, False):
-            for level in _fact_levels(facts, channel):
-                message = _build(strategy, layout, channel, level.facts, dropped=dropped, tail=tail)
-                penalty = _penalty(message, facts, level, count, tail)
-                ranked.append((penalty, len(ranked), message))
+    for shape in _shapes(strategy):
+        for level in _fact_levels(facts, channel):
+            message = _build(strategy, layout, channel, level.facts, shape)
+            ranked.append((_penalty(message, facts, level, shape), len(ranked), message))
     ranked.sort(key=lambda item: (item[0], item[1]))
     # The same text can be reached in several ways: keep its cheapest position.
     unique: dict[tuple[str | None, str], Message] = {}

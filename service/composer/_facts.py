@@ -35,6 +35,10 @@ _DANGLING = frozenset(
     | {"per", "like", "if", "when", "where", "because", "every", "each", "all", "any", "some"}
     | {"no", "not", "very", "more", "most", "less", "is", "are", "be", "being", "was", "were"}
 )
+_CLAUSE_WORDS = frozenset(
+    {"and", "or", "but", "while", "whilst", "so", "because", "plus", "without"}
+)
+_DASHES = frozenset({"-", "\u2013", "\u2014"})
 _TRAILING = ",;:-\u2013\u2014"  # comma, semicolon, colon, hyphen, en dash, em dash
 
 
@@ -58,10 +62,10 @@ class Facts:
         return replace(self, **dict.fromkeys(names))
 
     def with_goal_words(self, words: int) -> Facts:
-        """The goal cut to at most `words` words, at a word boundary that reads well."""
+        """The goal cut to at most `words` words at a clause boundary; None if it cannot be."""
         if self.goal is None:
             return self
-        return replace(self, goal=shorten_words(self.goal, words))
+        return replace(self, goal=shorten_clause(self.goal, words))
 
 
 def _clean(text: str | None) -> str | None:
@@ -87,6 +91,23 @@ def shorten_words(text: str, words: int) -> str | None:
         kept.pop()
     out = " ".join(kept).rstrip(_TRAILING)
     return out or None
+
+
+def shorten_clause(text: str, words: int) -> str | None:
+    """The longest leading clause(s) of at most `words` words, or None.
+
+    A goal cut mid-phrase ("balanced across three new") reads as a mistake,
+    so the cut happens only where a clause ends: after , ; : or a dash, or
+    before a conjunction such as "and" or "while".
+    """
+    tokens = text.split()
+    if len(tokens) <= words:
+        return text
+    for end in range(min(words, len(tokens) - 1), 0, -1):
+        last, following = tokens[end - 1], tokens[end]
+        if last[-1] in ",;:" or following.lower() in _CLAUSE_WORDS or following in _DASHES:
+            return shorten_words(" ".join(tokens[:end]), end)
+    return None
 
 
 def _shorten_chars(text: str, limit: int) -> str | None:

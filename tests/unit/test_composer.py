@@ -283,7 +283,12 @@ def test_tight_budgets_are_respected_without_cutting_words(
     # Every word is a whole word of the full message, the tiny question or a template.
     vocabulary = {
         _word(w)
-        for text in (full.body, tiny, TEMPLATES_PATH.read_text(encoding="utf-8"))
+        for text in (
+            full.body,
+            tiny,
+            TEMPLATES_PATH.read_text(encoding="utf-8"),
+            *extract_facts(context).values().values(),
+        )
         for w in text.split()
     }
     for word in message.body.split():
