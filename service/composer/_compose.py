@@ -28,10 +28,10 @@ from service.models import Channel, Context, Message, StrategyId
 
 # Goal lengths tried, longest first (words); then the goal is left out.
 GOAL_WORDS: dict[Channel, tuple[int, ...]] = {
-    "email": (16, 10, 6),
-    "linkedin": (10, 6, 4),
-    "sms": (10, 6, 4),
-    "voicemail": (12, 7, 4),
+    "email": (20, 12, 8, 5),
+    "linkedin": (16, 10, 6, 4),
+    "sms": (16, 10, 6, 4),
+    "voicemail": (16, 10, 6, 4),
 }
 # Rules that must never appear in a composed message, whatever their severity.
 BLOCKING_RULES = frozenset({"invented_fact", "placeholder", "too_long"})
