@@ -13,7 +13,7 @@ import hashlib
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,12 @@ DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 VERSION_LENGTH = 12
 
 _META_KEYS = frozenset({"version", "description", "variables"})
-_TEMPLATE_TOP_KEYS = frozenset({"meta", "prompt"})
+_TEMPLATE_TOP_KEYS = frozenset({"meta", "prompt", "strings"})
+# Fixed phrases the renderer picks between, kept with their template.
+_REQUIRED_STRINGS = {
+    "rewrite.toml": frozenset({"rewrite", "polish", "no_findings", "nothing_known", "no_quotes"}),
+    "repair.toml": frozenset({"no_findings"}),
+}
 _EXAMPLE_KEYS = frozenset({"strategy", "channel", "situation", "draft", "answer"})
 
 
@@ -58,6 +63,7 @@ class PromptTemplate:
     description: str
     variables: tuple[str, ...]
     text: str
+    strings: Mapping[str, str] = field(default_factory=dict)
 
     def render(self, values: Mapping[str, str]) -> str:
         """Fill every declared variable; missing or undeclared values are errors."""
@@ -160,7 +166,18 @@ def load_template(path: Path, root: Path | None = None) -> PromptTemplate:
     unused = sorted(set(variables) - used)
     if unused:
         raise PromptFileInvalid(f"{name}: declared but unused variable(s): {', '.join(unused)}")
-    return PromptTemplate(name, version, description, variables, text)
+    strings = raw.get("strings", {})
+    if not isinstance(strings, dict) or not all(
+        isinstance(v, str) and v.strip() for v in strings.values()
+    ):
+        raise PromptFileInvalid(f"{name}: [strings] holds non-empty strings only")
+    for key, value in strings.items():
+        if _placeholders(f"{name} strings.{key}", value):
+            raise PromptFileInvalid(f"{name}: strings.{key} cannot hold placeholders")
+    required = _REQUIRED_STRINGS.get(name, frozenset())
+    if missing := sorted(required - set(strings)):
+        raise PromptFileInvalid(f"{name}: [strings] lacks {', '.join(missing)}")
+    return PromptTemplate(name, version, description, variables, text, dict(strings))
 
 
 def _load_examples(path: Path, root: Path) -> tuple[Example, ...]:

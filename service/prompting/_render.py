@@ -24,6 +24,7 @@ MAX_PROSPECT_MESSAGE_CHARS = 600
 MAX_DRAFT_CHARS = 4000
 MAX_PREVIOUS_ANSWER_CHARS = 4000
 MAX_EXCERPT_CHARS = 160
+DRAFT_FINDINGS_NOT_SHOWN = frozenset({"invented_fact"})
 
 _LT, _GT = "\u2039", "\u203a"  # single angle quotation marks: look alike, parse as text
 _ANGLE_RUN = re.compile(r"<{2,}|>{2,}")
@@ -48,7 +49,7 @@ def fence(label: str, text: str) -> str:
     return f"<<<DATA {label}>>>\n{neutralise(text.strip())}\n<<<END DATA>>>"
 
 
-def _facts(context: Context | None) -> str:
+def _facts(context: Context | None, nothing: str) -> str:
     lines: list[str] = []
     c = context or Context()
     if p := c.prospect:
@@ -77,10 +78,10 @@ def _facts(context: Context | None) -> str:
         if h.stage:
             lines.append(f"deal stage: {h.stage}")
         lines.append(f"agreed next step: {h.agreed_next_step or 'none'}")
-    return fence("facts", "\n".join(lines) if lines else "(nothing known)")
+    return fence("facts", "\n".join(lines) if lines else nothing)
 
 
-def _untrusted(context: Context | None) -> str:
+def _untrusted(context: Context | None, none: str) -> str:
     blocks: list[str] = []
     if context and context.notes:
         blocks.append(fence("seller_notes", _clip(context.notes, MAX_NOTES_CHARS)))
@@ -90,7 +91,7 @@ def _untrusted(context: Context | None) -> str:
             fence(f"prospect_message {i}", _clip(m, MAX_PROSPECT_MESSAGE_CHARS))
             for i, m in enumerate(recent, 1)
         ]
-    return "\n".join(blocks) if blocks else "(none)"
+    return "\n".join(blocks) if blocks else none
 
 
 def _draft(draft: Message) -> str:
@@ -145,6 +146,11 @@ def render_rewrite(
     for very small local models.
     """
     channel = draft.channel
+    strings = prompts.rewrite.strings
+    # The draft's own facts are not invented: the model may keep them, so that
+    # finding is not passed on (the guard checks the output against the draft).
+    findings = [f for f in analysis.findings if f.rule not in DRAFT_FINDINGS_NOT_SHOWN]
+    serious = any(f.severity == "error" for f in findings)
     system = prompts.system.render(
         {"examples": _pick_examples(prompts.examples, strategy, channel, max_examples)}
     )
@@ -155,12 +161,10 @@ def render_rewrite(
             "channel": channel,
             "channel_guidance": prompts.channels[channel].render({}).strip(),
             "budget": budget.describe(),
-            "findings": _findings(
-                analysis.findings,
-                empty="(none: the draft already reads well, so change as little as you can)",
-            ),
-            "facts": _facts(context),
-            "untrusted": _untrusted(context),
+            "edit_scope": strings["rewrite" if serious else "polish"],
+            "findings": _findings(findings, empty=strings["no_findings"]),
+            "facts": _facts(context, strings["nothing_known"]),
+            "untrusted": _untrusted(context, strings["no_quotes"]),
             "draft": _draft(draft),
         }
     )
@@ -181,7 +185,7 @@ def render_repair(
     """The conversation so far, the rejected answer, and a request to fix exactly `findings`."""
     user = prompts.repair.render(
         {
-            "findings": _findings(findings, empty="- the answer did not follow the format"),
+            "findings": _findings(findings, empty=prompts.repair.strings["no_findings"]),
             "budget": budget.describe(),
         }
     )

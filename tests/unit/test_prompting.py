@@ -22,6 +22,7 @@ from service.models import (
     Message,
     Prospect,
     Sender,
+    Severity,
 )
 from service.prompting import (
     DEFAULT_PROMPTS_DIR,
@@ -325,3 +326,60 @@ def test_examples_can_be_left_out_to_save_tokens() -> None:
     assert "Example (strategy" not in without[0]["content"]
     assert without[0]["content"].endswith("accuracy.")
     assert with_examples[1] == without[1]
+
+
+def _finding(rule: str, severity: Severity) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=severity,
+        principle="accuracy",
+        message=f"{rule} message",
+        start=0,
+        end=4,
+        excerpt="March",
+    )
+
+
+def _user_for(findings: list[Finding]) -> str:
+    draft = Message(channel="email", body="We open in March. Are you around?")
+    analysis = analyze(draft).model_copy(update={"findings": findings})
+    messages = render_rewrite(
+        load_prompts(),
+        strategy="value_nudge",
+        draft=draft,
+        context=None,
+        analysis=analysis,
+        budget=resolve_budget("email"),
+    )
+    return messages[1]["content"]
+
+
+def test_edit_scope_follows_the_severity_of_the_drafts_findings() -> None:
+    strings = load_prompts().rewrite.strings
+    with_error = _user_for([_finding("guilt_trip", "error"), _finding("jargon", "warning")])
+    assert strings["rewrite"] in with_error
+    assert strings["polish"] not in with_error
+    assert "- guilt_trip [error" in with_error
+    only_warning = _user_for([_finding("jargon", "warning")])
+    assert strings["polish"] in only_warning
+    assert strings["polish"] in _user_for([])
+
+
+def test_the_drafts_own_facts_are_not_reported_as_invented() -> None:
+    user = _user_for([_finding("invented_fact", "error")])
+    assert "invented_fact" not in user
+    assert load_prompts().rewrite.strings["polish"] in user
+
+
+def test_rewrite_template_needs_its_strings(prompt_copy: Path) -> None:
+    path = prompt_copy / "rewrite.toml"
+    path.write_text(path.read_text().replace('polish = "', 'polished = "'))
+    with pytest.raises(PromptFileInvalid, match="lacks polish"):
+        load_prompts(prompt_copy)
+
+
+def test_strings_cannot_hold_placeholders(prompt_copy: Path) -> None:
+    path = prompt_copy / "repair.toml"
+    path.write_text(path.read_text().replace("did not follow", "did not follow $format"))
+    with pytest.raises(PromptFileInvalid, match="placeholders"):
+        load_prompts(prompt_copy)
