@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.analysis import analyze
 from service.budget import LengthBudget, resolve_budget
@@ -376,3 +378,72 @@ def test_invalid_templates_are_rejected(mutate: Any, error: str) -> None:
     mutate(raw)
     with pytest.raises(TemplateError, match=error):
         parse_templates(raw)
+
+
+_WORDS = st.sampled_from(
+    [
+        "Dana",
+        "stock",
+        "balanced",
+        "3",
+        "stores",
+        "Friday",
+        "50%",
+        "now",
+        "sign",
+        "today",
+        "https://x.io",
+        "[Name]",
+        "{{company}}",
+        "ASAP",
+        "discount",
+        "free",
+        "demo",
+        "Zoë",
+        "李",
+        "—",
+        ",",
+        "and",
+        "the",
+        "deadline",
+        "quarter",
+        "ends",
+        "reply",
+        "YES",
+        "Acme",
+        "Inc.",
+    ]
+)
+_PHRASES = st.lists(_WORDS, max_size=14).map(" ".join)
+_TEXT = st.one_of(_PHRASES, st.text(max_size=40))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    strategy=st.sampled_from(STRATEGY_IDS),
+    channel=st.sampled_from(CHANNELS),
+    name=st.one_of(st.none(), _TEXT),
+    company=st.one_of(st.none(), _TEXT),
+    goal=st.one_of(st.none(), _TEXT),
+    sender=st.one_of(st.none(), _TEXT),
+    sender_company=st.one_of(st.none(), _TEXT),
+)
+def test_any_context_gives_a_message_that_passes(
+    strategy: StrategyId,
+    channel: Channel,
+    name: str | None,
+    company: str | None,
+    goal: str | None,
+    sender: str | None,
+    sender_company: str | None,
+) -> None:
+    context = Context(
+        prospect=Prospect(name=name, company=company),
+        goal=goal,
+        sender=Sender(name=sender, company=sender_company),
+    )
+    budget = resolve_budget(channel)
+    message = _compose(strategy, channel, context, budget)
+    assert _problems(message, context, budget) == [], message.body
+    assert fits(message.body, budget)
+    assert message.body.count("?") == 1
