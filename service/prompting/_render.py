@@ -105,7 +105,8 @@ def _findings(findings: Sequence[Finding], *, empty: str) -> str:
     if not findings:
         return empty
     lines = []
-    for f in findings:
+    # Errors first: they must be fixed; warnings are improvements.
+    for f in sorted(findings, key=lambda f: (f.severity != "error", f.start, f.rule)):
         excerpt = neutralise(_clip(" ".join(f.excerpt.split()), MAX_EXCERPT_CHARS))
         where = f' (at "{excerpt}")' if excerpt else ""
         lines.append(f"- {f.rule} [{f.severity}, principle {f.principle}]: {f.message}{where}")
