@@ -88,7 +88,10 @@ _URL = re.compile(
     r"\." + _TLDS + r"(?![a-z0-9-])(?:/[^\s<>\"')\]]*)?"
 )
 _QUARTER_NOON = r"(?P<quarter>q[1-4]\b)|(?P<time>(?:noon|midday)\b)"
-_NAME = re.compile(r"(?<![\w'])[A-Z\u00c0-\u00de][\w]*(?:['-][\w]+)*")
+# The capital comes first so the regex engine can jump between capitals; the
+# look-behind after it rejects capitals inside words ("McKinsey" stays whole).
+_NAME = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'][A-Z\u00c0-\u00de])[\w]*(?:['-][\w]+)*")
+_HAS_DIGIT = re.compile(r"[\d$€£]")
 _SKIP_BACK = frozenset(" \t\"'*-\u2022>([0123456789")
 _CALENDAR = re.compile(r"\b(?:" + "|".join((*_WEEKDAYS, *_MONTHS)) + r")\b")
 
@@ -100,6 +103,8 @@ class Vocab:
     fact_re: re.Pattern[str]
     corpus_numbers_re: re.Pattern[str]
     unit_after: re.Pattern[str]
+    # Words without which no spelled-out fact can match: if none occurs, skip the scan.
+    word_triggers: frozenset[str]
     not_names: frozenset[str]
     openers: frozenset[str]
 
@@ -141,6 +146,9 @@ def vocab() -> Vocab:
         fact_re=fact_re,
         corpus_numbers_re=corpus_numbers_re,
         unit_after=re.compile(rf"[- ](?:{units})\b"),
+        word_triggers=frozenset(w.split()[-1] for w in draft_numbers)
+        | frozenset(w for w in tens)
+        | {"q1", "q2", "q3", "q4", "noon", "midday"},
         not_names=frozenset(words["not_names"])
         | frozenset(words["function_words"])
         | frozenset(_MONTHS)
@@ -242,12 +250,13 @@ def _scan(norm: str, v: Vocab) -> list[tuple[str, int, int, re.Match[str] | None
             ("url", m.start(), _trim_url(norm, m.start(), m.end()), None)
             for m in _URL.finditer(norm)
         )
-    for m in _DIGIT_FACTS.finditer(norm):
+    for m in _DIGIT_FACTS.finditer(norm) if _HAS_DIGIT.search(norm) else ():
         end = m.end()
         if m.lastgroup == "number" and (unit := v.unit_after.match(norm, end)):
             end = unit.end()  # underline "8 weeks", not just "8"
         found.append((m.lastgroup or "number", m.start(), end, m))
-    for m in v.fact_re.finditer(norm):
+    triggered = any(t in norm for t in v.word_triggers)
+    for m in v.fact_re.finditer(norm) if triggered else ():
         kind = "nword" if m.group("nw") else (m.lastgroup or "")
         found.append((kind, m.start(), m.end(), m))
     found.sort(key=lambda f: (f[1], -f[2]))
@@ -348,13 +357,11 @@ def _name_word(word: str, v: Vocab) -> bool:
     return low not in v.not_names and len(low) > 1
 
 
-def extract(body: str) -> list[Fact]:
-    """Facts in a message, with spans into `body`."""
+def extract(doc: Doc) -> list[Fact]:
+    """Facts in a message, with spans into its body."""
     v = vocab()
-    folded = fold(body)
-    norm = lower_same_length(folded)
-    facts, mask = _extract_structured(norm, v)
-    facts.extend(_name_facts(folded, mask, v))
+    facts, mask = _extract_structured(doc.norm, v)
+    facts.extend(_name_facts(doc.folded, mask, v))
     facts.sort(key=lambda f: f.start)
     return facts
 
@@ -426,7 +433,7 @@ def find_invented(doc: Doc, context: Context | None, original: Message | None) -
     lex: Lexicon = lexicons()["invented_fact"]
     support = support_keys(corpus_of(context, original))
     out: list[Finding] = []
-    for fact in extract(doc.raw):
+    for fact in extract(doc):
         if fact.kind == "name":
             ok = all(k in support for k in fact.keys)
         else:

@@ -27,6 +27,7 @@ LEXICON_DIR = Path(__file__).with_name("lexicons")
 # Wrapped around every pattern so that "leverage" never matches inside "leveraged".
 _LEFT = r"(?<![0-9a-z\u00c0-\u024f])"
 _RIGHT = r"(?![0-9a-z\u00c0-\u024f])"
+_BOUNDARY_CHAR = r"[^0-9a-z\u00c0-\u024f]"
 
 
 def _flexible_spaces(source: str) -> str:
@@ -157,7 +158,7 @@ class Compiled:
         self.sources = tuple(_flexible_spaces(e.body()) for e in entries)
         self.singles = tuple(re.compile(e.regex_source()) for e in entries)
         self.anchors: tuple[Anchors, ...] = tuple(anchors(e.regex_source()) for e in entries)
-        self._combined: dict[tuple[int, ...], re.Pattern[str]] = {}
+        self._combined: dict[tuple[int, ...], tuple[re.Pattern[str], bool]] = {}
 
     def _active(self, has: Callable[[str], bool]) -> tuple[int, ...]:
         return tuple(
@@ -166,20 +167,41 @@ class Compiled:
             if anchor_set is None or any(map(has, anchor_set))
         )
 
-    def _regex(self, active: tuple[int, ...]) -> re.Pattern[str]:
-        regex = self._combined.get(active)
-        if regex is None:
+    def _regex(self, active: tuple[int, ...]) -> tuple[re.Pattern[str], bool]:
+        """The alternation of `active` entries, and whether it runs on padded text.
+
+        When every active entry is word-bounded, the pattern consumes the
+        character before the match ("[^a-z0-9](...)") instead of a look-behind:
+        the regex engine can then jump between candidate positions with its fast
+        character-class scan. It runs on " " + text so a match can start at 0.
+        """
+        cached = self._combined.get(active)
+        if cached is None:
             bounded = [self.sources[i] for i in active if self.entries[i].bounded]
             unbounded = [self.sources[i] for i in active if not self.entries[i].bounded]
-            parts = []
-            if bounded:
-                parts.append(_LEFT + "(?:" + "|".join(f"(?:{b})" for b in bounded) + ")" + _RIGHT)
-            parts.extend(f"(?:{b})" for b in unbounded)
-            regex = re.compile("|".join(parts))
+            alternation = "|".join(f"(?:{b})" for b in bounded)
+            if not unbounded:
+                cached = (re.compile(_BOUNDARY_CHAR + "(" + alternation + ")" + _RIGHT), True)
+            else:
+                parts = [_LEFT + "(?:" + alternation + ")" + _RIGHT] if bounded else []
+                parts.extend(f"(?:{b})" for b in unbounded)
+                cached = (re.compile("(" + "|".join(parts) + ")"), False)
             if len(self._combined) >= _MAX_COMBINED:
                 self._combined.clear()
-            self._combined[active] = regex
-        return regex
+            self._combined[active] = cached
+        return cached
+
+    def _spans(
+        self, active: tuple[int, ...], text: str, start: int, stop: int
+    ) -> list[tuple[int, int]]:
+        regex, padded = self._regex(active)
+        if padded:
+            return [
+                (m.start(1) - 1, m.end(1) - 1)
+                for m in regex.finditer(" " + text, start, stop + 1)
+                if m.end(1) > m.start(1)
+            ]
+        return [m.span(1) for m in regex.finditer(text, start, stop) if m.end(1) > m.start(1)]
 
     def _which(self, active: tuple[int, ...], text: str, start: int, end: int) -> Entry:
         fallback: Entry | None = None
@@ -204,9 +226,8 @@ class Compiled:
             return []
         stop = len(text) if end is None else end
         return [
-            (self._which(active, text, m.start(), m.end()), m.start(), m.end())
-            for m in self._regex(active).finditer(text, start, stop)
-            if m.end() > m.start()
+            (self._which(active, text, s, e), s, e)
+            for s, e in self._spans(active, text, start, stop)
         ]
 
     def search(
@@ -220,7 +241,10 @@ class Compiled:
         if not active:
             return False
         stop = len(text) if end is None else end
-        return self._regex(active).search(text, start, stop) is not None
+        regex, padded = self._regex(active)
+        if padded:
+            return regex.search(" " + text, start, stop + 1) is not None
+        return regex.search(text, start, stop) is not None
 
 
 # Distinct active-entry sets kept compiled per pattern list (a handful in practice).

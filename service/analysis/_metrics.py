@@ -88,7 +88,7 @@ def you_me_ratio(you: int, me: int) -> float:
 
 def compute(doc: Doc) -> Metrics:
     words = doc.word_texts()
-    n_words = len(words)
+    n_words = len(words)  # same tokens as the spans in doc.words
     n_sentences = max(1, len(doc.sentences)) if n_words else 0
     questions = len(_QUESTION.findall(doc.folded))
     if n_words:

@@ -22,7 +22,8 @@ from ._patterns import make_finding
 from ._text import Doc, fold, lower_same_length
 
 _WORD = re.compile(r"[a-z\u00e0-\u024f][a-z\u00e0-\u024f'-]*")
-_SUFFIXES = ("ies", "ing", "ed", "es", "ly", "s")
+_PLURALS = ("ies", "es", "s")
+_ENDINGS = ("ing", "ed", "er", "ly")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +44,14 @@ def stem(word: str) -> str:
     word = word.strip("'-")
     if word.endswith("'s"):
         word = word[:-2]
-    for suffix in _SUFFIXES:
+    # Two passes so "sellers" -> "seller" -> "sell" meets "selling" -> "sell".
+    for suffix in _PLURALS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    for suffix in _ENDINGS:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
-            if suffix == "ies":
-                word += "y"
             break
     if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
         word = word[:-1]  # shipp -> ship

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from service.budget import LengthBudget
 from service.models import Context, Finding, Severity
@@ -93,17 +94,8 @@ def find_self_centered(doc: Doc, context: Context | None = None) -> list[Finding
     found = lexicon_findings(lex, doc)
     company = _sender_company(context)
     company_hits = 0
-    if company:
-        pattern = re.compile(
-            r"(?<![\w])(?:(?:at|here at) "
-            + re.escape(company)
-            + r",? we\b|"
-            + re.escape(company)
-            + r"(?![\w])\s*"
-            + _COMPANY_VERBS
-            + ")"
-        )
-        for m in pattern.finditer(doc.norm):
+    if company and doc.has(company):
+        for m in _company_pattern(company).finditer(doc.norm):
             if not is_negated(doc, m.start()):
                 found.append(make_finding(lex, doc, m.start(), m.end()))
         company_hits = doc.norm.count(company)
@@ -117,6 +109,21 @@ def find_self_centered(doc: Doc, context: Context | None = None) -> list[Finding
             message = f"{we} we/our/company mentions against {you} you/your: make it about them."
             found.append(make_finding(lex, doc, start, end, message))
     return found
+
+
+@lru_cache(maxsize=256)
+def _company_pattern(company: str) -> re.Pattern[str]:
+    """The sender's company as the subject of a sentence ("Acme is...", "at Acme we...")."""
+    name = re.escape(company)
+    return re.compile(
+        r"(?<![\w])(?:(?:at|here at) "
+        + name
+        + r",? we\b|"
+        + name
+        + r"(?![\w])\s*"
+        + _COMPANY_VERBS
+        + ")"
+    )
 
 
 def _sender_company(context: Context | None) -> str:

@@ -47,7 +47,7 @@ _FOLD = str.maketrans(
 
 # A sentence ends at terminal punctuation followed by space/end, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n")
-_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]+(?:['\-][0-9A-Za-z\u00c0-\u024f]+)*")
+_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['\-][0-9a-z\u00c0-\u024f]+)*")
 _HAS_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
 
 
@@ -72,10 +72,10 @@ class Doc:
     folded: str
     norm: str
     sentences: list[tuple[int, int]] = field(default_factory=list)
-    words: list[tuple[int, int]] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
     _seen: dict[str, bool] = field(default_factory=dict)
     _word_texts: list[str] | None = None
+    _word_spans: list[tuple[int, int]] | None = None
 
     def has(self, literal: str) -> bool:
         """Does the normalised text contain `literal`? Memoised: rules share anchors."""
@@ -92,9 +92,17 @@ class Doc:
         return self.sentences[i]
 
     def word_texts(self) -> list[str]:
+        """The lower-cased words (cheap: no match objects)."""
         if self._word_texts is None:
-            self._word_texts = [self.norm[s:e] for s, e in self.words]
+            self._word_texts = _WORD.findall(self.norm)
         return self._word_texts
+
+    @property
+    def words(self) -> list[tuple[int, int]]:
+        """Word spans, computed only for the rules that need positions."""
+        if self._word_spans is None:
+            self._word_spans = [m.span() for m in _WORD.finditer(self.norm)]
+        return self._word_spans
 
 
 def _segment(folded: str) -> list[tuple[int, int]]:
@@ -121,12 +129,6 @@ def prepare(body: str) -> Doc:
     folded = fold(body)
     norm = lower_same_length(folded)
     sentences = _segment(folded)
-    words = [m.span() for m in _WORD.finditer(folded)]
     return Doc(
-        raw=body,
-        folded=folded,
-        norm=norm,
-        sentences=sentences,
-        words=words,
-        _starts=[s for s, _ in sentences],
+        raw=body, folded=folded, norm=norm, sentences=sentences, _starts=[s for s, _ in sentences]
     )
