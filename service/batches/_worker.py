@@ -30,6 +30,10 @@ from service.store import SharedState, redis_client
 _log = logging.getLogger("tactful.worker")
 
 
+class ItemFailed(Exception):  # noqa: N818 - reads as what happened
+    """Raised to make SAQ retry an item; carries only the original exception's type."""
+
+
 class WorkerContext(Context, total=False):
     batches: BatchStore
     rewriter: Rewriter
@@ -61,7 +65,9 @@ async def rewrite_item(ctx: WorkerContext, *, batch_id: str, index: int) -> str:
             _log.warning("batch item failed, will retry",
                          extra={"batch_id": batch_id, "index": index,
                                 "error": type(exc).__name__})
-            raise
+            # A bare exception type for SAQ to log and store: the original message or
+            # traceback could quote the draft.
+            raise ItemFailed(type(exc).__name__) from None
         result: dict[str, Any] = {"status": "failed", "error": type(exc).__name__}
     else:
         result = {"status": "succeeded", "response": response.model_dump(mode="json")}
@@ -101,6 +107,8 @@ async def run_worker(settings: Settings) -> None:
             startup=startup,
             timers=timers,
             shutdown_grace_period_s=10,
+            # Idle dequeues return every second, so a stop does not wait out the grace period.
+            dequeue_timeout=1.0,
         )
         loop = asyncio.get_running_loop()
         stopping = asyncio.Event()
