@@ -37,12 +37,14 @@ ITEMS = 6
 class _StubModel(BaseHTTPRequestHandler):
     calls = 0
     lock = threading.Lock()
+    called = threading.Event()
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length", "0"))
         self.rfile.read(length)
         with _StubModel.lock:
             _StubModel.calls += 1
+        _StubModel.called.set()
         time.sleep(MODEL_DELAY_S)
         payload = json.dumps(completion_json(GOOD_ANSWER, model="stub")).encode()
         self.send_response(200)
@@ -51,7 +53,7 @@ class _StubModel(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -63,6 +65,7 @@ class _QuietServer(ThreadingHTTPServer):
 @pytest.fixture
 def stub_model() -> Iterator[str]:
     _StubModel.calls = 0
+    _StubModel.called.clear()
     server = _QuietServer(("127.0.0.1", 0), _StubModel)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -130,9 +133,7 @@ async def test_a_batch_survives_a_worker_killed_mid_job(
 
             first = start_worker(env, tmp_path / "worker1.log")
             workers.append(first)
-            deadline = time.monotonic() + 30
-            while _StubModel.calls == 0 and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            await asyncio.to_thread(_StubModel.called.wait, 30)
             assert _StubModel.calls > 0, (tmp_path / "worker1.log").read_text()
             first.send_signal(signal.SIGKILL)  # mid-job: the stub is still "thinking"
             first.wait(10)
