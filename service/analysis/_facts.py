@@ -107,6 +107,7 @@ class Vocab:
     word_triggers: frozenset[str]
     not_names: frozenset[str]
     openers: frozenset[str]
+    name_cues: frozenset[str]
 
 
 def _word_alt(words: list[str]) -> str:
@@ -154,6 +155,7 @@ def vocab() -> Vocab:
         | frozenset(_MONTHS)
         | frozenset(_WEEKDAYS),
         openers=frozenset(words["sentence_openers"]) | frozenset(words["greetings"]),
+        name_cues=frozenset(words["name_cues"]),
     )
 
 
@@ -328,10 +330,12 @@ def _name_facts(folded: str, mask: bytearray, v: Vocab) -> list[Fact]:
             run.append(tokens[i])
         i += 1
         starts_sentence = _at_sentence_start(folded, run[0].start())
-        if starts_sentence and len(run) == 1:
+        if starts_sentence and len(run) == 1 and not _cued_name(folded, run[0], v):
             continue
-        if starts_sentence and (
-            run[0].group(0).lower() in v.openers or not _name_word(run[1].group(0), v)
+        if (
+            starts_sentence
+            and len(run) > 1
+            and (run[0].group(0).lower() in v.openers or not _name_word(run[1].group(0), v))
         ):
             run = run[1:]  # "Your VP ...", "Hope Dana ...": the opener is an ordinary word
         kept = [t for t in run if _name_word(t.group(0), v)]
@@ -340,6 +344,19 @@ def _name_facts(folded: str, mask: bytearray, v: Vocab) -> list[Fact]:
         keys = tuple("w:" + _strip_possessive(t.group(0).lower()) for t in kept)
         facts.append(Fact("name", kept[0].start(), _name_end(kept[-1]), keys))
     return facts
+
+
+_NEXT_WORDS = re.compile(r" ([a-z]+)(?: ([A-Z]))?")
+
+
+def _cued_name(folded: str, token: re.Match[str], v: Vocab) -> bool:
+    """'Sarah mentioned ...' / 'Sarah from Globex ...': a name although it opens the sentence."""
+    if not _name_word(token.group(0), v) or token.group(0).lower() in v.openers:
+        return False
+    nxt = _NEXT_WORDS.match(folded, token.end())
+    if nxt is None:
+        return False
+    return nxt.group(1) in v.name_cues or (nxt.group(1) in {"from", "at"} and bool(nxt.group(2)))
 
 
 def _strip_possessive(word: str) -> str:

@@ -45,6 +45,8 @@ SUPPORTED: list[tuple[str, dict[str, Any]]] = [
     ("Today or this week both work. Thanks, Chris", {"sender": {"name": "Chris"}}),
     ("May I ask how it went?", {"notes": "nothing about months"}),
     ("One quick idea on returns?", {"goal": "fewer returns"}),
+    ("Everyone said it helped. Nobody mentioned cost.", {"goal": "fewer returns"}),
+    ("Dana mentioned the returns backlog.", {"prospect": {"name": "Dana Miles"}}),
     ("A 25% drop is realistic.", {"notes": "they saw twenty-five percent fewer returns"}),
     ("Happy Friday! Is the 20 minute slot still good?", {"notes": "20-minute call"}),
 ]
@@ -70,6 +72,7 @@ INVENTED: list[tuple[str, dict[str, Any], str]] = [
     ("Call 555-867-5309 today?", {"notes": "prefers email"}, "555-867-5309"),
     ("We can start on 3/14?", {"notes": "start in spring"}, "3/14"),
     ("Your VP, Maria Lopez, agreed.", {"prospect": {"name": "Dana"}}, "Maria Lopez"),
+    ("Sarah mentioned the same problem.", {"prospect": {"name": "Dana"}}, "Sarah"),
 ]
 
 
