@@ -16,6 +16,13 @@ _NEGATORS = frozenset(
 )
 _NEGATION_WINDOW = 4  # words looked back from the match
 _CLAUSE_BREAK = re.compile(r"[,;:()]| but | - ")
+# Phrases that take the pressure off a whole clause, however far back they sit:
+# "no need to rush or decide now", "you don't have to sign anything today".
+_CLAUSE_NEGATION = re.compile(
+    r"\b(?:no (?:need|pressure|rush|hurry|obligation|expectation)|"
+    r"(?:don't|do not|doesn't|won't|will not) (?:need|have) to|not (?:asking|trying|going) to|"
+    r"nothing to)\b"
+)
 _TOKEN = re.compile(r"[a-z']+")
 
 
@@ -27,7 +34,9 @@ def is_negated(doc: Doc, start: int) -> bool:
     if breaks:
         window = window[breaks[-1].end() :]
     tokens = _TOKEN.findall(window)[-_NEGATION_WINDOW:]
-    return any(t in _NEGATORS or t.endswith("n't") or t.endswith("nt'") for t in tokens)
+    if any(t in _NEGATORS or t.endswith("n't") for t in tokens):
+        return True
+    return _CLAUSE_NEGATION.search(window) is not None
 
 
 def make_finding(

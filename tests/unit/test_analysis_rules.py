@@ -50,6 +50,8 @@ CASES: list[tuple[str, str, bool]] = [
     ("false_urgency", "There's no deadline on our side.", False),
     ("false_urgency", "No pressure to decide now; whenever suits you.", False),
     ("false_urgency", "Worth sorting before your busy season starts?", False),
+    ("false_urgency", "This is not a limited-time offer.", False),
+    ("false_urgency", "Don\u2019t miss out on this price.", True),
     # --- desperate_discount ------------------------------------------------
     ("desperate_discount", "I can do an extra 15% off if you sign this week.", True),
     ("desperate_discount", "We'll waive the setup fee if you commit today.", True),
@@ -73,6 +75,8 @@ CASES: list[tuple[str, str, bool]] = [
     ("pushy_close", "I need a decision by Friday.", True),
     ("pushy_close", "Is this still a priority?", False),
     ("pushy_close", "No need to decide anything now.", False),
+    ("pushy_close", "No need to rush or decide now.", False),
+    ("pushy_close", "If now isn't the right time, that's fine.", False),
     # --- blames_prospect ---------------------------------------------------
     ("blames_prospect", "You said you'd decide by Wednesday.", True),
     ("blames_prospect", "Are you even interested anymore?", True),
