@@ -2,11 +2,12 @@
 
 Used when the model is down or its answer failed the guard twice, so it must
 always produce something that passes the guard by itself. It builds
-candidates from `templates.toml`, most complete first (all optional
-sentences, the full goal, a sign-off), and returns the first that fits the
-length budget and passes the analyzer. Later candidates drop optional
-sentences, shorten the goal, and finally drop facts one by one, so a fact
-the analyzer dislikes (an odd company name, say) costs only that fact.
+candidates from `templates.toml` (the full message, then versions that drop
+optional sentences, the sign-off, shorten the goal at a clause boundary,
+leave out facts, use shorter sentence variants, or just the strategy's tiny
+question), ranks them by what the reader loses, and returns the first that
+fits the length budget and passes the same check as the guard. A fact the
+analyzer objects to (an odd company name, say) costs only that fact.
 Same input, same output: no randomness, no clock.
 """
 
@@ -24,6 +25,7 @@ from service.composer._templates import (
     Variant,
     load_templates,
 )
+from service.guard import ALWAYS_BLOCKING, blocking_findings
 from service.models import Channel, Context, Message, StrategyId
 
 # Goal lengths tried, longest first (words); then the goal is left out.
@@ -33,8 +35,9 @@ GOAL_WORDS: dict[Channel, tuple[int, ...]] = {
     "sms": (16, 10, 6, 4),
     "voicemail": (16, 10, 6, 4),
 }
-# Rules that must never appear in a composed message, whatever their severity.
-BLOCKING_RULES = frozenset({"invented_fact", "placeholder", "too_long"})
+# Rules that must never appear in a composed message, whatever their severity:
+# the guard's own list, so the composer can never pass what the guard blocks.
+BLOCKING_RULES = ALWAYS_BLOCKING
 
 
 def _first(variants: tuple[Variant, ...], facts: Facts, channel: Channel) -> str | None:
@@ -207,7 +210,7 @@ def _blocking(
     message: Message, context: Context | None, draft: Message, budget: LengthBudget
 ) -> bool:
     analysis = analyze(message, context=context, original=draft, budget=budget)
-    return any(f.severity == "error" or f.rule in BLOCKING_RULES for f in analysis.findings)
+    return bool(blocking_findings(analysis))
 
 
 def _passes(

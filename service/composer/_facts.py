@@ -123,8 +123,10 @@ def _shorten_chars(text: str, limit: int) -> str | None:
 
 def _is_name(text: str) -> bool:
     """Letters (any script, with their combining marks) and a little punctuation."""
-    return bool(text) and unicodedata.category(text[0])[0] == "L" and all(
-        unicodedata.category(ch)[0] in "LM" or ch in _NAME_PUNCT for ch in text
+    return (
+        bool(text)
+        and unicodedata.category(text[0])[0] == "L"
+        and all(unicodedata.category(ch)[0] in "LM" or ch in _NAME_PUNCT for ch in text)
     )
 
 
