@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -160,12 +160,18 @@ class Compiled:
         self.anchors: tuple[Anchors, ...] = tuple(anchors(e.regex_source()) for e in entries)
         self._combined: dict[tuple[int, ...], tuple[re.Pattern[str], bool]] = {}
 
-    def _active(self, has: Callable[[str], bool]) -> tuple[int, ...]:
+    def all_anchors(self) -> frozenset[str]:
+        return frozenset(a for anchor_set in self.anchors if anchor_set for a in anchor_set)
+
+    def _active(self, present: AbstractSet[str]) -> tuple[int, ...]:
         return tuple(
             i
             for i, anchor_set in enumerate(self.anchors)
-            if anchor_set is None or any(map(has, anchor_set))
+            if anchor_set is None or not anchor_set.isdisjoint(present)
         )
+
+    def _present(self, text: str) -> frozenset[str]:
+        return frozenset(a for a in self.all_anchors() if a in text)
 
     def _regex(self, active: tuple[int, ...]) -> tuple[re.Pattern[str], bool]:
         """The alternation of `active` entries, and whether it runs on padded text.
@@ -219,9 +225,9 @@ class Compiled:
         text: str,
         start: int = 0,
         end: int | None = None,
-        has: Callable[[str], bool] | None = None,
+        present: AbstractSet[str] | None = None,
     ) -> list[tuple[Entry, int, int]]:
-        active = self._active(has or text.__contains__)
+        active = self._active(self._present(text) if present is None else present)
         if not active:
             return []
         stop = len(text) if end is None else end
@@ -235,9 +241,9 @@ class Compiled:
         text: str,
         start: int = 0,
         end: int | None = None,
-        has: Callable[[str], bool] | None = None,
+        present: AbstractSet[str] | None = None,
     ) -> bool:
-        active = self._active(has or text.__contains__)
+        active = self._active(self._present(text) if present is None else present)
         if not active:
             return False
         stop = len(text) if end is None else end
@@ -267,6 +273,16 @@ class Lexicon:
 def load_file(path: Path) -> RuleFile:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return RuleFile.model_validate(data)
+
+
+@cache
+def all_anchors() -> tuple[str, ...]:
+    """Every anchor of every pattern list: checked once per message (see Doc.present)."""
+    found: set[str] = set()
+    for lex in lexicons().values():
+        for compiled in (lex.match, lex.allow, lex.value, lex.invite):
+            found |= compiled.all_anchors()
+    return tuple(sorted(found))
 
 
 @cache

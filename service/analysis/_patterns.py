@@ -6,7 +6,7 @@ import re
 
 from service.models import Finding, Severity
 
-from ._lexicon import Entry, Lexicon
+from ._lexicon import Entry, Lexicon, all_anchors
 from ._text import Doc
 
 # Words that cancel a following negatable match when they sit just before it
@@ -64,12 +64,14 @@ def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
     """Lexicon hits that survive negation and the sentence-level `allow` list."""
     out: list[tuple[Entry, int, int]] = []
     allowed: dict[tuple[int, int], bool] = {}
-    for entry, start, end in lex.match.finditer(doc.norm, has=doc.has):
+    for entry, start, end in lex.match.finditer(doc.norm, present=doc.present(all_anchors())):
         if entry.negatable and is_negated(doc, start):
             continue
         sentence = doc.sentence_at(start)
         if sentence not in allowed:
-            allowed[sentence] = lex.allow.search(doc.norm, sentence[0], sentence[1], doc.has)
+            allowed[sentence] = lex.allow.search(
+                doc.norm, sentence[0], sentence[1], doc.present(all_anchors())
+            )
         if allowed[sentence]:
             continue
         out.append((entry, start, end))

@@ -8,7 +8,7 @@ from functools import lru_cache
 from service.budget import LengthBudget
 from service.models import Context, Finding, Severity
 
-from ._lexicon import Lexicon, lexicons
+from ._lexicon import Lexicon, all_anchors, lexicons
 from ._metrics import YOU_WORDS
 from ._patterns import is_negated, lexicon_findings, make_finding, matches
 from ._text import Doc, fold, lower_same_length
@@ -19,9 +19,10 @@ def find_too_long(doc: Doc, budget: LengthBudget) -> list[Finding]:
     lex = lexicons()["too_long"]
     cut: int | None = None
     reason = ""
-    if budget.max_words is not None and len(doc.words) > budget.max_words:
+    n_words = len(doc.word_texts())
+    if budget.max_words is not None and n_words > budget.max_words:
         cut = doc.words[budget.max_words][0]
-        reason = f"{len(doc.words)} words; the budget is {budget.max_words}."
+        reason = f"{n_words} words; the budget is {budget.max_words}."
     if budget.max_chars is not None and len(doc.raw.rstrip()) > budget.max_chars:
         char_cut = budget.max_chars
         if cut is None or char_cut < cut:
@@ -40,7 +41,7 @@ def find_no_next_step(doc: Doc) -> list[Finding]:
     if "?" in doc.folded or not doc.sentences:
         return []
     lex = lexicons()["no_next_step"]
-    for entry, start, _ in lex.invite.finditer(doc.norm, has=doc.has):
+    for entry, start, _ in lex.invite.finditer(doc.norm, present=doc.present(all_anchors())):
         if not (entry.negatable and is_negated(doc, start)):
             return []
     start, end = _last_content_sentence(doc)
@@ -65,7 +66,7 @@ def find_empty_check_in(doc: Doc) -> list[Finding]:
     hits = matches(lex, doc)
     if not hits:
         return []
-    has_value = lex.value.search(doc.norm, has=doc.has)
+    has_value = lex.value.search(doc.norm, present=doc.present(all_anchors()))
     severity: Severity = "warning" if has_value else "error"
     message = (
         "A check-in phrase next to real value: lead with the value and drop the check-in."
@@ -94,7 +95,7 @@ def find_self_centered(doc: Doc, context: Context | None = None) -> list[Finding
     found = lexicon_findings(lex, doc)
     company = _sender_company(context)
     company_hits = 0
-    if company and doc.has(company):
+    if company and company in doc.norm:
         for m in _company_pattern(company).finditer(doc.norm):
             if not is_negated(doc, m.start()):
                 found.append(make_finding(lex, doc, m.start(), m.end()))

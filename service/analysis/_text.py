@@ -73,16 +73,16 @@ class Doc:
     norm: str
     sentences: list[tuple[int, int]] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
-    _seen: dict[str, bool] = field(default_factory=dict)
+    _present: frozenset[str] | None = None
     _word_texts: list[str] | None = None
     _word_spans: list[tuple[int, int]] | None = None
 
-    def has(self, literal: str) -> bool:
-        """Does the normalised text contain `literal`? Memoised: rules share anchors."""
-        found = self._seen.get(literal)
-        if found is None:
-            found = self._seen[literal] = literal in self.norm
-        return found
+    def present(self, anchors: tuple[str, ...]) -> frozenset[str]:
+        """The anchors that occur in the normalised text, computed once per message."""
+        if self._present is None:
+            norm = self.norm
+            self._present = frozenset(a for a in anchors if a in norm)
+        return self._present
 
     def sentence_at(self, pos: int) -> tuple[int, int]:
         """The (start, end) of the sentence holding `pos` (the whole text if none)."""
