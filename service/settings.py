@@ -65,7 +65,7 @@ class Settings(BaseModel):
     batch_max_items: Annotated[int, Field(ge=1, le=500)] = 500
     batch_max_body_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
     batch_ttl_s: Annotated[int, Field(ge=60)] = 24 * 3600
-    batch_item_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    batch_item_attempts: Annotated[int, Field(ge=1, le=10)] = 5
     # A worker that stops sending heartbeats for this long is presumed dead: its item
     # is swept and retried by another worker.
     batch_heartbeat_s: Annotated[int, Field(ge=1)] = 15

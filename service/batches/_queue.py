@@ -57,6 +57,10 @@ async def enqueue_items(
             batch_id=batch_id,
             index=index,
             retries=settings.batch_item_attempts,
+            # Spaced retries (1 s, 2 s, 4 s ... capped at 30 s) so a short Redis or model
+            # outage does not burn every attempt of an in-flight item within milliseconds.
+            retry_delay=1.0,
+            retry_backoff=30,
             heartbeat=settings.batch_heartbeat_s,
             timeout=timeout,
             ttl=settings.batch_ttl_s,

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from service.settings import Settings
@@ -106,6 +108,10 @@ def redis_client(url: str, *, timeout_s: float | None, max_connections: int = 10
         socket_timeout=timeout_s,
         max_connections=max_connections,
         health_check_interval=30,
+        # One immediate retry on a fresh connection: enough to survive a pooled
+        # connection that died with a Redis restart, without multiplying the wait
+        # when Redis is really down (the breaker handles that).
+        retry=Retry(NoBackoff(), 1),
     )
     return client
 
