@@ -39,8 +39,15 @@ def _emit(payload: Any) -> None:
 
 def _problem(status: int, detail: str, **extra: Any) -> int:
     titles = {400: "Bad request", 422: "Invalid request"}
-    _emit({"type": "about:blank", "title": titles.get(status, "Error"), "status": status,
-           "detail": detail, **extra})
+    _emit(
+        {
+            "type": "about:blank",
+            "title": titles.get(status, "Error"),
+            "status": status,
+            "detail": detail,
+            **extra,
+        }
+    )
     return EXIT_INPUT
 
 
@@ -50,7 +57,9 @@ def _load(model: type[M], source: str) -> M | int:
     except (OSError, UnicodeDecodeError) as exc:
         return _problem(400, f"Cannot read {source}: {type(exc).__name__}.")
     except json.JSONDecodeError as exc:
-        return _problem(400, f"The input is not valid JSON (line {exc.lineno}, column {exc.colno}).")
+        return _problem(
+            400, f"The input is not valid JSON (line {exc.lineno}, column {exc.colno})."
+        )
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -76,8 +85,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         max_words=options.max_words if options else None,
         max_chars=options.max_chars if options else None,
     )
-    result = analyze(request.draft, context=request.context, original=request.original,
-                     budget=budget)
+    result = analyze(
+        request.draft, context=request.context, original=request.original, budget=budget
+    )
     _emit(result.model_dump(mode="json"))
     return EXIT_OK
 
@@ -115,9 +125,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         settings = settings.model_copy(update={"require_api_key": True})
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port,
-                log_level=settings.log_level.lower(), log_config=None, access_log=False,
-                workers=1)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+        workers=1,
+    )
     return EXIT_OK
 
 
@@ -158,8 +174,11 @@ def _registrars() -> list[Registrar]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=get_settings().log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=get_settings().log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     args = build_parser(_registrars()).parse_args(argv)
     code: int = args.func(args)
     return code

@@ -28,9 +28,7 @@ class GuardResult:
 
 
 def blocking_findings(analysis: Analysis) -> tuple[Finding, ...]:
-    return tuple(
-        f for f in analysis.findings if f.severity == "error" or f.rule in ALWAYS_BLOCKING
-    )
+    return tuple(f for f in analysis.findings if f.severity == "error" or f.rule in ALWAYS_BLOCKING)
 
 
 def check(

@@ -134,9 +134,7 @@ class Context(_Open):
     prospect: Prospect | None = None
     goal: ShortText | None = None
     notes: LongText | None = None
-    prospect_messages: Annotated[list[LongText], Field(max_length=50)] = Field(
-        default_factory=list
-    )
+    prospect_messages: Annotated[list[LongText], Field(max_length=50)] = Field(default_factory=list)
     history: History | None = None
     sender: Sender | None = None
 

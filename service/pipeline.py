@@ -9,6 +9,7 @@ writes the message and the response says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import hashlib
 import json
@@ -207,8 +208,11 @@ class Rewriter:
                 )
         outcome = await self._generate(plan, on_delta)
         self._observer.guard_outcome(
-            "composer" if outcome.source == "composer" else
-            "repaired" if outcome.repaired else "model"
+            "composer"
+            if outcome.source == "composer"
+            else "repaired"
+            if outcome.repaired
+            else "model"
         )
         response = self._respond(plan, outcome, started)
         if self._cache is not None and outcome.source == "model":
@@ -235,11 +239,12 @@ class Rewriter:
         usage = usage + answer.usage
         parsed, problems, after = self._accept(plan, answer)
         if parsed is not None and after is not None:
-            outcome = _Outcome(parsed_message(parsed, draft), "model", after,
-                               parsed.changes, usage)
+            outcome = _Outcome(parsed_message(parsed, draft), "model", after, parsed.changes, usage)
         elif plan.already_good:
             # Polishing a good draft is optional: never repair it, keep the draft instead.
-            outcome = self._fallback(plan, "The suggested edit changed too much or failed the check.")
+            outcome = self._fallback(
+                plan, "The suggested edit changed too much or failed the check."
+            )
             outcome.usage = usage
             return outcome
         else:
@@ -267,8 +272,9 @@ class Rewriter:
                 )
                 outcome.usage = usage
                 return outcome
-            outcome = _Outcome(parsed_message(parsed, draft), "model", after,
-                               parsed.changes, usage, repaired=True)
+            outcome = _Outcome(
+                parsed_message(parsed, draft), "model", after, parsed.changes, usage, repaired=True
+            )
         if plan.request.options.variants > 1:
             extra, extra_usage = await self._variants(plan, messages)
             outcome.variants = extra
@@ -341,16 +347,27 @@ class Rewriter:
         """Parse and guard one answer; return the problems to feed back when it fails."""
         draft = plan.request.draft
         if answer.finish_reason == "length":
-            return None, (_synthetic("too_long", "The answer was cut off: write a shorter message."),), None
+            return (
+                None,
+                (_synthetic("too_long", "The answer was cut off: write a shorter message."),),
+                None,
+            )
         try:
             parsed = parse_answer(answer.text, draft.channel)
         except MalformedAnswer as exc:
-            return None, (_synthetic("format", f"The answer did not follow the format: {exc}"),), None
+            return (
+                None,
+                (_synthetic("format", f"The answer did not follow the format: {exc}"),),
+                None,
+            )
         candidate = parsed_message(parsed, draft)
         result = check(candidate, context=plan.request.context, original=draft, budget=plan.budget)
         if not result.passed:
             return None, result.blocking, None
-        if plan.already_good and _similarity(draft.body, candidate.body) < LIGHT_EDIT_MIN_SIMILARITY:
+        if (
+            plan.already_good
+            and _similarity(draft.body, candidate.body) < LIGHT_EDIT_MIN_SIMILARITY
+        ):
             return None, (), None
         return parsed, (), result.analysis
 
@@ -359,7 +376,9 @@ class Rewriter:
         request = plan.request
         if plan.already_good:
             message = request.draft
-            reason = f"{reason} Your draft already follows the principles, so it was kept as written."
+            reason = (
+                f"{reason} Your draft already follows the principles, so it was kept as written."
+            )
         else:
             message = compose(
                 strategy=plan.strategy.id,
@@ -368,7 +387,9 @@ class Rewriter:
                 draft=request.draft,
                 budget=plan.budget,
             )
-        after = analyze(message, context=request.context, original=request.draft, budget=plan.budget)
+        after = analyze(
+            message, context=request.context, original=request.draft, budget=plan.budget
+        )
         return _Outcome(message, "composer", after, degraded_reason=reason)
 
     def _respond(self, plan: _Plan, outcome: _Outcome, started: float) -> RewriteResponse:
@@ -408,7 +429,7 @@ class Rewriter:
         assert self._cache is not None  # noqa: S101 - guarded by the caller
         try:
             raw = await self._cache.get(key)
-        except Exception:  # noqa: BLE001 - a broken cache must never fail a rewrite
+        except Exception:  # a broken cache must never fail a rewrite
             return None
         if raw is None:
             return None
@@ -419,10 +440,8 @@ class Rewriter:
 
     async def _store(self, key: str, response: RewriteResponse) -> None:
         assert self._cache is not None  # noqa: S101 - guarded by the caller
-        try:
+        with contextlib.suppress(Exception):  # caching is best effort
             await self._cache.set(key, response.model_dump_json().encode(), self._cache_ttl_s)
-        except Exception:  # noqa: BLE001, S110 - caching is best effort
-            pass
 
 
 def parsed_message(parsed: ParsedAnswer, draft: Message) -> Message:
@@ -444,8 +463,12 @@ def _changes(plan: _Plan, outcome: _Outcome) -> list[Change]:
             continue
         seen.add(finding.rule)
         changes.append(
-            Change(rule=finding.rule, principle=finding.principle, before=finding.excerpt,
-                   after="(rewritten: " + finding.message.rstrip(".") + ")")
+            Change(
+                rule=finding.rule,
+                principle=finding.principle,
+                before=finding.excerpt,
+                after="(rewritten: " + finding.message.rstrip(".") + ")",
+            )
         )
     draft_body = plan.request.draft.body
     for change in outcome.changes_from_model:
@@ -458,8 +481,15 @@ def _changes(plan: _Plan, outcome: _Outcome) -> list[Change]:
 
 
 def _synthetic(rule: str, message: str) -> Finding:
-    return Finding(rule=rule, severity="error", principle="value_and_next_step",
-                   message=message, start=0, end=0, excerpt="")
+    return Finding(
+        rule=rule,
+        severity="error",
+        principle="value_and_next_step",
+        message=message,
+        start=0,
+        end=0,
+        excerpt="",
+    )
 
 
 def _similarity(a: str, b: str) -> float:

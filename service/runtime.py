@@ -88,8 +88,7 @@ async def open_runtime(
         embedded = False
         shared = await stack.enter_async_context(open_shared(settings))
         if model is None and use_model:
-            model, endpoint = await stack.enter_async_context(
-                open_model(settings, stack, observer))
+            model, endpoint = await stack.enter_async_context(open_model(settings, stack, observer))
             embedded = settings.uses_embedded_model
         params = ModelParams(
             max_tokens=settings.embedded_max_tokens if embedded else settings.max_tokens,
@@ -103,5 +102,10 @@ async def open_runtime(
             cache_ttl_s=settings.cache_ttl_s,
             observer=observer,
         )
-        yield Runtime(settings=settings, rewriter=rewriter, model=model, model_endpoint=endpoint,
-                      shared=shared)
+        yield Runtime(
+            settings=settings,
+            rewriter=rewriter,
+            model=model,
+            model_endpoint=endpoint,
+            shared=shared,
+        )

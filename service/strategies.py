@@ -30,6 +30,7 @@ class StrategyInfo(BaseModel):
     title: str
     when: str
     shape: str
+    auto_reason: str
 
 
 @cache
@@ -41,6 +42,11 @@ def catalogue() -> tuple[StrategyInfo, ...]:
     if missing:
         raise ValueError(f"strategies.toml lacks {sorted(missing)}")
     return infos
+
+
+def _auto(strategy: StrategyId, touches: int, days: int) -> StrategyChoice:
+    info = next(i for i in catalogue() if i.id == strategy)
+    return StrategyChoice(id=strategy, reason=info.auto_reason.format(touches=touches, days=days))
 
 
 def _stage_is(stage: str, keys: tuple[str, ...]) -> bool:
@@ -62,31 +68,13 @@ def suggest_strategy(
     agreed = (history.agreed_next_step or "").strip() if history else ""
 
     if touches >= RESET_MIN_TOUCHES and days >= RESET_MIN_DAYS:
-        return StrategyChoice(
-            id="honest_reset",
-            reason=f"{touches} touches and {days} days without a reply: step back and ask for honest feedback.",
-        )
+        return _auto("honest_reset", touches, days)
     if _stage_is(stage, _PROPOSAL_STAGES) and (days >= QUIET_AFTER_PROPOSAL_DAYS or touches >= 1):
-        return StrategyChoice(
-            id="reason_finding",
-            reason="Quiet after a proposal or demo: make it safe to say what changed and who owns it now.",
-        )
+        return _auto("reason_finding", touches, days)
     if _stage_is(stage, _DECISION_STAGES):
-        return StrategyChoice(
-            id="cost_of_delay",
-            reason="The decision has stalled: show what waiting costs in their world, then ask lightly.",
-        )
+        return _auto("cost_of_delay", touches, days)
     if _stage_is(stage, _MEETING_STAGES) and not agreed:
-        return StrategyChoice(
-            id="timing_check",
-            reason="A meeting happened without an agreed next step: ask when and how to continue.",
-        )
+        return _auto("timing_check", touches, days)
     if _stage_is(stage, _INTERESTED_STAGES) or "sales_pitch_meeting" in draft_rules:
-        return StrategyChoice(
-            id="learning_conversation",
-            reason="Interest without a booked call: invite a conversation about what they want, not a pitch.",
-        )
-    return StrategyChoice(
-        id="value_nudge",
-        reason="An early touch: bring one relevant piece of help and one easy question.",
-    )
+        return _auto("learning_conversation", touches, days)
+    return _auto("value_nudge", touches, days)

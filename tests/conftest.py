@@ -9,24 +9,28 @@ os.environ.setdefault("TACTFUL_EMBEDDED_MODEL", "off")
 os.environ.pop("OPENAI_BASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 
-from collections.abc import AsyncIterator  # noqa: E402
+from collections.abc import AsyncIterator
 
-import pytest  # noqa: E402
-from litestar import Litestar  # noqa: E402
-from litestar.testing import AsyncTestClient  # noqa: E402
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
-from service.api.app import create_app  # noqa: E402
-from service.llm import FakeChatModel  # noqa: E402
-from service.models import Context, Message, RewriteRequest  # noqa: E402
-from service.settings import Settings  # noqa: E402
+from service.api.app import create_app
+from service.llm import FakeChatModel
+from service.models import Context, Message, RewriteRequest
+from service.settings import Settings
 
 DANA_CONTEXT = {
     "prospect": {"name": "Dana Miles", "company": "Miles Outfitters", "role": "Ops lead"},
     "goal": "keep stock balanced across three new stores",
     "notes": "Met at the retail expo; she said weekly transfers between stores eat her Mondays.",
     "prospect_messages": ["We open the third store in March and I can't babysit spreadsheets."],
-    "history": {"touches_since_reply": 1, "days_since_reply": 6, "stage": "first_meeting",
-                "agreed_next_step": None},
+    "history": {
+        "touches_since_reply": 1,
+        "days_since_reply": 6,
+        "stage": "first_meeting",
+        "agreed_next_step": None,
+    },
     "sender": {"name": "Chris", "company": "Stockwise", "offer": "inventory planning"},
 }
 

@@ -44,9 +44,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "REDIS_URL"):
         env.pop(name, None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1",
-         "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -80,16 +82,21 @@ def test_rewrite_with_the_real_local_model_is_well_formed_and_guarded(
     draft = {"channel": channel, "body": PUSHY_DRAFT}
     if channel == "email":
         draft["subject"] = "Following up"
-    response = httpx.post(f"{server}/v1/rewrites", json={"draft": draft, "context": DANA_CONTEXT},
-                          timeout=300)
+    response = httpx.post(
+        f"{server}/v1/rewrites", json={"draft": draft, "context": DANA_CONTEXT}, timeout=300
+    )
     assert response.status_code == 200, response.text
     result = RewriteResponse.model_validate(response.json())
     assert result.source in {"model", "composer"}
     assert result.model != "none"  # the embedded model was really in use
     assert result.verdict == "rewritten"
     original = Message.model_validate(draft)
-    verdict = check(result.rewrite, context=Context.model_validate(DANA_CONTEXT),
-                    original=original, budget=resolve_budget(original.channel))
+    verdict = check(
+        result.rewrite,
+        context=Context.model_validate(DANA_CONTEXT),
+        original=original,
+        budget=resolve_budget(original.channel),
+    )
     assert verdict.passed, [f.rule for f in verdict.blocking]
     if result.source == "model":
         assert result.usage.total_tokens > 0

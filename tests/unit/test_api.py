@@ -38,10 +38,15 @@ async def test_analyze_returns_the_contract_shape(
     assert set(data) == {"score", "strategy", "findings", "metrics"}
     assert 0 <= data["score"] <= 100
     assert data["strategy"] in STRATEGY_IDS
-    assert set(data["metrics"]) == {"words", "sentences", "questions", "reading_grade",
-                                    "you_me_ratio"}
+    assert set(data["metrics"]) == {
+        "words",
+        "sentences",
+        "questions",
+        "reading_grade",
+        "you_me_ratio",
+    }
     for finding in data["findings"]:
-        assert PUSHY_DRAFT[finding["start"]:finding["end"]] == finding["excerpt"]
+        assert PUSHY_DRAFT[finding["start"] : finding["end"]] == finding["excerpt"]
 
 
 async def test_rewrite_returns_the_contract_shape(settings: Settings) -> None:
@@ -50,9 +55,22 @@ async def test_rewrite_returns_the_contract_shape(settings: Settings) -> None:
         response = await client.post("/v1/rewrites", json=rewrite_body())
     assert response.status_code == 200
     data = response.json()
-    for key in ("id", "strategy", "rewrite", "variants", "changes", "before", "after",
-                "verdict", "source", "model", "prompt_version", "usage", "cached",
-                "latency_ms"):
+    for key in (
+        "id",
+        "strategy",
+        "rewrite",
+        "variants",
+        "changes",
+        "before",
+        "after",
+        "verdict",
+        "source",
+        "model",
+        "prompt_version",
+        "usage",
+        "cached",
+        "latency_ms",
+    ):
         assert key in data, key
     assert data["source"] == "model"
     assert data["verdict"] == "rewritten"
@@ -74,19 +92,33 @@ async def test_rewrite_without_a_model_says_it_came_from_the_composer(
     ("payload", "field"),
     [
         pytest.param({"context": {}}, "draft", id="missing-draft"),
-        pytest.param({"draft": {"channel": "fax", "body": "hi"}}, "draft.channel",
-                     id="unknown-channel"),
+        pytest.param(
+            {"draft": {"channel": "fax", "body": "hi"}}, "draft.channel", id="unknown-channel"
+        ),
         pytest.param({"draft": {"channel": "email", "body": ""}}, "draft.body", id="empty-body"),
-        pytest.param({"draft": {"channel": "email", "body": "Hi"}, "options": {"variants": 9}},
-                     "options.variants", id="too-many-variants"),
-        pytest.param({"draft": {"channel": "email", "body": "Hi"},
-                      "options": {"strategy": "hard_sell"}}, "options.strategy",
-                     id="unknown-strategy"),
-        pytest.param({"draft": {"channel": "email", "body": "Hi", "bdy": "typo"}}, "draft.bdy",
-                     id="unknown-key"),
-        pytest.param({"draft": {"channel": "email", "body": "Hi"},
-                      "context": {"history": {"touches_since_reply": -1}}},
-                     "context.history.touches_since_reply", id="negative-touches"),
+        pytest.param(
+            {"draft": {"channel": "email", "body": "Hi"}, "options": {"variants": 9}},
+            "options.variants",
+            id="too-many-variants",
+        ),
+        pytest.param(
+            {"draft": {"channel": "email", "body": "Hi"}, "options": {"strategy": "hard_sell"}},
+            "options.strategy",
+            id="unknown-strategy",
+        ),
+        pytest.param(
+            {"draft": {"channel": "email", "body": "Hi", "bdy": "typo"}},
+            "draft.bdy",
+            id="unknown-key",
+        ),
+        pytest.param(
+            {
+                "draft": {"channel": "email", "body": "Hi"},
+                "context": {"history": {"touches_since_reply": -1}},
+            },
+            "context.history.touches_since_reply",
+            id="negative-touches",
+        ),
     ],
 )
 async def test_invalid_rewrite_input_is_a_422_problem_naming_the_field(
@@ -164,13 +196,19 @@ async def test_rewrite_streams_server_sent_events(settings: Settings) -> None:
         )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
-    events = [line.removeprefix("event: ").strip() for line in response.text.splitlines()
-              if line.startswith("event:")]
+    events = [
+        line.removeprefix("event: ").strip()
+        for line in response.text.splitlines()
+        if line.startswith("event:")
+    ]
     assert events[0] == "strategy"
     assert events[-1] == "result"
     assert "delta" in events
-    data_lines = [line.removeprefix("data: ") for line in response.text.splitlines()
-                  if line.startswith("data:")]
+    data_lines = [
+        line.removeprefix("data: ")
+        for line in response.text.splitlines()
+        if line.startswith("data:")
+    ]
     final = json.loads(data_lines[-1])
     assert final["source"] == "model"
 

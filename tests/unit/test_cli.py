@@ -30,7 +30,12 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     env.pop("OPENAI_BASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "service.cli", *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
 
 
@@ -64,8 +69,12 @@ async def test_rewrite_cli_prints_what_the_endpoint_returns(
     ("stdin", "status", "needle"),
     [
         pytest.param("{oops", 400, "not valid JSON", id="broken-json"),
-        pytest.param(json.dumps({"draft": {"channel": "fax", "body": "x"}}), 422,
-                     "draft.channel", id="bad-channel"),
+        pytest.param(
+            json.dumps({"draft": {"channel": "fax", "body": "x"}}),
+            422,
+            "draft.channel",
+            id="bad-channel",
+        ),
         pytest.param(json.dumps({"context": {}}), 422, "draft", id="missing-draft"),
     ],
 )

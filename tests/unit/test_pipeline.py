@@ -32,8 +32,7 @@ def rewriter(model: FakeChatModel | None, *, cache: bool = False) -> Rewriter:
 def assert_guarded(response: RewriteResponse, request: RewriteRequest) -> None:
     """The guarantee: whatever the source, the delivered message passes the guard."""
     budget = resolve_budget(request.draft.channel)
-    result = check(response.rewrite, context=request.context, original=request.draft,
-                   budget=budget)
+    result = check(response.rewrite, context=request.context, original=request.draft, budget=budget)
     assert result.passed, [f.rule for f in result.blocking]
     assert not response.after.has_errors()
 
@@ -117,8 +116,10 @@ async def test_no_model_configured_uses_the_composer(pushy_request: RewriteReque
     [
         pytest.param("Sure! Here is a better email for Dana.", id="no-tags-chatter"),
         pytest.param("", id="empty"),
-        pytest.param(ModelAnswer(text=GOOD_ANSWER[:60], finish_reason="length", model="fake"),
-                     id="cut-off-at-length"),
+        pytest.param(
+            ModelAnswer(text=GOOD_ANSWER[:60], finish_reason="length", model="fake"),
+            id="cut-off-at-length",
+        ),
     ],
 )
 async def test_malformed_or_truncated_answer_is_repaired(
@@ -134,18 +135,18 @@ async def test_malformed_or_truncated_answer_is_repaired(
 
 async def test_usage_is_summed_over_every_call(pushy_request: RewriteRequest) -> None:
     usage = Usage(prompt_tokens=100, completion_tokens=50, total_tokens=150)
-    model = FakeChatModel([
-        ModelAnswer(text=BAD_ANSWER, finish_reason="stop", model="fake", usage=usage),
-        ModelAnswer(text=GOOD_ANSWER, finish_reason="stop", model="fake", usage=usage),
-    ])
+    model = FakeChatModel(
+        [
+            ModelAnswer(text=BAD_ANSWER, finish_reason="stop", model="fake", usage=usage),
+            ModelAnswer(text=GOOD_ANSWER, finish_reason="stop", model="fake", usage=usage),
+        ]
+    )
     response = await rewriter(model).rewrite(pushy_request)
     assert response.usage.total_tokens == 300
 
 
 async def test_forced_strategy_is_honoured(pushy_request: RewriteRequest) -> None:
-    request = pushy_request.model_copy(
-        update={"options": RewriteOptions(strategy="honest_reset")}
-    )
+    request = pushy_request.model_copy(update={"options": RewriteOptions(strategy="honest_reset")})
     response = await rewriter(None).rewrite(request)
     assert response.strategy.id == "honest_reset"
     assert "caller" in response.strategy.reason.lower()
