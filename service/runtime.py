@@ -50,13 +50,15 @@ async def open_model(
         return
     base_url = settings.openai_base_url
     model_name = settings.model or DEFAULT_REMOTE_MODEL
+    timeout_s, deadline_s = settings.model_timeout_s, settings.model_deadline_s
     if base_url is None:
         server = await stack.enter_async_context(EmbeddedServer())
         base_url, model_name = server.base_url, server.model_name
+        timeout_s, deadline_s = settings.embedded_timeout_s, settings.embedded_deadline_s
     client = build_openai_client(
         base_url=base_url,
         api_key=settings.openai_api_key or "not-needed",
-        timeout_s=settings.model_timeout_s,
+        timeout_s=timeout_s,
         max_connections=settings.model_max_connections,
     )
     stack.push_async_callback(client.close)
@@ -65,7 +67,7 @@ async def open_model(
         OpenAIChatModel(
             client=client,
             model=model_name,
-            deadline_s=settings.model_deadline_s,
+            deadline_s=deadline_s,
             max_attempts=settings.model_max_attempts,
             on_retry=getattr(observer, "model_retry", None),
         ),

@@ -35,6 +35,9 @@ class Settings(BaseModel):
     # (then rewrites use the composer only and say so).
     embedded_model: Literal["auto", "off"] = "auto"
     embedded_max_tokens: Annotated[int, Field(ge=16, le=4096)] = 320
+    # The local server answers one request at a time on CPU: allow it longer.
+    embedded_timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    embedded_deadline_s: Annotated[float, Field(gt=0)] = 120.0
 
     # --- shared state ---
     redis_url: str | None = None
@@ -102,6 +105,8 @@ _ENV: dict[str, str] = {
     "TACTFUL_TEMPERATURE": "temperature",
     "TACTFUL_EMBEDDED_MODEL": "embedded_model",
     "TACTFUL_EMBEDDED_MAX_TOKENS": "embedded_max_tokens",
+    "TACTFUL_EMBEDDED_TIMEOUT_S": "embedded_timeout_s",
+    "TACTFUL_EMBEDDED_DEADLINE_S": "embedded_deadline_s",
     "REDIS_URL": "redis_url",
     "TACTFUL_CACHE_TTL_S": "cache_ttl_s",
     "TACTFUL_REDIS_PREFIX": "redis_prefix",
