@@ -78,13 +78,14 @@ def you_me_ratio(you: int, me: int) -> float:
 
 
 def compute(doc: Doc) -> Metrics:
-    words = doc.word_texts()
-    n_words = len(words)  # same tokens as the spans in doc.words
+    words = doc.word_texts()  # lexical tokens, for syllables and pronouns
+    n_words = doc.word_count()  # budget words, as too_long counts them
     n_sentences = max(1, len(doc.sentences)) if n_words else 0
     questions = len(_QUESTION.findall(doc.folded))
     if n_words:
         syl = sum(map(syllables, words))
-        grade = 0.39 * (n_words / n_sentences) + 11.8 * (syl / n_words) - 15.59
+        per_word = syl / len(words) if words else 1.0
+        grade = 0.39 * (n_words / n_sentences) + 11.8 * per_word - 15.59
         grade = round(max(0.0, grade), 1)
     else:
         grade = 0.0

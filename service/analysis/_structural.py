@@ -19,7 +19,7 @@ def find_too_long(doc: Doc, budget: LengthBudget) -> list[Finding]:
     lex = lexicons()["too_long"]
     cut: int | None = None
     reason = ""
-    n_words = len(doc.word_texts())
+    n_words = doc.word_count()
     if budget.max_words is not None and n_words > budget.max_words:
         cut = doc.words[budget.max_words][0]
         reason = f"{n_words} words; the budget is {budget.max_words}."

@@ -48,6 +48,10 @@ _FOLD = str.maketrans(
 # A sentence ends at terminal punctuation followed by space/end, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n")
 _WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['\-][0-9a-z\u00c0-\u024f]+)*")
+# What the length budget counts as a word: a whitespace-separated token with a
+# letter or digit in it (so "$1,200" and a URL are one word each, a lone dash
+# or emoji none). Never more than `len(body.split())`, which the composer uses.
+_BUDGET_WORD = re.compile(r"[^\s]*[0-9A-Za-z\u00c0-\u024f][^\s]*")
 _HAS_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
 
 
@@ -76,6 +80,7 @@ class Doc:
     _present: frozenset[str] | None = None
     _word_texts: list[str] | None = None
     _word_spans: list[tuple[int, int]] | None = None
+    _word_count: int | None = None
 
     def present(self, anchors: tuple[str, ...]) -> frozenset[str]:
         """The anchors that occur in the normalised text, computed once per message."""
@@ -99,10 +104,16 @@ class Doc:
 
     @property
     def words(self) -> list[tuple[int, int]]:
-        """Word spans, computed only for the rules that need positions."""
+        """Spans of budget words (see _BUDGET_WORD), computed only when positions are needed."""
         if self._word_spans is None:
-            self._word_spans = [m.span() for m in _WORD.finditer(self.norm)]
+            self._word_spans = [m.span() for m in _BUDGET_WORD.finditer(self.norm)]
         return self._word_spans
+
+    def word_count(self) -> int:
+        """Budget words: whitespace-separated tokens that contain a letter or digit."""
+        if self._word_count is None:
+            self._word_count = len(_BUDGET_WORD.findall(self.norm))
+        return self._word_count
 
 
 def _segment(folded: str) -> list[tuple[int, int]]:

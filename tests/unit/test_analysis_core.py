@@ -50,6 +50,12 @@ def test_metrics() -> None:
     assert 0.0 <= m.reading_grade < 8
 
 
+def test_budget_words_are_whitespace_tokens_with_a_letter_or_digit() -> None:
+    body = "It costs $1,200 \u2014 see https://x.example/a-b \U0001f600 ok?"
+    assert analyze(Message(body=body)).metrics.words == 6
+    assert analyze(Message(body=body)).metrics.words <= len(body.split())
+
+
 def test_you_me_ratio_without_self_words_is_the_you_count() -> None:
     assert analyze(Message(body="How are you and your team?")).metrics.you_me_ratio == 2.0
     assert analyze(Message(body="Thanks.")).metrics.you_me_ratio == 0.0
