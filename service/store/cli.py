@@ -71,6 +71,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"worker_concurrency": args.concurrency})
     if not settings.redis_url:
         return _fail("tactful worker needs REDIS_URL: batches live in Redis.")
+    if args.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from service.observability import metrics
+
+        # Model latency, tokens, guard outcomes and batch items, for Prometheus to scrape.
+        start_http_server(args.metrics_port, addr=args.metrics_host, registry=metrics().registry)
     asyncio.run(run_worker(settings))
     return EXIT_OK
 
@@ -124,6 +131,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     worker = sub.add_parser("worker", help="process batch jobs from Redis")
     worker.add_argument("--concurrency", type=int, default=None)
+    worker.add_argument("--metrics-port", type=int, default=None,
+                        help="serve Prometheus metrics on this port (default: off)")
+    worker.add_argument("--metrics-host", default="127.0.0.1")
     worker.set_defaults(func=cmd_worker)
 
     feedback = sub.add_parser("feedback", help="feedback on rewrites")
