@@ -58,14 +58,15 @@ def analyze(
     budget = budget or resolve_budget(draft.channel)
     doc = prepare(draft.body)
     findings: list[Finding] = []
-    findings += find_self_centered(doc, context)
+    self_centered = find_self_centered(doc, context)
+    findings += self_centered
     for rule_id in _PATTERN_RULES:
         findings += pattern_rule(rule_id, doc)
     findings += find_empty_check_in(doc)
     findings += find_no_next_step(doc)
     findings += find_too_long(doc, budget)
     findings += find_invented(doc, context, original)
-    findings += find_not_personalized(doc, context)
+    findings += find_not_personalized(doc, context, self_centered)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return Analysis(
         score=score_findings(findings),

@@ -96,7 +96,10 @@ def _not_a_reference(context: Context) -> frozenset[str]:
     return content_stems(" ".join(t for t in texts if t))
 
 
-def find_not_personalized(doc: Doc, context: Context | None) -> list[Finding]:
+def find_not_personalized(
+    doc: Doc, context: Context | None, boasts: list[Finding] | None = None
+) -> list[Finding]:
+    """`boasts` are self_centered findings: their sentences are about us, not the buyer."""
     if context is None:
         return []
     reference = _reference_text(context)
@@ -105,11 +108,27 @@ def find_not_personalized(doc: Doc, context: Context | None) -> list[Finding]:
     theirs = content_stems(reference) - _not_a_reference(context)
     if not theirs:
         return []
-    if content_stems(doc.raw) & theirs:
+    if _message_stems(doc, boasts or []) & theirs:
         return []
     lex = lexicons()["not_personalized"]
     start, end = _trimmed(doc.raw)
     return [make_finding(lex, doc, start, end)]
+
+
+def _message_stems(doc: Doc, boasts: list[Finding]) -> frozenset[str]:
+    """Content stems of the message, minus sentences that only boast about the seller.
+
+    "We've processed millions of invoices" uses the buyer's word but is
+    self-promotion (the self_centered rule flagged it), not a reference to them.
+    """
+    if not boasts:
+        return content_stems(doc.raw)
+    kept = [
+        doc.raw[start:end]
+        for start, end in doc.sentences
+        if not any(f.start < end and start < f.end for f in boasts)
+    ]
+    return content_stems("\n".join(kept))
 
 
 def _trimmed(text: str) -> tuple[int, int]:

@@ -113,6 +113,9 @@ PERSONAL_CTX = {
         ("Hi Priya, is the Monday spreadsheet still eating the morning?", False),
         ("Hi Priya, hope Northgate Freight is doing well. Got time for a chat?", True),
         ("Hi Priya, Lanewise does route planning for fleets. Interested?", True),
+        # Their word inside self-promotion is not a reference to their situation.
+        ("Hi Priya, we've helped hundreds of fleets cut empty miles. Demo?", True),
+        ("Hi Priya, we could look at the empty miles on your return legs. Useful?", False),
     ],
 )
 def test_not_personalized(body: str, fires: bool) -> None:
