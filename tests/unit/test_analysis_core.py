@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from service.analysis import RULES, analyze, score_findings
 from service.analysis._lexicon import LEXICON_DIR, Entry, load_file
-from service.models import RULE_IDS, Finding, Message
+from service.models import RULE_IDS, Context, Finding, Message
 
 pytestmark = pytest.mark.unit
 
@@ -26,6 +28,49 @@ def test_every_span_indexes_the_original_body_exactly() -> None:
     for f in analysis.findings:
         assert MESSY[f.start : f.end] == f.excerpt
         assert 0 <= f.start < f.end <= len(MESSY)
+
+
+_WORDS = st.sampled_from(
+    [
+        "just checking in",
+        "I\u2019ve emailed you 3 times",
+        "offer ends Friday",
+        "$1,200",
+        "[Name]",
+        "{{company}}",
+        "<3",
+        "Dana",
+        "Acme Corp",
+        "you",
+        "our platform is",
+        "?",
+        "\u2014",
+        "\u2026",
+        "\r\n",
+        "\n\n",
+        "\u0130stanbul",
+        "\U0001f600",
+        "3pm",
+        "Q3",
+        "www.x.com/a.",
+        "a@b.co",
+        "+1 (555) 123-4567",
+        "twenty-five stores",
+        "deal?",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_WORDS, st.text(min_size=1, max_size=8)), min_size=1, max_size=30))
+def test_spans_index_any_body_exactly(parts: list[str]) -> None:
+    body = " ".join(parts)
+    if not body:
+        return
+    ctx = Context.model_validate({"prospect": {"name": "Dana"}, "goal": "more stores"})
+    for f in analyze(Message(body=body), context=ctx).findings:
+        assert 0 <= f.start < f.end <= len(body)
+        assert body[f.start : f.end] == f.excerpt
 
 
 def test_curly_apostrophes_match_like_straight_ones() -> None:
