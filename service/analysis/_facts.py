@@ -1,229 +1,46 @@
 """invented_fact: facts in the message that neither the context nor the original supports.
 
 Both the message and the supporting text go through the same extractor,
-which turns each fact into canonical keys: "six weeks" and "6 weeks" both
-give `n:6`, "$1,200" and "1200 dollars" both give `n:1200`, "3pm" gives
-`t:15:00`. A fact is supported when any of its keys is among the support's
-keys. Names are supported when every word of the name occurs in the support
-(case-insensitive), so "Dana" is supported by "Dana Miles".
+which turns each fact into canonical keys (_fact_keys.py): "six weeks" and
+"6 weeks" both give `n:6`, "$1,200" and "1200 dollars" both give `n:1200`,
+"3pm" gives `t:15:00`. A fact is supported when any of its keys is among the
+support's keys. Names are supported when every word of the name occurs in the
+support (case-insensitive), so "Dana" is supported by "Dana Miles".
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from service.models import Context, Finding, Message
 
+from ._fact_keys import (
+    CALENDAR,
+    DIGIT_FACTS,
+    EMAIL,
+    HAS_DIGIT,
+    IGNORED,
+    MONTH_ABBR,
+    MONTH_CUE,
+    MONTH_CUE_MARCH,
+    NAME,
+    SKIP_BACK,
+    URL,
+    URL_HINT,
+    WEEKDAY_ABBR,
+    WEEKDAY_SET,
+    WEEKDAYS,
+    Vocab,
+    keys_for,
+    num_key,
+    vocab,
+    word_number,
+)
 from ._lexicon import Lexicon, lexicons
 from ._patterns import make_finding
 from ._text import Doc, fold, lower_same_length
-
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-_MONTH_ABBR = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_ABBR = {
-    "mon": "monday",
-    "tue": "tuesday",
-    "tues": "tuesday",
-    "wed": "wednesday",
-    "thu": "thursday",
-    "thur": "thursday",
-    "thurs": "thursday",
-    "fri": "friday",
-    "sat": "saturday",
-    "sun": "sunday",
-}
-_MULT = {
-    "k": 1e3,
-    "thousand": 1e3,
-    "m": 1e6,
-    "mm": 1e6,
-    "million": 1e6,
-    "bn": 1e9,
-    "b": 1e9,
-    "billion": 1e9,
-}
-_IGNORED = re.compile(r"24/7|1:1|\bb2[bc]\b|\bq&a\b")
-_WEEKDAY_SET = frozenset(_WEEKDAYS)
-# "may"/"march" are verbs too: they count as months after these words or before a number.
-_MONTH_CUE = re.compile(r"(?:in|by|since|until|early|mid|late|of|end of)\s+$")
-_MONTH_CUE_MARCH = re.compile(r"(?:in|by|since|until|early|mid|late|of|end of|this|next|last)\s+$")
-
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-# Facts that contain a digit (or a currency sign): the leading lookahead lets
-# the scanner skip every other position cheaply.
-_DIGIT_FACTS = re.compile(
-    r"(?=[\d$€£+(])(?:"
-    r"(?P<phone>(?<![\w$])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)\s?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}(?!\w))"
-    r"|(?P<time>(?<!\w)\d{1,2}(?::\d{2})?\s?[ap]\.?m\b\.?|(?<![\w:])\d{1,2}:\d{2}(?![\w:]))"
-    r"|(?P<date>(?<![\w/])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?)(?![\w/]))"
-    r"|(?P<money>[$€£]\s?" + _NUM + r"(?:\s?(?:k|m|mm|bn|million|thousand|billion)\b)?"
-    r"|(?<![\w.])" + _NUM + r"\s?(?:k|m|million|thousand)?\s?"
-    r"(?:dollars|usd|euros?|eur|pounds|gbp|bucks)\b)"
-    r"|(?P<percent>(?<![\w.])" + _NUM + r"\s?(?:%|percent\b|per cent\b))"
-    r"|(?P<ordinal>(?<![\w.])\d{1,2}(?:st|nd|rd|th)\b)"
-    r"|(?P<number>(?<![\w.,])" + _NUM + r"(?:\s?(?:k|m|bn|million|thousand|billion)\b|x\b)?)"
-    r")"
-)
-_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
-_TLDS = r"(?:com|io|co|net|org|ai|app|dev|us|uk|de|biz|info|ly|me|so)"
-_URL_HINT = re.compile(r"https?://|www\.|\." + _TLDS + r"(?![a-z0-9-])")
-_URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*"
-    r"\." + _TLDS + r"(?![a-z0-9-])(?:/[^\s<>\"')\]]*)?"
-)
-_QUARTER_NOON = r"(?P<quarter>q[1-4]\b)|(?P<time>(?:noon|midday)\b)"
-# The capital comes first so the regex engine can jump between capitals; the
-# look-behind after it rejects capitals inside words ("McKinsey" stays whole).
-_NAME = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'][A-Z\u00c0-\u00de])[\w]*(?:['-][\w]+)*")
-_HAS_DIGIT = re.compile(r"[\d$€£]")
-_SKIP_BACK = frozenset(" \t\"'*-\u2022>([0123456789")
-_CALENDAR = re.compile(r"\b(?:" + "|".join((*_WEEKDAYS, *_MONTHS)) + r")\b")
-
-
-@dataclass(frozen=True, slots=True)
-class Vocab:
-    numbers: dict[str, float]
-    draft_numbers: frozenset[str]
-    fact_re: re.Pattern[str]
-    corpus_numbers_re: re.Pattern[str]
-    unit_after: re.Pattern[str]
-    # Words without which no spelled-out fact can match: if none occurs, skip the scan.
-    word_triggers: frozenset[str]
-    not_names: frozenset[str]
-    openers: frozenset[str]
-    name_cues: frozenset[str]
-
-
-def _word_alt(words: list[str]) -> str:
-    ordered = sorted(words, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]") for w in ordered)
-
-
-def _parse_numbers(items: list[str]) -> dict[str, float]:
-    """Entries are "word:value" ("six:6"); a bad entry fails at load time."""
-    out: dict[str, float] = {}
-    for item in items:
-        name, _, value = item.rpartition(":")
-        out[name] = float(value)
-    return out
-
-
-@cache
-def vocab() -> Vocab:
-    words = lexicons()["invented_fact"].file.words
-    cardinals = _parse_numbers(words["numbers"])
-    numbers = cardinals | _parse_numbers(words["ordinal_words"])
-    tens = [w for w, v in numbers.items() if v in {20, 30, 40, 50, 60, 70, 80, 90} and " " not in w]
-    ones = [w for w, v in cardinals.items() if 1 <= v <= 9 and " " not in w]
-    compound = rf"(?:{_word_alt(tens)})[- ](?:{_word_alt(ones)})"
-    # In the message, only cardinals from two up count ("one quick idea" is not a claim).
-    draft_numbers = frozenset(w for w, v in cardinals.items() if v >= 2)
-    draft_alt = f"{compound}|{_word_alt(sorted(draft_numbers))}"
-    units = _word_alt(words["units"])
-    fact_re = re.compile(
-        rf"\b(?:{_QUARTER_NOON}|(?P<nw>{draft_alt})"
-        rf"(?:[- ](?:{units})\b|(?P<pword>[- ](?:%|percent\b|per cent\b))))"
-    )
-    corpus_numbers_re = re.compile(rf"\b(?:{compound}|{_word_alt(list(numbers))})\b")
-    return Vocab(
-        numbers=numbers,
-        draft_numbers=draft_numbers,
-        fact_re=fact_re,
-        corpus_numbers_re=corpus_numbers_re,
-        unit_after=re.compile(rf"[- ](?:{units})\b"),
-        word_triggers=frozenset(w.split()[-1] for w in draft_numbers)
-        | frozenset(w for w in tens)
-        | {"q1", "q2", "q3", "q4", "noon", "midday"},
-        not_names=frozenset(words["not_names"])
-        | frozenset(words["function_words"])
-        | frozenset(_MONTHS)
-        | frozenset(_WEEKDAYS),
-        openers=frozenset(words["sentence_openers"]) | frozenset(words["greetings"]),
-        name_cues=frozenset(words["name_cues"]),
-    )
-
-
-def _num_key(text: str) -> str | None:
-    m = re.search(
-        r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s?(k|mm|m|bn|b|million|thousand|billion)\b)?", text
-    )
-    if m is None:
-        return None
-    value = float(m.group(1).replace(",", ""))
-    if m.group(2):
-        value *= _MULT[m.group(2)]
-    return f"n:{round(value, 4)!r}"
-
-
-def _word_number(text: str, v: Vocab) -> float | None:
-    text = re.sub(r"[\s-]+", " ", text.strip())
-    if text in v.numbers:
-        return v.numbers[text]
-    parts = text.split(" ")
-    if len(parts) == 2 and parts[0] in v.numbers and parts[1] in v.numbers:
-        return v.numbers[parts[0]] + v.numbers[parts[1]]
-    return None
-
-
-def _time_keys(text: str) -> tuple[str, ...]:
-    if text in {"noon", "midday"}:
-        return ("t:12:00",)
-    m = re.match(r"(\d{1,2})(?::(\d{2}))?\s?([ap])?", text)
-    if m is None:
-        return ()
-    hour, minute, half = int(m.group(1)), m.group(2) or "00", m.group(3)
-    if half == "p" and hour < 12:
-        return (f"t:{hour + 12}:{minute}",)
-    if half == "a" and hour == 12:
-        return (f"t:0:{minute}",)
-    if half is None and hour < 12:
-        return (f"t:{hour}:{minute}", f"t:{hour + 12}:{minute}")
-    return (f"t:{hour}:{minute}",)
-
-
-def _url_key(text: str) -> str:
-    text = re.sub(r"^(?:https?://)?(?:www\.)?", "", text.rstrip(".,;:!?'\""))
-    return "url:" + text.rstrip("/")
-
-
-def _keys_for(kind: str, text: str, m: re.Match[str] | None, v: Vocab) -> tuple[str, ...]:
-    if kind == "email":
-        return ("email:" + text,)
-    if kind == "url":
-        return (_url_key(text),)
-    if kind == "phone":
-        digits = re.sub(r"\D", "", text)
-        return ("ph:" + digits[-9:],)
-    if kind == "time":
-        return _time_keys(text)
-    if kind == "date":
-        return ("d:" + "/".join(str(int(p)) for p in re.split(r"[/-]", text)),)
-    if kind == "quarter":
-        return ("q:" + text[1],)
-    if kind == "nword":
-        if m is None:
-            return ()
-        value = _word_number(m.group("nw"), v)
-        return (f"n:{value!r}",) if value is not None else ()
-    key = _num_key(text)
-    return (key,) if key else ()
-
 
 _ADVICE = "check it or leave it out."
 
@@ -246,13 +63,13 @@ def _scan(norm: str, v: Vocab) -> list[tuple[str, int, int, re.Match[str] | None
     """(kind, start, end, match) for every structured fact, leftmost first, no overlaps."""
     found: list[tuple[str, int, int, re.Match[str] | None]] = []
     if "@" in norm:
-        found.extend(("email", m.start(), m.end(), None) for m in _EMAIL.finditer(norm))
-    if _URL_HINT.search(norm):
+        found.extend(("email", m.start(), m.end(), None) for m in EMAIL.finditer(norm))
+    if URL_HINT.search(norm):
         found.extend(
             ("url", m.start(), _trim_url(norm, m.start(), m.end()), None)
-            for m in _URL.finditer(norm)
+            for m in URL.finditer(norm)
         )
-    for m in _DIGIT_FACTS.finditer(norm) if _HAS_DIGIT.search(norm) else ():
+    for m in DIGIT_FACTS.finditer(norm) if HAS_DIGIT.search(norm) else ():
         end = m.end()
         if m.lastgroup == "number" and (unit := v.unit_after.match(norm, end)):
             end = unit.end()  # underline "8 weeks", not just "8"
@@ -275,13 +92,13 @@ def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
     facts: list[Fact] = []
     mask = bytearray(len(norm))
     for kind, start, end, m in _scan(norm, v):
-        if _IGNORED.fullmatch(norm[start:end]) or (start and norm[start - 1] == "<"):
+        if IGNORED.fullmatch(norm[start:end]) or (start and norm[start - 1] == "<"):
             continue  # "<3" is a heart, not a number
-        keys = _keys_for(kind, norm[start:end], m, v)
+        keys = keys_for(kind, norm[start:end], m, v)
         if keys:
             facts.append(Fact(kind, start, end, keys))
             mask[start:end] = b"\x01" * (end - start)
-    for m in _CALENDAR.finditer(norm):
+    for m in CALENDAR.finditer(norm):
         word = m.group(0)
         if mask[m.start()]:
             continue
@@ -291,7 +108,7 @@ def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
             continue
         if norm.endswith("happy ", 0, m.start()):
             continue  # "Happy Friday!" is a greeting, not a date
-        kind = "weekday" if word in _WEEKDAYS else "month"
+        kind = "weekday" if word in WEEKDAYS else "month"
         facts.append(Fact(kind, m.start(), m.end(), (f"w:{word}",)))
         mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     return facts, mask
@@ -301,19 +118,19 @@ def _is_month_may(norm: str, end: int) -> bool:
     """'May' is a month when a day number or a year follows, or 'in/by/early May'."""
     after = norm[end : end + 6]
     before = norm[max(0, end - 12) : end - 3]
-    return bool(re.match(r"\s+\d", after) or _MONTH_CUE.search(before))
+    return bool(re.match(r"\s+\d", after) or MONTH_CUE.search(before))
 
 
 def _is_month_march(norm: str, start: int, end: int) -> bool:
     after = norm[end : end + 6]
     before = norm[max(0, start - 12) : start]
-    return bool(re.match(r"\s+\d", after) or _MONTH_CUE_MARCH.search(before))
+    return bool(re.match(r"\s+\d", after) or MONTH_CUE_MARCH.search(before))
 
 
 def _at_sentence_start(folded: str, start: int) -> bool:
     """True at the text start or after terminal punctuation / a line break (bullets skipped)."""
     i = start - 1
-    while i >= 0 and folded[i] in _SKIP_BACK:
+    while i >= 0 and folded[i] in SKIP_BACK:
         i -= 1
     return i < 0 or folded[i] in ".!?:;\n"
 
@@ -321,7 +138,7 @@ def _at_sentence_start(folded: str, start: int) -> bool:
 def _name_facts(folded: str, mask: bytearray, v: Vocab) -> list[Fact]:
     """Runs of capitalised words that are not sentence openers or common words."""
     facts: list[Fact] = []
-    tokens = [m for m in _NAME.finditer(folded) if not mask[m.start()]]
+    tokens = [m for m in NAME.finditer(folded) if not mask[m.start()]]
     i = 0
     while i < len(tokens):
         run = [tokens[i]]
@@ -391,13 +208,13 @@ def support_keys(corpus: str) -> frozenset[str]:
     keys: set[str] = set()
     for kind, start, end, m in _scan(norm, v):
         text = norm[start:end]
-        keys.update(_keys_for(kind, text, m, v))
+        keys.update(keys_for(kind, text, m, v))
         if kind == "time" and (hour := re.match(r"\d+", text)):
             keys.add(f"n:{float(hour.group(0))!r}")
-        if kind in {"money", "percent", "ordinal", "number"} and (key := _num_key(text)):
+        if kind in {"money", "percent", "ordinal", "number"} and (key := num_key(text)):
             keys.add(key)
     for m in v.corpus_numbers_re.finditer(norm):
-        value = _word_number(m.group(0), v)
+        value = word_number(m.group(0), v)
         if value is not None:
             keys.add(f"n:{value!r}")
     for word in re.findall(r"[\w]+(?:['-][\w]+)*", norm):
@@ -405,11 +222,11 @@ def support_keys(corpus: str) -> frozenset[str]:
         keys.add("w:" + base)
         for part in base.split("-"):
             keys.add("w:" + part)
-        if base in _MONTH_ABBR:
-            keys.add("w:" + _MONTH_ABBR[base])
-        if base in _WEEKDAY_ABBR:
-            keys.add("w:" + _WEEKDAY_ABBR[base])
-        if base.endswith("s") and base[:-1] in _WEEKDAY_SET:
+        if base in MONTH_ABBR:
+            keys.add("w:" + MONTH_ABBR[base])
+        if base in WEEKDAY_ABBR:
+            keys.add("w:" + WEEKDAY_ABBR[base])
+        if base.endswith("s") and base[:-1] in WEEKDAY_SET:
             keys.add("w:" + base[:-1])  # "Thursdays" supports "Thursday"
     return frozenset(keys)
 

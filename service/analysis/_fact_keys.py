@@ -1,0 +1,218 @@
+"""Fact vocabulary and canonical keys for invented_fact (see _facts.py).
+
+Every fact becomes one or more keys so that different spellings meet:
+"six weeks"/"6 weeks" -> `n:6.0`, "$1,200"/"1200 dollars" -> `n:1200.0`,
+"3pm" -> `t:15:00`, "Thursday" -> `w:thursday`, URLs without scheme/www.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from ._lexicon import lexicons
+
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+MONTH_ABBR = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_ABBR = {
+    "mon": "monday",
+    "tue": "tuesday",
+    "tues": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "thur": "thursday",
+    "thurs": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
+_MULT = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "million": 1e6,
+    "bn": 1e9,
+    "b": 1e9,
+    "billion": 1e9,
+}
+IGNORED = re.compile(r"24/7|1:1|\bb2[bc]\b|\bq&a\b")
+WEEKDAY_SET = frozenset(WEEKDAYS)
+# "may"/"march" are verbs too: they count as months after these words or before a number.
+MONTH_CUE = re.compile(r"(?:in|by|since|until|early|mid|late|of|end of)\s+$")
+MONTH_CUE_MARCH = re.compile(r"(?:in|by|since|until|early|mid|late|of|end of|this|next|last)\s+$")
+
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# Facts that contain a digit (or a currency sign): the leading lookahead lets
+# the scanner skip every other position cheaply.
+DIGIT_FACTS = re.compile(
+    r"(?=[\d$€£+(])(?:"
+    r"(?P<phone>(?<![\w$])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)\s?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}(?!\w))"
+    r"|(?P<time>(?<!\w)\d{1,2}(?::\d{2})?\s?[ap]\.?m\b\.?|(?<![\w:])\d{1,2}:\d{2}(?![\w:]))"
+    r"|(?P<date>(?<![\w/])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?)(?![\w/]))"
+    r"|(?P<money>[$€£]\s?" + _NUM + r"(?:\s?(?:k|m|mm|bn|million|thousand|billion)\b)?"
+    r"|(?<![\w.])" + _NUM + r"\s?(?:k|m|million|thousand)?\s?"
+    r"(?:dollars|usd|euros?|eur|pounds|gbp|bucks)\b)"
+    r"|(?P<percent>(?<![\w.])" + _NUM + r"\s?(?:%|percent\b|per cent\b))"
+    r"|(?P<ordinal>(?<![\w.])\d{1,2}(?:st|nd|rd|th)\b)"
+    r"|(?P<number>(?<![\w.,])" + _NUM + r"(?:\s?(?:k|m|bn|million|thousand|billion)\b|x\b)?)"
+    r")"
+)
+EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+_TLDS = r"(?:com|io|co|net|org|ai|app|dev|us|uk|de|biz|info|ly|me|so)"
+URL_HINT = re.compile(r"https?://|www\.|\." + _TLDS + r"(?![a-z0-9-])")
+URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*"
+    r"\." + _TLDS + r"(?![a-z0-9-])(?:/[^\s<>\"')\]]*)?"
+)
+_QUARTER_NOON = r"(?P<quarter>q[1-4]\b)|(?P<time>(?:noon|midday)\b)"
+# The capital comes first so the regex engine can jump between capitals; the
+# look-behind after it rejects capitals inside words ("McKinsey" stays whole).
+NAME = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'][A-Z\u00c0-\u00de])[\w]*(?:['-][\w]+)*")
+HAS_DIGIT = re.compile(r"[\d$€£]")
+SKIP_BACK = frozenset(" \t\"'*-\u2022>([0123456789")
+CALENDAR = re.compile(r"\b(?:" + "|".join((*WEEKDAYS, *_MONTHS)) + r")\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Vocab:
+    numbers: dict[str, float]
+    draft_numbers: frozenset[str]
+    fact_re: re.Pattern[str]
+    corpus_numbers_re: re.Pattern[str]
+    unit_after: re.Pattern[str]
+    # Words without which no spelled-out fact can match: if none occurs, skip the scan.
+    word_triggers: frozenset[str]
+    not_names: frozenset[str]
+    openers: frozenset[str]
+    name_cues: frozenset[str]
+
+
+def _word_alt(words: list[str]) -> str:
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]") for w in ordered)
+
+
+def _parse_numbers(items: list[str]) -> dict[str, float]:
+    """Entries are "word:value" ("six:6"); a bad entry fails at load time."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, _, value = item.rpartition(":")
+        out[name] = float(value)
+    return out
+
+
+@cache
+def vocab() -> Vocab:
+    words = lexicons()["invented_fact"].file.words
+    cardinals = _parse_numbers(words["numbers"])
+    numbers = cardinals | _parse_numbers(words["ordinal_words"])
+    tens = [w for w, v in numbers.items() if v in {20, 30, 40, 50, 60, 70, 80, 90} and " " not in w]
+    ones = [w for w, v in cardinals.items() if 1 <= v <= 9 and " " not in w]
+    compound = rf"(?:{_word_alt(tens)})[- ](?:{_word_alt(ones)})"
+    # In the message, only cardinals from two up count ("one quick idea" is not a claim).
+    draft_numbers = frozenset(w for w, v in cardinals.items() if v >= 2)
+    draft_alt = f"{compound}|{_word_alt(sorted(draft_numbers))}"
+    units = _word_alt(words["units"])
+    fact_re = re.compile(
+        rf"\b(?:{_QUARTER_NOON}|(?P<nw>{draft_alt})"
+        rf"(?:[- ](?:{units})\b|(?P<pword>[- ](?:%|percent\b|per cent\b))))"
+    )
+    corpus_numbers_re = re.compile(rf"\b(?:{compound}|{_word_alt(list(numbers))})\b")
+    return Vocab(
+        numbers=numbers,
+        draft_numbers=draft_numbers,
+        fact_re=fact_re,
+        corpus_numbers_re=corpus_numbers_re,
+        unit_after=re.compile(rf"[- ](?:{units})\b"),
+        word_triggers=frozenset(w.split()[-1] for w in draft_numbers)
+        | frozenset(w for w in tens)
+        | {"q1", "q2", "q3", "q4", "noon", "midday"},
+        not_names=frozenset(words["not_names"])
+        | frozenset(words["function_words"])
+        | frozenset(_MONTHS)
+        | frozenset(WEEKDAYS),
+        openers=frozenset(words["sentence_openers"]) | frozenset(words["greetings"]),
+        name_cues=frozenset(words["name_cues"]),
+    )
+
+
+def num_key(text: str) -> str | None:
+    m = re.search(
+        r"(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s?(k|mm|m|bn|b|million|thousand|billion)\b)?", text
+    )
+    if m is None:
+        return None
+    value = float(m.group(1).replace(",", ""))
+    if m.group(2):
+        value *= _MULT[m.group(2)]
+    return f"n:{round(value, 4)!r}"
+
+
+def word_number(text: str, v: Vocab) -> float | None:
+    text = re.sub(r"[\s-]+", " ", text.strip())
+    if text in v.numbers:
+        return v.numbers[text]
+    parts = text.split(" ")
+    if len(parts) == 2 and parts[0] in v.numbers and parts[1] in v.numbers:
+        return v.numbers[parts[0]] + v.numbers[parts[1]]
+    return None
+
+
+def _time_keys(text: str) -> tuple[str, ...]:
+    if text in {"noon", "midday"}:
+        return ("t:12:00",)
+    m = re.match(r"(\d{1,2})(?::(\d{2}))?\s?([ap])?", text)
+    if m is None:
+        return ()
+    hour, minute, half = int(m.group(1)), m.group(2) or "00", m.group(3)
+    if half == "p" and hour < 12:
+        return (f"t:{hour + 12}:{minute}",)
+    if half == "a" and hour == 12:
+        return (f"t:0:{minute}",)
+    if half is None and hour < 12:
+        return (f"t:{hour}:{minute}", f"t:{hour + 12}:{minute}")
+    return (f"t:{hour}:{minute}",)
+
+
+def _url_key(text: str) -> str:
+    text = re.sub(r"^(?:https?://)?(?:www\.)?", "", text.rstrip(".,;:!?'\""))
+    return "url:" + text.rstrip("/")
+
+
+def keys_for(kind: str, text: str, m: re.Match[str] | None, v: Vocab) -> tuple[str, ...]:
+    if kind == "email":
+        return ("email:" + text,)
+    if kind == "url":
+        return (_url_key(text),)
+    if kind == "phone":
+        digits = re.sub(r"\D", "", text)
+        return ("ph:" + digits[-9:],)
+    if kind == "time":
+        return _time_keys(text)
+    if kind == "date":
+        return ("d:" + "/".join(str(int(p)) for p in re.split(r"[/-]", text)),)
+    if kind == "quarter":
+        return ("q:" + text[1],)
+    if kind == "nword":
+        if m is None:
+            return ()
+        value = word_number(m.group("nw"), v)
+        return (f"n:{value!r}",) if value is not None else ()
+    key = num_key(text)
+    return (key,) if key else ()
