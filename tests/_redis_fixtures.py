@@ -26,8 +26,12 @@ def unique_prefix() -> str:
 
 
 def redis_settings(prefix: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"embedded_model": "off", "redis_url": REDIS_TEST_URL,
-                              "redis_prefix": prefix, "cache_ttl_s": 300}
+    values: dict[str, Any] = {
+        "embedded_model": "off",
+        "redis_url": REDIS_TEST_URL,
+        "redis_prefix": prefix,
+        "cache_ttl_s": 300,
+    }
     values.update(overrides)
     return Settings(**values)
 
@@ -66,8 +70,11 @@ async def served(app: Any) -> AsyncIterator[str]:
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
-                                           log_config=None, access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False
+        )
+    )
     task = asyncio.create_task(server.serve())
     for _ in range(500):
         if server.started or task.done():

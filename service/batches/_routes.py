@@ -53,12 +53,18 @@ class BatchController(Controller):
             await svc.store.create(batch_id, _owner(request), data.items)
             await enqueue_items(svc.shared, svc.queue, svc.settings, batch_id, len(data.items))
         except StoreUnavailable:
-            return problem(503, "The batch queue is unavailable; retry shortly.",
-                           headers={"Retry-After": "2"})
-        body = {"id": batch_id, "status": "queued", "total": len(data.items),
-                "links": {"self": f"/v1/rewrite-batches/{batch_id}"}}
-        return Response(body, status_code=202,
-                        headers={"Location": f"/v1/rewrite-batches/{batch_id}"})
+            return problem(
+                503, "The batch queue is unavailable; retry shortly.", headers={"Retry-After": "2"}
+            )
+        body = {
+            "id": batch_id,
+            "status": "queued",
+            "total": len(data.items),
+            "links": {"self": f"/v1/rewrite-batches/{batch_id}"},
+        }
+        return Response(
+            body, status_code=202, headers={"Location": f"/v1/rewrite-batches/{batch_id}"}
+        )
 
     @get("/{batch_id:str}", summary="Progress and results of a batch")
     async def get_batch(
@@ -70,8 +76,9 @@ class BatchController(Controller):
         try:
             found = await svc.store.status(batch_id, _owner(request))
         except StoreUnavailable:
-            return problem(503, "Batch status is unavailable; retry shortly.",
-                           headers={"Retry-After": "2"})
+            return problem(
+                503, "Batch status is unavailable; retry shortly.", headers={"Retry-After": "2"}
+            )
         if found is None:
             return problem(404, "No such batch (or it has expired).")
         return Response(found)
@@ -79,5 +86,8 @@ class BatchController(Controller):
 
 def batch_controller(settings: Settings) -> type[Controller]:
     """The controller with this deployment's (larger) body limit: 500 items exceed 64 KB."""
-    return type("BatchController", (BatchController,),
-                {"request_max_body_size": settings.batch_max_body_bytes})
+    return type(
+        "BatchController",
+        (BatchController,),
+        {"request_max_body_size": settings.batch_max_body_bytes},
+    )

@@ -56,13 +56,20 @@ class BatchStore:
     async def create(self, batch_id: str, owner: str, items: list[RewriteRequest]) -> None:
         """Write the batch atomically (MULTI), before any job can look for it."""
         meta = self._meta(batch_id)
-        mapping: dict[Any, Any] = {
-            str(i): item.model_dump_json() for i, item in enumerate(items)}
+        mapping: dict[Any, Any] = {str(i): item.model_dump_json() for i, item in enumerate(items)}
 
         async def run(r: Redis) -> None:
             pipe = r.pipeline(transaction=True)
-            pipe.hset(meta, mapping={"owner": owner, "total": len(items), "done": 0,
-                                     "failed": 0, "created_at": _now()})
+            pipe.hset(
+                meta,
+                mapping={
+                    "owner": owner,
+                    "total": len(items),
+                    "done": 0,
+                    "failed": 0,
+                    "created_at": _now(),
+                },
+            )
             pipe.hset(f"{meta}:items", mapping=mapping)
             pipe.expire(meta, self._ttl)
             pipe.expire(f"{meta}:items", self._ttl)
@@ -72,12 +79,14 @@ class BatchStore:
 
     async def item(self, batch_id: str, index: int) -> RewriteRequest | None:
         raw: Any = await self._shared.call(
-            lambda r: r.hget(f"{self._meta(batch_id)}:items", str(index)))
+            lambda r: r.hget(f"{self._meta(batch_id)}:items", str(index))
+        )
         return None if raw is None else RewriteRequest.model_validate_json(raw)
 
     async def has_result(self, batch_id: str, index: int) -> bool:
         found: Any = await self._shared.call(
-            lambda r: r.hexists(f"{self._meta(batch_id)}:results", str(index)))
+            lambda r: r.hexists(f"{self._meta(batch_id)}:results", str(index))
+        )
         return bool(found)
 
     async def record(self, batch_id: str, index: int, result: dict[str, Any]) -> bool:
@@ -89,8 +98,9 @@ class BatchStore:
         async def run(r: Redis) -> Any:
             if self._record is None:
                 self._record = r.register_script(_RECORD)
-            return await self._record(keys=[f"{meta}:results", meta],
-                                      args=[str(index), blob, failed, _now()])
+            return await self._record(
+                keys=[f"{meta}:results", meta], args=[str(index), blob, failed, _now()]
+            )
 
         return bool(await self._shared.call(run))
 

@@ -30,7 +30,7 @@ from service.store import SharedState, redis_client
 _log = logging.getLogger("tactful.worker")
 
 
-class ItemFailed(Exception):  # noqa: N818 - reads as what happened
+class ItemFailed(Exception):
     """Raised to make SAQ retry an item; carries only the original exception's type."""
 
 
@@ -62,9 +62,10 @@ async def rewrite_item(ctx: WorkerContext, *, batch_id: str, index: int) -> str:
         response = await ctx["rewriter"].rewrite(request)
     except Exception as exc:
         if job.retries > job.attempts:
-            _log.warning("batch item failed, will retry",
-                         extra={"batch_id": batch_id, "index": index,
-                                "error": type(exc).__name__})
+            _log.warning(
+                "batch item failed, will retry",
+                extra={"batch_id": batch_id, "index": index, "error": type(exc).__name__},
+            )
             # A bare exception type for SAQ to log and store: the original message or
             # traceback could quote the draft.
             raise ItemFailed(type(exc).__name__) from None
@@ -87,7 +88,8 @@ async def run_worker(settings: Settings) -> None:
         queue_redis = redis_client(settings.redis_url, timeout_s=None, max_connections=50)
         stack.push_async_callback(queue_redis.aclose)
         runtime = await stack.enter_async_context(
-            open_runtime(settings, observer=MetricsObserver()))
+            open_runtime(settings, observer=MetricsObserver())
+        )
         shared: SharedState = runtime.shared
         queue = make_queue(queue_redis, settings)
         batches = BatchStore(shared, ttl_s=settings.batch_ttl_s)
@@ -114,8 +116,10 @@ async def run_worker(settings: Settings) -> None:
         stopping = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
-        _log.info("worker started", extra={"queue": queue.name,
-                                           "concurrency": settings.worker_concurrency})
+        _log.info(
+            "worker started",
+            extra={"queue": queue.name, "concurrency": settings.worker_concurrency},
+        )
         task = asyncio.create_task(worker.start())
         waiter = asyncio.create_task(stopping.wait())
         await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)

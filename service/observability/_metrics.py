@@ -19,33 +19,56 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.http_latency = Histogram(
-            "tactful_http_request_duration_seconds", "HTTP request latency by route.",
-            ["method", "route", "status"], buckets=_LATENCY_BUCKETS, registry=r)
+            "tactful_http_request_duration_seconds",
+            "HTTP request latency by route.",
+            ["method", "route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.model_latency = Histogram(
-            "tactful_model_call_duration_seconds", "One model call, including SDK-level retries.",
-            ["outcome"], buckets=_LATENCY_BUCKETS, registry=r)
+            "tactful_model_call_duration_seconds",
+            "One model call, including SDK-level retries.",
+            ["outcome"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.model_tokens = Counter(
-            "tactful_model_tokens_total", "Tokens used by model calls.", ["kind"], registry=r)
+            "tactful_model_tokens_total", "Tokens used by model calls.", ["kind"], registry=r
+        )
         self.model_retries = Counter(
-            "tactful_model_retries_total", "Model call attempts retried, by reason.",
-            ["reason"], registry=r)
+            "tactful_model_retries_total",
+            "Model call attempts retried, by reason.",
+            ["reason"],
+            registry=r,
+        )
         self.guard_outcomes = Counter(
             "tactful_guard_outcomes_total",
             "Who wrote the returned message: model, repaired (model after a repair round) "
-            "or composer.", ["outcome"], registry=r)
+            "or composer.",
+            ["outcome"],
+            registry=r,
+        )
         self.cache_lookups = Counter(
-            "tactful_cache_lookups_total", "Response cache lookups.", ["result"], registry=r)
+            "tactful_cache_lookups_total", "Response cache lookups.", ["result"], registry=r
+        )
         self.rate_limited = Counter(
-            "tactful_rate_limited_total", "Requests rejected with 429.", ["limit"], registry=r)
+            "tactful_rate_limited_total", "Requests rejected with 429.", ["limit"], registry=r
+        )
         self.store_fallbacks = Counter(
             "tactful_store_fallbacks_total",
-            "Operations that fell back because Redis was unavailable.", ["what"], registry=r)
+            "Operations that fell back because Redis was unavailable.",
+            ["what"],
+            registry=r,
+        )
         self.idempotent_replays = Counter(
-            "tactful_idempotent_replays_total", "Responses replayed for a repeated key.",
-            registry=r)
+            "tactful_idempotent_replays_total", "Responses replayed for a repeated key.", registry=r
+        )
         self.batch_items = Counter(
-            "tactful_batch_items_total", "Batch items finished by workers in this process.",
-            ["status"], registry=r)
+            "tactful_batch_items_total",
+            "Batch items finished by workers in this process.",
+            ["status"],
+            registry=r,
+        )
 
 
 @cache

@@ -63,7 +63,8 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
             metrics().http_latency.labels(
-                method=scope["method"], route=route, status=str(status)).observe(elapsed)
+                method=scope["method"], route=route, status=str(status)
+            ).observe(elapsed)
             state: dict[str, Any] = scope.get("state", {})
             principal = state.get("tactful.principal")
             _log.info(

@@ -95,8 +95,9 @@ class Authenticator:
         try:
             record = await self._lookup(ident)
         except StoreUnavailable:
-            return Denial(503, "API keys cannot be verified right now; retry shortly.",
-                          {"Retry-After": "1"})
+            return Denial(
+                503, "API keys cannot be verified right now; retry shortly.", {"Retry-After": "1"}
+            )
         if record is None or not matches(record, key):
             _log.info("rejected unknown api key id=%s", ident)
             return _unauthorized("The API key is not valid.")

@@ -25,16 +25,22 @@ async def bind_refusal(settings: Settings, host: str) -> str | None:
     async with open_shared(settings) as shared:
         store = key_store_for(shared, settings.api_keys_file)
         if store is None:
-            return (f"refusing to serve on {host}: no API keys are configured, so the API would "
-                    "be open to anyone. Set REDIS_URL (or TACTFUL_API_KEYS_FILE), run "
-                    "`tactful keys create --name <client>`, then start again; or bind to "
-                    "127.0.0.1.")
+            return (
+                f"refusing to serve on {host}: no API keys are configured, so the API would "
+                "be open to anyone. Set REDIS_URL (or TACTFUL_API_KEYS_FILE), run "
+                "`tactful keys create --name <client>`, then start again; or bind to "
+                "127.0.0.1."
+            )
         try:
             active = [k for k in await store.all() if not k.revoked]
         except StoreUnavailable:
-            return (f"refusing to serve on {host}: the API key store (Redis) is unreachable, "
-                    "so keys cannot be checked.")
+            return (
+                f"refusing to serve on {host}: the API key store (Redis) is unreachable, "
+                "so keys cannot be checked."
+            )
     if not active:
-        return (f"refusing to serve on {host}: there is no active API key. Run "
-                "`tactful keys create --name <client>` first, or bind to 127.0.0.1.")
+        return (
+            f"refusing to serve on {host}: there is no active API key. Run "
+            "`tactful keys create --name <client>` first, or bind to 127.0.0.1."
+        )
     return None

@@ -107,12 +107,17 @@ class IdempotencyMiddleware:
             await self.app(scope, replay_receive, send)
             return
         if claim.state == "mismatch":
-            await send_problem(send, 422, "This Idempotency-Key was already used with a "
-                                          "different request.")
+            await send_problem(
+                send, 422, "This Idempotency-Key was already used with a different request."
+            )
             return
         if claim.state == "inflight":
-            await send_problem(send, 409, "A request with this Idempotency-Key is still in "
-                                          "progress; retry shortly.", headers={"Retry-After": "1"})
+            await send_problem(
+                send,
+                409,
+                "A request with this Idempotency-Key is still in progress; retry shortly.",
+                headers={"Retry-After": "1"},
+            )
             return
         if claim.state == "done" and claim.response is not None:
             sec.metrics.idempotent_replays.inc()
@@ -120,8 +125,9 @@ class IdempotencyMiddleware:
             return
         await self._first(scope, replay_receive, send, sec, key, fp)
 
-    async def _first(self, scope: Scope, receive: Receive, send: Send,
-                     sec: SecurityState, key: str, fp: str) -> None:
+    async def _first(
+        self, scope: Scope, receive: Receive, send: Send, sec: SecurityState, key: str, fp: str
+    ) -> None:
         status = 500
         stored_headers: list[tuple[str, str]] = []
         parts: list[bytes] = []
@@ -148,7 +154,8 @@ class IdempotencyMiddleware:
             return
         try:
             await sec.idempotency.complete(
-                key, fp, StoredResponse(status, stored_headers, b"".join(parts)))
+                key, fp, StoredResponse(status, stored_headers, b"".join(parts))
+            )
         except StoreUnavailable:
             sec.metrics.store_fallbacks.labels(what="idempotency").inc()
 

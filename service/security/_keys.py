@@ -70,8 +70,9 @@ def matches(record: ApiKeyRecord, presented: str) -> bool:
 def new_key(name: str, scopes: tuple[Scope, ...] = ALL_SCOPES) -> tuple[str, ApiKeyRecord]:
     ident = secrets.token_hex(6)
     plaintext = f"tk_{ident}_{secrets.token_urlsafe(32)}"
-    record = ApiKeyRecord(id=ident, name=name, digest=digest(plaintext), scopes=scopes,
-                          created_at=_now())
+    record = ApiKeyRecord(
+        id=ident, name=name, digest=digest(plaintext), scopes=scopes, created_at=_now()
+    )
     return plaintext, record
 
 

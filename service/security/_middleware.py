@@ -50,9 +50,11 @@ class SecurityMiddleware:
         if not decision.allowed:
             sec.metrics.rate_limited.labels(limit=limit.name).inc()
             await send_problem(
-                send, 429,
+                send,
+                429,
                 f"Rate limit {limit.name!r} exceeded; retry in {decision.retry_after_s}s.",
-                headers=decision.headers(), limit=limit.name,
+                headers=decision.headers(),
+                limit=limit.name,
             )
             return
         extra = decision.headers()

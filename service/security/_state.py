@@ -25,8 +25,9 @@ class SecurityState:
 
 def security_state(shared: SharedState, settings: Settings) -> SecurityState:
     return SecurityState(
-        auth=Authenticator(key_store_for(shared, settings.api_keys_file),
-                           always=settings.require_api_key),
+        auth=Authenticator(
+            key_store_for(shared, settings.api_keys_file), always=settings.require_api_key
+        ),
         limiter=RateLimiter(shared),
         limits=limits_from(settings),
         idempotency=idempotency_for(shared, ttl_s=settings.idempotency_ttl_s),

@@ -41,16 +41,15 @@ class RedisFeedback:
 
     async def append(self, entry: dict[str, Any]) -> str:
         blob = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-        entry_id: Any = await self._shared.call(
-            lambda r: r.xadd(self._stream, {"data": blob}))
+        entry_id: Any = await self._shared.call(lambda r: r.xadd(self._stream, {"data": blob}))
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     async def entries(self) -> AsyncIterator[dict[str, Any]]:
         start = "-"
         while True:
+
             async def page(r: Redis, start: str = start) -> list[Any]:
-                out: Any = await r.xrange(self._stream, min=start, max="+",
-                                          count=EXPORT_PAGE)
+                out: Any = await r.xrange(self._stream, min=start, max="+", count=EXPORT_PAGE)
                 return list(out)
 
             rows: list[Any] = await self._shared.call(page)

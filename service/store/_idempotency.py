@@ -55,14 +55,22 @@ class StoredResponse:
     body: bytes
 
     def dumps(self) -> str:
-        return json.dumps({"status": self.status, "headers": self.headers,
-                           "body": self.body.decode("utf-8", errors="replace")})
+        return json.dumps(
+            {
+                "status": self.status,
+                "headers": self.headers,
+                "body": self.body.decode("utf-8", errors="replace"),
+            }
+        )
 
     @classmethod
     def loads(cls, raw: str | bytes) -> StoredResponse:
         data = json.loads(raw)
-        return cls(int(data["status"]), [(str(k), str(v)) for k, v in data["headers"]],
-                   str(data["body"]).encode("utf-8"))
+        return cls(
+            int(data["status"]),
+            [(str(k), str(v)) for k, v in data["headers"]],
+            str(data["body"]).encode("utf-8"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +106,8 @@ class RedisIdempotency:
     async def begin(self, key: str, fingerprint: str) -> Claim:
         async def run(r: Redis) -> list[Any]:
             out: list[Any] = await self._script(r, "begin", _BEGIN)(
-                keys=[self._key(key)], args=[fingerprint, INFLIGHT_LOCK_S])
+                keys=[self._key(key)], args=[fingerprint, INFLIGHT_LOCK_S]
+            )
             return out
 
         out = await self._shared.call(run)
@@ -110,14 +119,16 @@ class RedisIdempotency:
     async def complete(self, key: str, fingerprint: str, response: StoredResponse) -> None:
         async def run(r: Redis) -> object:
             return await self._script(r, "complete", _COMPLETE)(
-                keys=[self._key(key)], args=[fingerprint, response.dumps(), self._ttl])
+                keys=[self._key(key)], args=[fingerprint, response.dumps(), self._ttl]
+            )
 
         await self._shared.call(run)
 
     async def release(self, key: str, fingerprint: str) -> None:
         async def run(r: Redis) -> object:
             return await self._script(r, "release", _RELEASE)(
-                keys=[self._key(key)], args=[fingerprint])
+                keys=[self._key(key)], args=[fingerprint]
+            )
 
         await self._shared.call(run)
 

@@ -35,8 +35,9 @@ async def create_feedback(
 ) -> Response[Any]:
     store: FeedbackStore | None = getattr(state, "feedback", None)
     if store is None:
-        return problem(503, "Feedback storage is not configured: set REDIS_URL or "
-                            "TACTFUL_FEEDBACK_FILE.")
+        return problem(
+            503, "Feedback storage is not configured: set REDIS_URL or TACTFUL_FEEDBACK_FILE."
+        )
     principal = request.scope.get("state", {}).get("tactful.principal")
     entry = {
         **data.model_dump(mode="json", exclude_none=True),
@@ -46,6 +47,9 @@ async def create_feedback(
     try:
         entry_id = await store.append(entry)
     except (StoreUnavailable, OSError):
-        return problem(503, "Feedback could not be stored; nothing was recorded. Retry shortly.",
-                       headers={"Retry-After": "2"})
+        return problem(
+            503,
+            "Feedback could not be stored; nothing was recorded. Retry shortly.",
+            headers={"Retry-After": "2"},
+        )
     return Response({"id": entry_id, "status": "stored"}, status_code=201)

@@ -76,7 +76,7 @@ class SharedState:
         return result
 
     async def ping(self) -> str:
-        """"ok", "down" or "memory" (no Redis configured); never raises. Ignores the breaker."""
+        """ "ok", "down" or "memory" (no Redis configured); never raises. Ignores the breaker."""
         if self.redis is None:
             return "memory"
         try:
@@ -90,8 +90,11 @@ class SharedState:
     def _trip(self, exc: BaseException) -> None:
         if time.monotonic() >= self._down_until:
             # Log the type only (once per cool-down): messages can carry connection details.
-            _log.warning("redis unavailable (%s); falling back for %.1fs",
-                         type(exc).__name__, self.cooldown_s)
+            _log.warning(
+                "redis unavailable (%s); falling back for %.1fs",
+                type(exc).__name__,
+                self.cooldown_s,
+            )
         self._last_error = type(exc).__name__
         self._down_until = time.monotonic() + self.cooldown_s
 

@@ -36,15 +36,22 @@ async def _keys(args: argparse.Namespace) -> int:
     async with open_shared(settings) as shared:
         store = key_store_for(shared, settings.api_keys_file)
         if store is None:
-            return _fail("API keys need REDIS_URL (or TACTFUL_API_KEYS_FILE for a single "
-                         "process without Redis).")
+            return _fail(
+                "API keys need REDIS_URL (or TACTFUL_API_KEYS_FILE for a single "
+                "process without Redis)."
+            )
         try:
             if args.keys_command == "create":
                 scopes = tuple(args.scope) if args.scope else ALL_SCOPES
                 plaintext, record = new_key(args.name, scopes)
                 await store.add(record)
-                _print({**record.public(), "key": plaintext,
-                        "note": "Store this key now: it is not kept and cannot be shown again."})
+                _print(
+                    {
+                        **record.public(),
+                        "key": plaintext,
+                        "note": "Store this key now: it is not kept and cannot be shown again.",
+                    }
+                )
             elif args.keys_command == "revoke":
                 if not await store.revoke(args.id):
                     return _fail(f"no API key with id {args.id!r}")
@@ -122,8 +129,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key (printed once)")
     create.add_argument("--name", required=True, help="who the key is for (shown in lists)")
-    create.add_argument("--scope", action="append", choices=ALL_SCOPES,
-                        help="limit the key to these scopes (repeatable; default: all)")
+    create.add_argument(
+        "--scope",
+        action="append",
+        choices=ALL_SCOPES,
+        help="limit the key to these scopes (repeatable; default: all)",
+    )
     revoke = keys_sub.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("id")
     keys_sub.add_parser("list", help="list keys (ids and names, never the keys)")
@@ -131,8 +142,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     worker = sub.add_parser("worker", help="process batch jobs from Redis")
     worker.add_argument("--concurrency", type=int, default=None)
-    worker.add_argument("--metrics-port", type=int, default=None,
-                        help="serve Prometheus metrics on this port (default: off)")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus metrics on this port (default: off)",
+    )
     worker.add_argument("--metrics-host", default="127.0.0.1")
     worker.set_defaults(func=cmd_worker)
 

@@ -46,8 +46,9 @@ def body(marker: str = "") -> dict[str, Any]:
     }
 
 
-def app_with(settings: Settings, *answers: str, name: str = "fake") -> tuple[Litestar,
-                                                                            FakeChatModel]:
+def app_with(
+    settings: Settings, *answers: str, name: str = "fake"
+) -> tuple[Litestar, FakeChatModel]:
     model = FakeChatModel(list(answers), name=name)
     return create_app(settings, model=model), model
 
@@ -169,10 +170,14 @@ async def test_idempotency_is_scoped_per_api_key(prefix: str) -> None:
     app, model = app_with(settings, GOOD_ANSWER, GOOD_ANSWER)
     idem = "shared-idempotency-key"
     async with AsyncTestClient(app=app) as client:
-        a = await client.post("/v1/rewrites", json=body(),
-                              headers={"Idempotency-Key": idem, "X-API-Key": key_a})
-        b = await client.post("/v1/rewrites", json=body(),
-                              headers={"Idempotency-Key": idem, "Authorization": f"Bearer {key_b}"})
+        a = await client.post(
+            "/v1/rewrites", json=body(), headers={"Idempotency-Key": idem, "X-API-Key": key_a}
+        )
+        b = await client.post(
+            "/v1/rewrites",
+            json=body(),
+            headers={"Idempotency-Key": idem, "Authorization": f"Bearer {key_b}"},
+        )
     assert a.status_code == b.status_code == 200
     assert "Idempotent-Replayed" not in b.headers
     assert len(model.calls) == 2
@@ -180,14 +185,18 @@ async def test_idempotency_is_scoped_per_api_key(prefix: str) -> None:
 
 async def test_feedback_survives_an_api_restart(prefix: str) -> None:
     settings = redis_settings(prefix)
-    entry = {"rewrite_id": "rw_" + "a" * 32, "outcome": "edited",
-             "final_text": "Hi Dana, a shorter note.", "reason": "too formal"}
+    entry = {
+        "rewrite_id": "rw_" + "a" * 32,
+        "outcome": "edited",
+        "final_text": "Hi Dana, a shorter note.",
+        "reason": "too formal",
+    }
     app, _ = app_with(settings)
     async with AsyncTestClient(app=app) as client:
-        created = await client.post("/v1/feedback", json=entry,
-                                    headers={"Idempotency-Key": "fb-1"})
-        replayed = await client.post("/v1/feedback", json=entry,
-                                     headers={"Idempotency-Key": "fb-1"})
+        created = await client.post("/v1/feedback", json=entry, headers={"Idempotency-Key": "fb-1"})
+        replayed = await client.post(
+            "/v1/feedback", json=entry, headers={"Idempotency-Key": "fb-1"}
+        )
         invalid = await client.post("/v1/feedback", json={"rewrite_id": "x", "outcome": "meh"})
     assert created.status_code == 201
     assert replayed.status_code == 201
@@ -208,12 +217,14 @@ async def test_redis_down_rewrites_still_work_and_readiness_says_so() -> None:
     settings = Settings(embedded_model="off", redis_url=CLOSED_REDIS_URL)
     app, model = app_with(settings, GOOD_ANSWER)
     async with AsyncTestClient(app=app) as client:
-        rewrite = await client.post("/v1/rewrites", json=body(),
-                                    headers={"Idempotency-Key": "k-down"})
+        rewrite = await client.post(
+            "/v1/rewrites", json=body(), headers={"Idempotency-Key": "k-down"}
+        )
         analyze = await client.post("/v1/analyze", json=body())
         ready = await client.get("/health/ready")
-        feedback = await client.post("/v1/feedback",
-                                     json={"rewrite_id": "rw_1", "outcome": "accepted"})
+        feedback = await client.post(
+            "/v1/feedback", json={"rewrite_id": "rw_1", "outcome": "accepted"}
+        )
         batch = await client.post("/v1/rewrite-batches", json={"items": [body()]})
     assert rewrite.status_code == 200
     assert rewrite.json()["source"] == "model"
@@ -249,8 +260,11 @@ async def test_auth_401_403_and_keys_never_in_logs(
     caplog.set_level(logging_level())
     async with AsyncTestClient(app=app) as client:
         none = await client.post("/v1/analyze", json=body())
-        bad = await client.post("/v1/analyze", json=body(),
-                                headers={"Authorization": "Bearer tk_000000000000_" + "x" * 43})
+        bad = await client.post(
+            "/v1/analyze",
+            json=body(),
+            headers={"Authorization": "Bearer tk_000000000000_" + "x" * 43},
+        )
         ok = await client.post("/v1/analyze", json=body(), headers={"X-API-Key": good})
         gone = await client.post("/v1/analyze", json=body(), headers={"X-API-Key": revoked})
         scope = await client.post("/v1/rewrites", json=body(), headers={"X-API-Key": narrow})
@@ -277,27 +291,35 @@ def logging_level() -> int:
 
 
 async def test_request_id_cors_body_limit_and_metrics(prefix: str) -> None:
-    settings = redis_settings(prefix, cors_origins=("chrome-extension://abcdefghijklmnop",),
-                              max_body_bytes=2048)
+    settings = redis_settings(
+        prefix, cors_origins=("chrome-extension://abcdefghijklmnop",), max_body_bytes=2048
+    )
     app, _ = app_with(settings, GOOD_ANSWER)
     async with AsyncTestClient(app=app) as client:
-        traced = await client.post("/v1/analyze", json=body(),
-                                   headers={"X-Request-ID": "trace-42"})
+        traced = await client.post("/v1/analyze", json=body(), headers={"X-Request-ID": "trace-42"})
         fresh = await client.get("/v1/rules")
         preflight = await client.options(
             "/v1/rewrites",
-            headers={"Origin": "chrome-extension://abcdefghijklmnop",
-                     "Access-Control-Request-Method": "POST",
-                     "Access-Control-Request-Headers": "authorization,idempotency-key"})
+            headers={
+                "Origin": "chrome-extension://abcdefghijklmnop",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,idempotency-key",
+            },
+        )
         foreign = await client.options(
             "/v1/rewrites",
-            headers={"Origin": "chrome-extension://someoneelse",
-                     "Access-Control-Request-Method": "POST"})
-        simple = await client.post("/v1/analyze", json=body(),
-                                   headers={"Origin": "chrome-extension://abcdefghijklmnop"})
+            headers={
+                "Origin": "chrome-extension://someoneelse",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
+        simple = await client.post(
+            "/v1/analyze", json=body(), headers={"Origin": "chrome-extension://abcdefghijklmnop"}
+        )
         huge = await client.post("/v1/rewrites", json=body("x" * 4000))
-        huge_idem = await client.post("/v1/rewrites", json=body("x" * 4000),
-                                      headers={"Idempotency-Key": "big"})
+        huge_idem = await client.post(
+            "/v1/rewrites", json=body("x" * 4000), headers={"Idempotency-Key": "big"}
+        )
         await client.post("/v1/rewrites", json=body())
         metrics = await client.get("/metrics")
     assert traced.headers["X-Request-ID"] == "trace-42"

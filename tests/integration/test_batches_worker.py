@@ -83,19 +83,21 @@ def prefix() -> Iterator[str]:
 
 def worker_env(prefix: str, model_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TACTFUL_", "OPENAI_"))}
-    env.update({
-        "REDIS_URL": REDIS_TEST_URL,
-        "TACTFUL_REDIS_PREFIX": prefix,
-        "OPENAI_BASE_URL": model_url,
-        "OPENAI_API_KEY": "test",
-        "TACTFUL_MODEL": "stub",
-        "TACTFUL_EMBEDDED_MODEL": "off",
-        "TACTFUL_CACHE_TTL_S": "0",
-        "TACTFUL_BATCH_HEARTBEAT_S": "2",
-        "TACTFUL_WORKER_SWEEP_S": "1",
-        "TACTFUL_WORKER_CONCURRENCY": "2",
-        "TACTFUL_LOG_LEVEL": "INFO",
-    })
+    env.update(
+        {
+            "REDIS_URL": REDIS_TEST_URL,
+            "TACTFUL_REDIS_PREFIX": prefix,
+            "OPENAI_BASE_URL": model_url,
+            "OPENAI_API_KEY": "test",
+            "TACTFUL_MODEL": "stub",
+            "TACTFUL_EMBEDDED_MODEL": "off",
+            "TACTFUL_CACHE_TTL_S": "0",
+            "TACTFUL_BATCH_HEARTBEAT_S": "2",
+            "TACTFUL_WORKER_SWEEP_S": "1",
+            "TACTFUL_WORKER_CONCURRENCY": "2",
+            "TACTFUL_LOG_LEVEL": "INFO",
+        }
+    )
     return env
 
 
@@ -103,14 +105,22 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
             [sys.executable, "-m", "service.cli", "worker"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
 def item(i: int) -> dict[str, Any]:
-    return {"draft": {"channel": "email", "subject": "Following up",
-                      "body": f"{PUSHY_DRAFT} (ref {i})"},
-            "context": DANA_CONTEXT}
+    return {
+        "draft": {
+            "channel": "email",
+            "subject": "Following up",
+            "body": f"{PUSHY_DRAFT} (ref {i})",
+        },
+        "context": DANA_CONTEXT,
+    }
 
 
 async def test_a_batch_survives_a_worker_killed_mid_job(
@@ -123,8 +133,9 @@ async def test_a_batch_survives_a_worker_killed_mid_job(
     workers: list[subprocess.Popen[bytes]] = []
     try:
         async with AsyncTestClient(app=app) as client:
-            created = await client.post("/v1/rewrite-batches",
-                                        json={"items": [item(i) for i in range(ITEMS)]})
+            created = await client.post(
+                "/v1/rewrite-batches", json={"items": [item(i) for i in range(ITEMS)]}
+            )
             assert created.status_code == 202
             batch_id = created.json()["id"]
             assert created.headers["location"].endswith(batch_id)
@@ -173,8 +184,9 @@ async def test_a_batch_survives_a_worker_killed_mid_job(
 async def test_batch_status_is_private_and_validated(prefix: str) -> None:
     app = create_app(redis_settings(prefix, batch_max_items=3), use_model=False)
     async with AsyncTestClient(app=app) as client:
-        too_many = await client.post("/v1/rewrite-batches",
-                                     json={"items": [item(i) for i in range(4)]})
+        too_many = await client.post(
+            "/v1/rewrite-batches", json={"items": [item(i) for i in range(4)]}
+        )
         empty = await client.post("/v1/rewrite-batches", json={"items": []})
         unknown = await client.get("/v1/rewrite-batches/bt_nope")
     assert too_many.status_code == 422

@@ -47,13 +47,30 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            probe = subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                                   capture_output=True, text=True, check=False)
+            probe = subprocess.run(
+                ["redis-cli", "-p", str(self.port), "ping"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if probe.stdout.strip() == "PONG":
                 return
             time.sleep(0.05)
@@ -75,8 +92,14 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 def body(i: int = 0) -> dict[str, Any]:
-    return {"draft": {"channel": "email", "subject": "Following up",
-                      "body": f"{PUSHY_DRAFT} (ref {i})"}, "context": DANA_CONTEXT}
+    return {
+        "draft": {
+            "channel": "email",
+            "subject": "Following up",
+            "body": f"{PUSHY_DRAFT} (ref {i})",
+        },
+        "context": DANA_CONTEXT,
+    }
 
 
 async def test_api_rides_out_a_redis_restart(private_redis: PrivateRedis) -> None:
@@ -108,18 +131,35 @@ async def test_api_rides_out_a_redis_restart(private_redis: PrivateRedis) -> Non
     assert model.remaining == 0
 
 
-async def test_worker_rides_out_a_redis_restart(private_redis: PrivateRedis,
-                                                tmp_path: Path) -> None:
+async def test_worker_rides_out_a_redis_restart(
+    private_redis: PrivateRedis, tmp_path: Path
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TACTFUL_", "OPENAI_"))}
-    env.update({"REDIS_URL": private_redis.url, "TACTFUL_REDIS_PREFIX": "rw",
-                "TACTFUL_EMBEDDED_MODEL": "off", "TACTFUL_WORKER_SWEEP_S": "1"})
+    env.update(
+        {
+            "REDIS_URL": private_redis.url,
+            "TACTFUL_REDIS_PREFIX": "rw",
+            "TACTFUL_EMBEDDED_MODEL": "off",
+            "TACTFUL_WORKER_SWEEP_S": "1",
+        }
+    )
     log = tmp_path / "worker.log"
     with log.open("ab") as out:
         worker = await asyncio.to_thread(
-            subprocess.Popen, [sys.executable, "-m", "service.cli", "worker"], cwd=ROOT,
-            env=env, stdout=out, stderr=subprocess.STDOUT)
-    settings = Settings(embedded_model="off", redis_url=private_redis.url, redis_prefix="rw",
-                        rate_default_per_min=6000, rate_default_burst=1000)
+            subprocess.Popen,
+            [sys.executable, "-m", "service.cli", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    settings = Settings(
+        embedded_model="off",
+        redis_url=private_redis.url,
+        redis_prefix="rw",
+        rate_default_per_min=6000,
+        rate_default_burst=1000,
+    )
     try:
         await asyncio.sleep(3)  # the worker is up and waiting on the queue
         private_redis.stop()
@@ -127,8 +167,9 @@ async def test_worker_rides_out_a_redis_restart(private_redis: PrivateRedis,
         private_redis.start()
         app = create_app(settings, use_model=False)
         async with served(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
-            created = await client.post("/v1/rewrite-batches",
-                                        json={"items": [body(i) for i in range(3)]})
+            created = await client.post(
+                "/v1/rewrite-batches", json={"items": [body(i) for i in range(3)]}
+            )
             assert created.status_code == 202
             batch_id = created.json()["id"]
             status: dict[str, Any] = {}

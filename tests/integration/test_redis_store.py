@@ -47,10 +47,23 @@ async def shared(prefix: str) -> AsyncIterator[SharedState]:
 
 def cli(prefix: str, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TACTFUL_", "OPENAI_"))}
-    env.update({"REDIS_URL": REDIS_TEST_URL, "TACTFUL_REDIS_PREFIX": prefix,
-                "TACTFUL_EMBEDDED_MODEL": "off", **extra_env})
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    env.update(
+        {
+            "REDIS_URL": REDIS_TEST_URL,
+            "TACTFUL_REDIS_PREFIX": prefix,
+            "TACTFUL_EMBEDDED_MODEL": "off",
+            **extra_env,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 async def test_cache_keys_are_namespaced_and_expire(prefix: str, shared: SharedState) -> None:
@@ -140,16 +153,23 @@ def test_keys_cli_create_list_revoke_and_serve_guard(prefix: str) -> None:
     assert rows[0]["revoked_at"] is not None
 
 
-async def test_feedback_export_writes_jsonl(prefix: str, shared: SharedState,
-                                           tmp_path: Path) -> None:
+async def test_feedback_export_writes_jsonl(
+    prefix: str, shared: SharedState, tmp_path: Path
+) -> None:
     store = RedisFeedback(shared)
-    ids = [await store.append({"rewrite_id": f"rw_{i}", "outcome": "rejected",
-                               "reason": "too pushy"}) for i in range(3)]
+    ids = [
+        await store.append({"rewrite_id": f"rw_{i}", "outcome": "rejected", "reason": "too pushy"})
+        for i in range(3)
+    ]
     out = tmp_path / "feedback.jsonl"
     done = cli(prefix, "feedback", "export", "--out", str(out))
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == ids
-    assert rows[0] == {"id": ids[0], "rewrite_id": "rw_0", "outcome": "rejected",
-                       "reason": "too pushy"}
+    assert rows[0] == {
+        "id": ids[0],
+        "rewrite_id": "rw_0",
+        "outcome": "rejected",
+        "reason": "too pushy",
+    }
     assert "exported 3" in done.stderr

@@ -44,8 +44,9 @@ def test_new_keys_are_unique_hashed_and_carry_their_id() -> None:
     assert not matches(record, other)
 
 
-@pytest.mark.parametrize("bad", ["", "tk_", "tk_zzzzzzzzzzzz_" + "a" * 40, "Bearer x",
-                                 "tk_0123456789ab_short"])
+@pytest.mark.parametrize(
+    "bad", ["", "tk_", "tk_zzzzzzzzzzzz_" + "a" * 40, "Bearer x", "tk_0123456789ab_short"]
+)
 def test_malformed_keys_have_no_id(bad: str) -> None:
     assert key_id(bad) is None
 
@@ -86,8 +87,9 @@ async def test_auth_status_codes(tmp_path: Path) -> None:
     scoped = await auth.authenticate({"x-api-key": narrow}, "10.0.0.1", "rewrite")
     assert isinstance(scoped, Denial)
     assert scoped.status == 403
-    assert isinstance(await auth.authenticate({"x-api-key": narrow}, "1.1.1.1", "analyze"),
-                      Principal)
+    assert isinstance(
+        await auth.authenticate({"x-api-key": narrow}, "1.1.1.1", "analyze"), Principal
+    )
 
     # Public routes (scope None) accept anonymous callers even when keys exist.
     anon = await auth.authenticate({}, "10.0.0.9", None)
@@ -150,8 +152,9 @@ def test_limit_arithmetic() -> None:
         ("GET", "/v1/rules", None, "default", False),
     ],
 )
-def test_route_policies(method: str, template: str, scope: str | None, limit: str,
-                        idempotent: bool) -> None:
+def test_route_policies(
+    method: str, template: str, scope: str | None, limit: str, idempotent: bool
+) -> None:
     policy = policy_for(method, template)
     assert policy is not None
     assert (policy.scope, policy.limit, policy.idempotent) == (scope, limit, idempotent)
@@ -162,9 +165,17 @@ def test_health_and_metrics_are_not_limited(template: str) -> None:
     assert policy_for("GET", template) is None
 
 
-@pytest.mark.parametrize(("host", "loop"), [("127.0.0.1", True), ("::1", True),
-                                            ("localhost", True), (ALL_INTERFACES, False),
-                                            ("10.1.2.3", False), ("example.com", False)])
+@pytest.mark.parametrize(
+    ("host", "loop"),
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        (ALL_INTERFACES, False),
+        ("10.1.2.3", False),
+        ("example.com", False),
+    ],
+)
 def test_is_loopback(host: str, loop: bool) -> None:
     assert is_loopback(host) is loop
 

@@ -77,8 +77,7 @@ async def test_file_feedback_is_appended_and_read_back(tmp_path: object) -> None
 
     path = Path(str(tmp_path)) / "fb" / "feedback.jsonl"
     store = FileFeedback(path)
-    ids = [await store.append({"rewrite_id": f"rw_{i}", "outcome": "accepted"})
-           for i in range(3)]
+    ids = [await store.append({"rewrite_id": f"rw_{i}", "outcome": "accepted"}) for i in range(3)]
     assert len(set(ids)) == 3
     lines = path.read_text().splitlines()
     assert [json.loads(line)["rewrite_id"] for line in lines] == ["rw_0", "rw_1", "rw_2"]
