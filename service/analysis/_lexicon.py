@@ -82,6 +82,9 @@ class Entry(_Frozen):
     negatable: bool = True
     # False for patterns that start or end with punctuation (e.g. "[Name]").
     bounded: bool = True
+    # True when the phrase is fine if the message also brings something concrete
+    # (the rule's `value` list): "following up" with a checklist attached.
+    excused_by_value: bool = False
     message: str | None = None
 
     @model_validator(mode="after")

@@ -67,6 +67,8 @@ def find_empty_check_in(doc: Doc) -> list[Finding]:
     if not hits:
         return []
     has_value = lex.value.search(doc.norm, present=doc.present(all_anchors()))
+    if has_value:
+        hits = [h for h in hits if not h[0].excused_by_value]
     severity: Severity = "warning" if has_value else "error"
     message = (
         "A check-in phrase next to real value: lead with the value and drop the check-in."
@@ -77,6 +79,13 @@ def find_empty_check_in(doc: Doc) -> list[Finding]:
 
 
 _WE_WORDS = frozenset({"we", "us", "our", "ours", "ourselves", "we're", "we've", "we'll", "we'd"})
+# "We" meaning "you and I": the conversation we had is not talking about us.
+_SHARED_WE = re.compile(
+    r"\b(?:(?:when|since|as|after|before|where|until) we\b|we (?:last |both |just )?"
+    r"(?:spoke|discussed|met|talked|agreed|chatted|covered|looked|went|walked|sat|shared)\b|"
+    r"our (?:last |recent |earlier |first |short |quick )?"
+    r"(?:call|conversation|chat|meeting|talk|discussion|exchange|lunch|coffee)s?\b)"
+)
 _COMPANY_VERBS = (
     r"(?:'s (?:\w+ )?(?:product|platform|team|system|tool|software|solution)s? )?"
     r"(?:is|are|was|has|have|helps|works|offers|provides|lets|can|will|handles|makes|gives|"
@@ -103,7 +112,8 @@ def find_self_centered(doc: Doc, context: Context | None = None) -> list[Finding
     limits = lex.file.limits
     words = doc.word_texts()
     you = sum(1 for w in words if w in YOU_WORDS)
-    we = sum(1 for w in words if w in _WE_WORDS) + company_hits
+    shared = len(_SHARED_WE.findall(doc.norm))  # "when we spoke", "our last call"
+    we = max(0, sum(1 for w in words if w in _WE_WORDS) - shared) + company_hits
     if we >= limits["min_self_words"] and you < we * limits["max_you_per_self"]:
         start, end = _most_self_centered_sentence(doc)
         if not any(f.start < end and start < f.end for f in found):

@@ -42,6 +42,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("empty_check_in", "Guests who check in late often skip breakfast.", False),
     (
         "empty_check_in",
+        "Just following up with the checklist you asked for: here's the short one.",
+        False,
+    ),
+    (
+        "empty_check_in",
         "Here is a two-line summary of what the audit changed for teams like yours.",
         False,
     ),
@@ -105,6 +110,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("self_centered", "My name is Nadia and I'm the account executive here.", True),
     ("self_centered", "I think I pushed too hard last month, and I'm sorry.", False),
     ("self_centered", "How is the new warehouse settling in for your team?", False),
+    (
+        "self_centered",
+        "When we spoke we discussed transfers. Since we met I sketched our last call's idea. Ok?",
+        False,
+    ),
     # --- placeholder -------------------------------------------------------
     ("placeholder", "Hi [First Name], quick one.", True),
     ("placeholder", "How is {{company}} doing?", True),
