@@ -72,4 +72,7 @@ def create_app(
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Tactful", version=__version__, path="/schema"),
         debug=False,
+        # Logging is configured once per process (JSON, see service.observability);
+        # Litestar's default config would replace it with a plain-text root handler.
+        logging_config=None,
     )
