@@ -68,6 +68,7 @@ CASES: list[tuple[str, str, bool]] = [
     ("desperate_discount", "Happy to knock the price down for you.", True),
     ("desperate_discount", "We can run the free trial to fit your schedule after the move.", False),
     ("desperate_discount", "Your team cut stockouts by a third last year.", False),
+    ("desperate_discount", "When you ran 20% off last February, which stores sold out?", False),
     # --- sales_pitch_meeting -----------------------------------------------
     ("sales_pitch_meeting", "Can we schedule a quick demo on Tuesday?", True),
     ("sales_pitch_meeting", "I'd love to walk you through our platform.", True),
