@@ -341,3 +341,23 @@ async def test_request_id_cors_body_limit_and_metrics(prefix: str) -> None:
     assert 'tactful_cache_lookups_total{result="miss"}' in text
     assert "tactful_model_call_duration_seconds" in text
     assert 'tactful_model_tokens_total{kind="completion"}' in text
+
+
+async def test_streaming_passes_through_and_replays_with_the_same_key(prefix: str) -> None:
+    app, model = app_with(redis_settings(prefix, cache_ttl_s=0), GOOD_ANSWER)
+    headers = {"Accept": "text/event-stream", "Idempotency-Key": "stream-1"}
+    async with AsyncTestClient(app=app) as client:
+        first = await client.post("/v1/rewrites", json=body(), headers=headers)
+        replay = await client.post("/v1/rewrites", json=body(), headers=headers)
+        as_json = await client.post(
+            "/v1/rewrites", json=body(), headers={"Idempotency-Key": "stream-1"}
+        )
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("text/event-stream")
+    assert "event: strategy" in first.text
+    assert "event: result" in first.text
+    assert "RateLimit-Remaining" in first.headers
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.text == first.text
+    assert as_json.status_code == 422  # same key, but a JSON answer was not what was stored
+    assert len(model.calls) == 1
