@@ -11,7 +11,7 @@ pytestmark = pytest.mark.unit
 
 
 def _rules(body: str, channel: str = "email", context: Context | None = None) -> set[str]:
-    return analyze(Message(channel=channel, body=body), context=context).rules()  # type: ignore[arg-type]
+    return analyze(Message(channel=channel, body=body), context=context).rules()
 
 
 CASES: list[tuple[str, str, bool]] = [
@@ -174,3 +174,57 @@ def test_too_long_span_is_the_text_past_the_limit() -> None:
     finding = next(f for f in analyze(Message(body=body)).findings if f.rule == "too_long")
     assert finding.excerpt.startswith("w125 ")
     assert body[finding.start : finding.end] == finding.excerpt
+
+
+CLEAN_DRAFTS: list[tuple[str, str]] = [
+    (
+        "email",
+        "Hi Priya,\n\nA retailer much like yours put off fixing store transfers until after the "
+        "holidays and spent January clearing markdowns. If balanced stock is still the goal, "
+        "would a short note on what they changed be useful?\n\nTom",
+    ),
+    (
+        "email",
+        "Hi Marcus,\n\nIt's been a while since we last spoke, and that's on me. I'm not writing "
+        "to push the proposal. If something changed on your side, I'd value an honest word. "
+        "Would that be alright?\n\nAisha",
+    ),
+    (
+        "email",
+        "Hi Elena,\n\nWhen a quote goes quiet it usually means something shifted: priorities, "
+        "budget, or who owns the decision. Any of those is fine to hear. Is there someone else "
+        "I should talk to?\n\nBen",
+    ),
+    (
+        "linkedin",
+        "Hi Olivia, thanks again for walking me through month-end. What's the best way and time "
+        "to pick this up again: here, email, or a quick call after the first week?",
+    ),
+    (
+        "sms",
+        "Hi Ravi, Carla here. You mentioned Friday afternoons are the hardest. Want the two-line "
+        "text some practices send to their waitlist?",
+    ),
+    (
+        "voicemail",
+        "Hi Grace, it's Omar. I said I'd call after your trade show, so here I am. No need to "
+        "call back: I'll send a short email with one idea, and you can reply whenever suits.",
+    ),
+    (
+        "email",
+        "Hi Noah,\n\nNo pressure to decide anything now. I put together a one-page example of a "
+        "client report your team could send in ten minutes. Want me to send it over?\n\nMaya",
+    ),
+    (
+        "sms",
+        "Hi Tomas, if you and your partner want to test bookings on the terrace first, the trial "
+        "can start whenever suits your schedule. Want the details?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("channel", "body"), CLEAN_DRAFTS)
+def test_clean_drafts_have_no_error_findings(channel: str, body: str) -> None:
+    analysis = analyze(Message(channel=channel, body=body))
+    assert not analysis.has_errors(), [(f.rule, f.excerpt) for f in analysis.findings]
+    assert analysis.score >= 90
