@@ -30,20 +30,41 @@ _RIGHT = r"(?![0-9a-z\u00c0-\u024f])"
 _BOUNDARY_CHAR = r"[^0-9a-z\u00c0-\u024f]"
 
 
+# Texting shorthand a pattern's "you"/"your" also accepts ("did u get my msg").
+_TEXTING = (("your", "(?:your|ur)"), ("you", "(?:you|u)"))
+
+
+def _texting_form(source: str, i: int) -> tuple[str, str] | None:
+    """("you", "(?:you|u)") when a literal word "you"/"your" starts at `i` in a pattern."""
+    if i and (source[i - 1].isalnum() or source[i - 1] == "\\"):
+        return None
+    for word, alternative in _TEXTING:
+        end = i + len(word)
+        if source.startswith(word, i) and (end == len(source) or not source[end].isalnum()):
+            return word, alternative
+    return None
+
+
 def _flexible_spaces(source: str) -> str:
-    """A literal space in a pattern matches any run of whitespace.
+    """A literal space in a pattern matches any run of whitespace; "you" also matches "u".
 
     Authors write readable patterns ("just checking in"); drafts have double
-    spaces and line breaks. Spaces inside [...] classes and look-behinds
-    (which must stay fixed-width) are left alone.
+    spaces and line breaks, and texts say "u"/"ur". Spaces and words inside
+    [...] classes and look-behinds (which must stay fixed-width) are left alone.
     """
     source = source.replace("[- ]", "(?:-| )")  # "check-in" / "check  in"
     out: list[str] = []
     groups: list[bool] = []  # one entry per open group: is it a look-behind?
-    in_class = escaped = skip = False
+    in_class = escaped = False
+    skip = 0
     for i, ch in enumerate(source):
-        if skip:  # the "?" of an optional space, already turned into \s*
-            skip = False
+        if skip:  # characters already emitted in rewritten form
+            skip -= 1
+            continue
+        if not (escaped or in_class or any(groups)) and (short := _texting_form(source, i)):
+            word, alternative = short
+            out.append(alternative)
+            skip = len(word) - 1
             continue
         if escaped:
             escaped = False
@@ -60,8 +81,7 @@ def _flexible_spaces(source: str) -> str:
         elif ch == " " and not any(groups):
             optional = source.startswith("?", i + 1)
             out.append(r"\s*" if optional else r"\s+")
-            if optional:
-                skip = True
+            skip = 1 if optional else 0
             continue
         out.append(ch)
     return "".join(out)
