@@ -23,10 +23,14 @@ from service.store import ResponseCache, create_feedback, feedback_for
 
 # Headers a browser extension must be able to read (CORS hides the others).
 EXPOSED_HEADERS = [
-    "X-Request-ID", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
-    "Idempotent-Replayed", "Location",
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Idempotent-Replayed",
+    "Location",
 ]
-
 
 
 def create_app(
@@ -41,16 +45,22 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_runtime(settings, model=model, use_model=use_model, cache=cache,
-                                observer=MetricsObserver()) as rt:
+        async with open_runtime(
+            settings, model=model, use_model=use_model, cache=cache, observer=MetricsObserver()
+        ) as rt:
             app.state.runtime = rt
             app.state.shared = rt.shared
             app.state.security = security_state(rt.shared, settings)
             app.state.feedback = feedback_for(rt.shared, settings.feedback_file)
             app.state.batches = (
-                BatchService(rt.shared, BatchStore(rt.shared, ttl_s=settings.batch_ttl_s),
-                             make_queue(rt.shared.redis, settings), settings)
-                if rt.shared.redis is not None else None
+                BatchService(
+                    rt.shared,
+                    BatchStore(rt.shared, ttl_s=settings.batch_ttl_s),
+                    make_queue(rt.shared.redis, settings),
+                    settings,
+                )
+                if rt.shared.redis is not None
+                else None
             )
             app.state.rewriter = rt.rewriter
             app.state.model_status = "ok" if rt.model is not None else "none"
@@ -58,11 +68,18 @@ def create_app(
 
     cors = (
         CORSConfig(allow_origins=list(settings.cors_origins), expose_headers=EXPOSED_HEADERS)
-        if settings.cors_origins else None
+        if settings.cors_origins
+        else None
     )
     return Litestar(
-        route_handlers=[V1, live, ready, create_feedback, batch_controller(settings),
-                        metrics_endpoint],
+        route_handlers=[
+            V1,
+            live,
+            ready,
+            create_feedback,
+            batch_controller(settings),
+            metrics_endpoint,
+        ],
         # Outermost first: request id + metrics + access log, auth + limits, idempotency.
         middleware=[RequestContextMiddleware, SecurityMiddleware, IdempotencyMiddleware],
         dependencies={"rewriter": Provide(provide_rewriter, sync_to_thread=False)},

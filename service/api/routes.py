@@ -45,7 +45,9 @@ class V1(Controller):
         summary="Rewrite a draft (JSON, or text/event-stream with Accept)",
     )
     async def create_rewrite(
-        self, data: JSONBody[RewriteRequest], request: Request[Any, Any, Any],
+        self,
+        data: JSONBody[RewriteRequest],
+        request: Request[Any, Any, Any],
         rewriter: NamedDependency[Rewriter],
     ) -> Response[Any]:
         if "text/event-stream" in request.headers.get("accept", ""):
@@ -83,5 +85,7 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     shared = getattr(state, "shared", None)
     checks["redis"] = await shared.ping() if shared is not None else "memory"
     degraded = not ok or checks["redis"] == "down"
-    return Response({"status": "degraded" if degraded else "ok", "checks": checks},
-                    status_code=200 if ok else 503)
+    return Response(
+        {"status": "degraded" if degraded else "ok", "checks": checks},
+        status_code=200 if ok else 503,
+    )
