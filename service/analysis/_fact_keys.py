@@ -13,7 +13,7 @@ from functools import cache
 
 from ._lexicon import lexicons
 
-_MONTHS = (
+MONTHS = (
     "january",
     "february",
     "march",
@@ -27,7 +27,7 @@ _MONTHS = (
     "november",
     "december",
 )
-MONTH_ABBR = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
+MONTH_ABBR = {m[:3]: m for m in MONTHS} | {"sept": "september"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_ABBR = {
     "mon": "monday",
@@ -86,7 +86,7 @@ _QUARTER_NOON = r"(?P<quarter>q[1-4]\b)|(?P<time>(?:noon|midday)\b)"
 NAME = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'][A-Z\u00c0-\u00de])[\w]*(?:['-][\w]+)*")
 HAS_DIGIT = re.compile(r"[\d$€£]")
 SKIP_BACK = frozenset(" \t\"'*-\u2022>([0123456789")
-CALENDAR = re.compile(r"\b(?:" + "|".join((*WEEKDAYS, *_MONTHS)) + r")\b")
+CALENDAR = re.compile(r"\b(?:" + "|".join((*WEEKDAYS, *MONTHS)) + r")\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +145,7 @@ def vocab() -> Vocab:
         | {"q1", "q2", "q3", "q4", "noon", "midday"},
         not_names=frozenset(words["not_names"])
         | frozenset(words["function_words"])
-        | frozenset(_MONTHS)
+        | frozenset(MONTHS)
         | frozenset(WEEKDAYS),
         openers=frozenset(words["sentence_openers"]) | frozenset(words["greetings"]),
         name_cues=frozenset(words["name_cues"]),
@@ -213,6 +213,30 @@ def keys_for(kind: str, text: str, m: re.Match[str] | None, v: Vocab) -> tuple[s
         if m is None:
             return ()
         value = word_number(m.group("nw"), v)
-        return (f"n:{value!r}",) if value is not None else ()
+        return _with_duration(f"n:{value!r}", value, text) if value is not None else ()
     key = num_key(text)
-    return (key,) if key else ()
+    if key is None:
+        return ()
+    return _with_duration(key, float(key[2:]), text)
+
+
+# Minutes per unit, so "two weeks" and "14 days" meet at the same duration key.
+_MINUTES = {
+    "min": 1,
+    "minute": 1,
+    "hr": 60,
+    "hour": 60,
+    "day": 1440,
+    "week": 10080,
+    "month": 43200,
+    "quarter": 129600,
+    "year": 525600,
+}
+_DURATION_UNIT = re.compile(r"[- ](min|minute|hr|hour|day|week|month|quarter|year)s?$")
+
+
+def _with_duration(key: str, value: float, text: str) -> tuple[str, ...]:
+    unit = _DURATION_UNIT.search(text)
+    if unit is None:
+        return (key,)
+    return (key, f"dur:{round(value * _MINUTES[unit.group(1)], 4)!r}")

@@ -25,6 +25,7 @@ from ._fact_keys import (
     MONTH_ABBR,
     MONTH_CUE,
     MONTH_CUE_MARCH,
+    MONTHS,
     NAME,
     SKIP_BACK,
     URL,
@@ -200,6 +201,14 @@ def extract(doc: Doc) -> list[Fact]:
     return facts
 
 
+_MONTH_NAMES = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_DAY_MONTH = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH_NAMES})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m2>{_MONTH_NAMES})\b)"
+)
+_NUMERIC_DATE = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\w/])")
+
+
 @lru_cache(maxsize=512)
 def support_keys(corpus: str) -> frozenset[str]:
     """Every key the supporting text can vouch for (words, numbers, times, links...)."""
@@ -213,6 +222,16 @@ def support_keys(corpus: str) -> frozenset[str]:
             keys.add(f"n:{float(hour.group(0))!r}")
         if kind in {"money", "percent", "ordinal", "number"} and (key := num_key(text)):
             keys.add(key)
+    for m in _DAY_MONTH.finditer(norm):
+        # "14 March" / "March 14th" also vouch for "3/14" and "14/3", and vice versa.
+        month = m.group("m1") or m.group("m2")
+        day = int(m.group("d1") or m.group("d2"))
+        number = MONTHS.index(MONTH_ABBR.get(month[:3], month)) + 1
+        keys.update((f"d:{number}/{day}", f"d:{day}/{number}"))
+    for m in _NUMERIC_DATE.finditer(norm):
+        first, second = int(m.group(1)), int(m.group(2))
+        keys.update((f"n:{float(first)!r}", f"n:{float(second)!r}"))
+        keys.update(f"w:{MONTHS[p - 1]}" for p in (first, second) if 1 <= p <= 12)
     for m in v.corpus_numbers_re.finditer(norm):
         value = word_number(m.group(0), v)
         if value is not None:

@@ -49,6 +49,9 @@ SUPPORTED: list[tuple[str, dict[str, Any]]] = [
     ("Dana mentioned the returns backlog.", {"prospect": {"name": "Dana Miles"}}),
     ("A 25% drop is realistic.", {"notes": "they saw twenty-five percent fewer returns"}),
     ("Happy Friday! Is the 20 minute slot still good?", {"notes": "20-minute call"}),
+    ("Over the next two weeks, could we try it?", {"notes": "a pilot of 14 days"}),
+    ("Still on for 3/14?", {"notes": "meeting on March 14th"}),
+    ("Still on for March 14?", {"notes": "meeting on 3/14"}),
 ]
 
 
@@ -68,6 +71,7 @@ INVENTED: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("Priya at Globex said it helped.", {"prospect": {"name": "Dana"}}, "Globex"),
     ("It took eight weeks to roll out.", {"goal": "six weeks"}, "eight weeks"),
+    ("Over the next three weeks?", {"notes": "a pilot of 14 days"}, "three weeks"),
     ("Teams cut markdowns in 8 weeks.", {"goal": "six weeks"}, "8 weeks"),
     ("Call 555-867-5309 today?", {"notes": "prefers email"}, "555-867-5309"),
     ("We can start on 3/14?", {"notes": "start in spring"}, "3/14"),
