@@ -53,6 +53,7 @@ class SharedState:
     cooldown_s: float = DEFAULT_COOLDOWN_S
     _down_until: float = field(default=0.0)
     _last_error: str | None = field(default=None)
+    _healthy: bool = field(default=True)
 
     @property
     def mode(self) -> str:
@@ -73,6 +74,7 @@ class SharedState:
         except (RedisError, OSError, TimeoutError) as exc:
             self._trip(exc)
             raise StoreUnavailable(type(exc).__name__) from exc
+        self._recovered()
         return result
 
     async def ping(self) -> str:
@@ -85,18 +87,26 @@ class SharedState:
             self._trip(exc)
             return "down"
         self._down_until = 0.0
+        self._recovered()
         return "ok"
 
     def _trip(self, exc: BaseException) -> None:
-        if time.monotonic() >= self._down_until:
-            # Log the type only (once per cool-down): messages can carry connection details.
+        if self._healthy:
+            # Logged on the transition only, with the type only: messages can carry
+            # connection details.
             _log.warning(
-                "redis unavailable (%s); falling back for %.1fs",
+                "redis unavailable (%s): cache off, limits per process, feedback and "
+                "batches refused until it is back",
                 type(exc).__name__,
-                self.cooldown_s,
             )
+        self._healthy = False
         self._last_error = type(exc).__name__
         self._down_until = time.monotonic() + self.cooldown_s
+
+    def _recovered(self) -> None:
+        if not self._healthy:
+            _log.warning("redis reachable again: shared state restored")
+            self._healthy = True
 
 
 def memory_state(prefix: str = "tactful") -> SharedState:
@@ -133,7 +143,9 @@ async def open_shared(settings: Settings) -> AsyncIterator[SharedState]:
     client = redis_client(settings.redis_url, timeout_s=settings.redis_timeout_s)
     state = SharedState(redis=client, keys=keys, url=settings.redis_url)
     status = await state.ping()
-    _log.info("shared state in redis (prefix %r): %s", settings.redis_prefix, status)
+    (_log.info if status == "ok" else _log.warning)(
+        "shared state in redis (prefix %r): %s", settings.redis_prefix, status
+    )
     try:
         yield state
     finally:
