@@ -250,15 +250,16 @@ class RecordingChatModel:
         yield answer
 
     def _miss_reason(self) -> str:
-        rec = self.recording
-        if not rec.calls:
-            return "no recording for this case"
-        if rec.prompt_version and rec.prompt_version != self._prompt_version:
+        rec, kind = self.recording, _kind(self.purpose)
+        if not any(_kind(c.purpose) == kind for c in rec.calls):
+            return "no recording for this case" if kind == "rewrite" else (
+                f"no {kind} calls recorded for this case")
+        if kind == "rewrite" and rec.prompt_version and rec.prompt_version != self._prompt_version:
             return (f"stale recording: made with prompt version {rec.prompt_version}, "
                     f"current is {self._prompt_version}")
         if rec.model and rec.model != self._name:
             return f"stale recording: made with model {rec.model}, replaying as {self._name}"
-        return "stale recording: this call (messages or parameters) was not recorded"
+        return f"stale recording: this {kind} call (messages or parameters) was not recorded"
 
 
 def utc_now() -> str:
