@@ -259,7 +259,8 @@ class RecordingChatModel:
                     f"current is {self._prompt_version}")
         if rec.model and rec.model != self._name:
             return f"stale recording: made with model {rec.model}, replaying as {self._name}"
-        return f"stale recording: this {kind} call (messages or parameters) was not recorded"
+        return (f"stale recording: this {kind} call was not recorded (the case, the analyzer's "
+                "findings shown to the model, or the parameters changed)")
 
 
 def utc_now() -> str:
