@@ -77,14 +77,20 @@ class Authenticator:
         return value
 
     async def authenticate(
-        self, headers: dict[str, str], client_ip: str, scope: Scope | None
+        self,
+        headers: dict[str, str],
+        client_ip: str,
+        scope: Scope | None,
+        *,
+        public: bool = False,
     ) -> Principal | Denial:
+        """`scope` is what the key must allow (None: any valid key); `public` routes need none."""
         key = presented_key(headers)
         if not await self.required():
             # Loopback-only mode (the CLI refuses other binds): identify by address.
             return Principal(subject=f"ip:{client_ip}", key_id=None)
         if key is None:
-            if scope is None:
+            if public:
                 return Principal(subject=f"ip:{client_ip}", key_id=None)
             return _unauthorized("An API key is required (Authorization: Bearer <key>).")
         ident = key_id(key)

@@ -37,7 +37,9 @@ class SecurityMiddleware:
         if policy is None or sec is None:
             await self.app(scope, receive, send)
             return
-        result = await sec.auth.authenticate(header_map(scope), client_ip(scope), policy.scope)
+        result = await sec.auth.authenticate(
+            header_map(scope), client_ip(scope), policy.scope, public=policy.public
+        )
         if isinstance(result, Denial):
             await send_problem(send, result.status, result.detail, headers=result.headers)
             return

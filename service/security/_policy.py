@@ -11,9 +11,10 @@ from service.settings import Settings
 
 @dataclass(frozen=True, slots=True)
 class RoutePolicy:
-    scope: Scope | None  # None: public catalogue, limited per IP, no key needed
+    scope: Scope | None  # the scope a key needs; None: any valid key
     limit: str  # "analyze" | "rewrite" | "default"
     idempotent: bool = False
+    public: bool = False  # no key needed (catalogues); still limited per IP
 
 
 _POLICIES: dict[tuple[str, str], RoutePolicy] = {
@@ -22,21 +23,24 @@ _POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/v1/feedback"): RoutePolicy("feedback", "default", idempotent=True),
     ("POST", "/v1/rewrite-batches"): RoutePolicy("batch", "rewrite"),
     ("GET", "/v1/rewrite-batches/"): RoutePolicy("batch", "default"),
+    ("GET", "/v1/rules"): RoutePolicy(None, "default", public=True),
+    ("GET", "/v1/strategies"): RoutePolicy(None, "default", public=True),
 }
-# Anything else under /v1 (catalogues, schema-like reads): public, default limit.
-_PUBLIC_V1 = RoutePolicy(None, "default")
+# Any other /v1 route (one added later and not listed here) needs a valid key:
+# forgetting this table must never publish a route.
+_OTHER_V1 = RoutePolicy(None, "default")
 
 
 def policy_for(method: str, path_template: str) -> RoutePolicy | None:
-    """None for routes outside /v1 (health, metrics, OpenAPI): no key, no limit."""
-    if not path_template.startswith("/v1/"):
+    """None for routes outside /v1 (health, metrics, OpenAPI) and CORS/HEAD probes."""
+    if not path_template.startswith("/v1/") or method in ("OPTIONS", "HEAD"):
         return None
     if (found := _POLICIES.get((method, path_template))) is not None:
         return found
     for (m, prefix), policy in _POLICIES.items():
         if m == method and prefix.endswith("/") and path_template.startswith(prefix):
             return policy
-    return _PUBLIC_V1
+    return _OTHER_V1
 
 
 def limits_from(settings: Settings) -> dict[str, Limit]:

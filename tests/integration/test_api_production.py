@@ -268,6 +268,8 @@ async def test_auth_401_403_and_keys_never_in_logs(
         ok = await client.post("/v1/analyze", json=body(), headers={"X-API-Key": good})
         gone = await client.post("/v1/analyze", json=body(), headers={"X-API-Key": revoked})
         scope = await client.post("/v1/rewrites", json=body(), headers={"X-API-Key": narrow})
+        batch = await client.post("/v1/rewrite-batches", json={"items": [body()]})
+        status = await client.get("/v1/rewrite-batches/bt_unknown")
         public = await client.get("/v1/rules")
         health = await client.get("/health/live")
     assert none.status_code == 401
@@ -277,6 +279,8 @@ async def test_auth_401_403_and_keys_never_in_logs(
     assert ok.status_code == 200
     assert gone.status_code == 403
     assert scope.status_code == 403
+    assert batch.status_code == 401
+    assert status.status_code == 401
     assert public.status_code == 200
     assert health.status_code == 200
     for secret in (good, narrow, revoked):

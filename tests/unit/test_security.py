@@ -91,10 +91,13 @@ async def test_auth_status_codes(tmp_path: Path) -> None:
         await auth.authenticate({"x-api-key": narrow}, "1.1.1.1", "analyze"), Principal
     )
 
-    # Public routes (scope None) accept anonymous callers even when keys exist.
-    anon = await auth.authenticate({}, "10.0.0.9", None)
+    # Public routes accept anonymous callers even when keys exist; others need a key.
+    anon = await auth.authenticate({}, "10.0.0.9", None, public=True)
     assert isinstance(anon, Principal)
     assert anon.subject == "ip:10.0.0.9"
+    unlisted = await auth.authenticate({}, "10.0.0.9", None)
+    assert isinstance(unlisted, Denial)
+    assert unlisted.status == 401
 
 
 async def test_revoked_key_is_403(tmp_path: Path) -> None:
@@ -142,27 +145,36 @@ def test_limit_arithmetic() -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "template", "scope", "limit", "idempotent"),
+    ("method", "template", "scope", "limit", "idempotent", "public"),
     [
-        ("POST", "/v1/analyze", "analyze", "analyze", False),
-        ("POST", "/v1/rewrites", "rewrite", "rewrite", True),
-        ("POST", "/v1/feedback", "feedback", "default", True),
-        ("POST", "/v1/rewrite-batches", "batch", "rewrite", False),
-        ("GET", "/v1/rewrite-batches/{batch_id:str}", "batch", "default", False),
-        ("GET", "/v1/rules", None, "default", False),
+        ("POST", "/v1/analyze", "analyze", "analyze", False, False),
+        ("POST", "/v1/rewrites", "rewrite", "rewrite", True, False),
+        ("POST", "/v1/feedback", "feedback", "default", True, False),
+        ("POST", "/v1/rewrite-batches", "batch", "rewrite", False, False),
+        ("GET", "/v1/rewrite-batches/{batch_id}", "batch", "default", False, False),
+        ("GET", "/v1/rules", None, "default", False, True),
+        ("GET", "/v1/strategies", None, "default", False, True),
+        # A route nobody listed is never public by accident.
+        ("POST", "/v1/something-new", None, "default", False, False),
     ],
 )
 def test_route_policies(
-    method: str, template: str, scope: str | None, limit: str, idempotent: bool
+    method: str, template: str, scope: str | None, limit: str, idempotent: bool, public: bool
 ) -> None:
     policy = policy_for(method, template)
     assert policy is not None
-    assert (policy.scope, policy.limit, policy.idempotent) == (scope, limit, idempotent)
+    assert (policy.scope, policy.limit, policy.idempotent, policy.public) == (
+        scope,
+        limit,
+        idempotent,
+        public,
+    )
 
 
 @pytest.mark.parametrize("template", ["/health/live", "/health/ready", "/metrics", "/schema"])
 def test_health_and_metrics_are_not_limited(template: str) -> None:
     assert policy_for("GET", template) is None
+    assert policy_for("OPTIONS", "/v1/rewrites") is None  # CORS preflights carry no key
 
 
 @pytest.mark.parametrize(
