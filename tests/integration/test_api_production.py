@@ -330,6 +330,9 @@ async def test_request_id_cors_body_limit_and_metrics(prefix: str) -> None:
     assert len(fresh.headers["X-Request-ID"]) >= 16
     assert preflight.status_code in (200, 204)
     assert preflight.headers["access-control-allow-origin"] == "chrome-extension://abcdefghijklmnop"
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert "authorization" in allowed  # a wildcard would not cover Authorization
+    assert "idempotency-key" in allowed
     assert "access-control-allow-origin" not in foreign.headers
     assert simple.headers["access-control-allow-origin"] == "chrome-extension://abcdefghijklmnop"
     exposed = simple.headers["access-control-expose-headers"].lower()

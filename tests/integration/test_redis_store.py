@@ -129,6 +129,7 @@ async def test_redis_key_store(shared: SharedState) -> None:
     assert plaintext not in json.dumps([r.model_dump() for r in await store.all()])
 
 
+@pytest.mark.slow
 def test_keys_cli_create_list_revoke_and_serve_guard(prefix: str) -> None:
     refused = cli(prefix, "serve", "--host", "0.0.0.0", "--port", "1")  # noqa: S104
     assert refused.returncode == 2
