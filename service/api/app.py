@@ -15,7 +15,12 @@ from service.api.errors import EXCEPTION_HANDLERS
 from service.api.routes import V1, live, provide_rewriter, ready
 from service.batches import BatchService, BatchStore, batch_controller, make_queue
 from service.llm import ChatModel
-from service.observability import MetricsObserver, RequestContextMiddleware, metrics_endpoint
+from service.observability import (
+    MetricsObserver,
+    ModelProbe,
+    RequestContextMiddleware,
+    metrics_endpoint,
+)
 from service.runtime import open_runtime
 from service.security import IdempotencyMiddleware, SecurityMiddleware, security_state
 from service.settings import Settings, get_settings
@@ -64,6 +69,11 @@ def create_app(
             )
             app.state.rewriter = rt.rewriter
             app.state.model_status = "ok" if rt.model is not None else "none"
+            app.state.model_probe = (
+                ModelProbe(rt.model_endpoint, api_key=settings.openai_api_key)
+                if rt.model_endpoint
+                else None
+            )
             yield
 
     cors = (

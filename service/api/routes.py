@@ -79,12 +79,15 @@ def live() -> dict[str, str]:
 @get("/health/ready", tags=["health"])
 async def ready(state: State) -> Response[dict[str, Any]]:
     checks: dict[str, Any] = {"model": state.model_status}
+    probe = getattr(state, "model_probe", None)
+    if probe is not None and state.model_status == "ok":
+        checks["model"] = await probe.status()  # "ok" | "unreachable" (composer still serves)
     ok = state.model_status in {"ok", "none"}
     # Redis down is "degraded" but still 200: rewrites keep working without it (cache off,
     # per-process limits), so pulling every replica out of the load balancer would be worse.
     shared = getattr(state, "shared", None)
     checks["redis"] = await shared.ping() if shared is not None else "memory"
-    degraded = not ok or checks["redis"] == "down"
+    degraded = not ok or checks["redis"] == "down" or checks["model"] == "unreachable"
     return Response(
         {"status": "degraded" if degraded else "ok", "checks": checks},
         status_code=200 if ok else 503,

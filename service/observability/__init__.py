@@ -4,12 +4,14 @@ from service.observability._logging import JsonFormatter, configure_logging, req
 from service.observability._metrics import Metrics, metrics
 from service.observability._middleware import RequestContextMiddleware
 from service.observability._observer import MetricsObserver
+from service.observability._probe import ModelProbe
 from service.observability._routes import metrics_endpoint
 
 __all__ = [
     "JsonFormatter",
     "Metrics",
     "MetricsObserver",
+    "ModelProbe",
     "RequestContextMiddleware",
     "configure_logging",
     "metrics",

@@ -368,3 +368,39 @@ async def test_streaming_passes_through_and_replays_with_the_same_key(prefix: st
     assert replay.text == first.text
     assert as_json.status_code == 422  # same key, but a JSON answer was not what was stored
     assert len(model.calls) == 1
+
+
+async def test_readiness_probes_the_model_endpoint(prefix: str) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class NotFound(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    up = redis_settings(
+        prefix,
+        openai_base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+        openai_api_key="test",
+    )
+    down = redis_settings(prefix, openai_base_url="http://127.0.0.1:1/v1", openai_api_key="t")
+    try:
+        async with AsyncTestClient(app=create_app(up)) as client:
+            ok = await client.get("/health/ready")
+        async with AsyncTestClient(app=create_app(down)) as client:
+            unreachable = await client.get("/health/ready")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ok.json() == {"status": "ok", "checks": {"model": "ok", "redis": "ok"}}
+    # The composer keeps answering without a model: degraded, not out of rotation.
+    assert unreachable.status_code == 200
+    assert unreachable.json()["status"] == "degraded"
+    assert unreachable.json()["checks"]["model"] == "unreachable"
