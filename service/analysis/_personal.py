@@ -87,13 +87,33 @@ def _reference_text(context: Context) -> str:
 
 
 def _not_a_reference(context: Context) -> frozenset[str]:
-    """Names and the seller's own offer: using them does not show we listened."""
+    """Names and the seller's own offer: using them does not show we listened.
+
+    An offer word that is also in the buyer's goal stays a reference: the goal
+    is theirs ("finish intake in a day" for a seller of intake forms).
+    """
     texts: list[str | None] = []
     if context.sender:
-        texts += [context.sender.name, context.sender.company, context.sender.offer]
+        texts += [context.sender.name, context.sender.company]
     if context.prospect:
         texts += [context.prospect.name, context.prospect.company]
-    return content_stems(" ".join(t for t in texts if t))
+    # Names are compared as whole words: "Intakely" must not knock out "intake".
+    reference_words = set(_WORD.findall(lower_same_length(fold(_reference_text(context)))))
+    name_words = {
+        w
+        for t in texts
+        if t
+        for w in _WORD.findall(lower_same_length(fold(t)))
+        if w in reference_words
+    }
+    names = frozenset(stem(w) for w in name_words)
+    offer = (
+        content_stems(context.sender.offer)
+        if context.sender and context.sender.offer
+        else frozenset()
+    )
+    goal = content_stems(context.goal) if context.goal else frozenset()
+    return names | (offer - goal)
 
 
 def find_not_personalized(

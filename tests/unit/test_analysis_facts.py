@@ -104,7 +104,7 @@ def test_greeting_and_sign_off_names_from_context_are_supported() -> None:
 
 PERSONAL_CTX = {
     "prospect": {"name": "Priya Raman", "company": "Northgate Freight"},
-    "goal": "cut empty miles on return legs",
+    "goal": "cut empty miles on return legs with better route planning",
     "notes": "Plans backhauls by hand in spreadsheets every Monday.",
     "sender": {"company": "Lanewise", "offer": "route planning"},
 }
@@ -120,6 +120,8 @@ PERSONAL_CTX = {
         # Their word inside self-promotion is not a reference to their situation.
         ("Hi Priya, we've helped hundreds of fleets cut empty miles. Demo?", True),
         ("Hi Priya, we could look at the empty miles on your return legs. Useful?", False),
+        # The offer's words still count when the goal uses them too.
+        ("Hi Priya, one idea on route planning for the Monday loads?", False),
     ],
 )
 def test_not_personalized(body: str, fires: bool) -> None:

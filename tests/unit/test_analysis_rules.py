@@ -25,6 +25,7 @@ CASES: list[tuple[str, str, bool]] = [
     ("guilt_trip", "This is the fourth time I'm reaching out.", True),
     ("guilt_trip", "Just making sure you saw my email.", True),
     ("guilt_trip", "did u get my last text?", True),
+    ("guilt_trip", "This is my fourth call about the quote.", True),
     ("guilt_trip", "I said I'd call after your trip, so here I am.", False),
     ("guilt_trip", "It's been a while since we spoke, and that's likely on me.", False),
     ("guilt_trip", "I may have dropped the ball after our call; sorry about that.", False),
@@ -57,6 +58,7 @@ CASES: list[tuple[str, str, bool]] = [
     ("false_urgency", "Can we get it done before the quarter ends?", True),
     ("false_urgency", "Prices go up next month, so lock in this rate now.", True),
     ("false_urgency", "We're almost fully booked for spring.", True),
+    ("false_urgency", "Wait much longer and you'll regret it.", True),
     ("false_urgency", "There's no deadline on our side.", False),
     ("false_urgency", "No pressure to decide now; whenever suits you.", False),
     ("false_urgency", "Worth sorting before your busy season starts?", False),
@@ -74,6 +76,8 @@ CASES: list[tuple[str, str, bool]] = [
     ("sales_pitch_meeting", "Can we schedule a quick demo on Tuesday?", True),
     ("sales_pitch_meeting", "I'd love to walk you through our platform.", True),
     ("sales_pitch_meeting", "Would you hop on a call to learn more about our product?", True),
+    ("sales_pitch_meeting", "We'd like to present Shelfly to your buyers.", True),
+    ("sales_pitch_meeting", "Let me show you how our award-winning platform saves time.", True),
     (
         "sales_pitch_meeting",
         "This isn't a demo: I'd like to hear how your team plans the week.",
@@ -87,6 +91,8 @@ CASES: list[tuple[str, str, bool]] = [
     ("pushy_close", "I need a decision by Friday.", True),
     ("pushy_close", "I'll send the contract over today.", True),
     ("pushy_close", "r u ready to sign?", True),
+    ("pushy_close", "Ring me so we can finalise the order.", True),
+    ("pushy_close", "You should decide quickly.", True),
     ("pushy_close", "Whenever you're ready to get started, I'm here.", False),
     ("pushy_close", "Is this still a priority?", False),
     ("pushy_close", "No need to decide anything now.", False),
@@ -132,6 +138,7 @@ CASES: list[tuple[str, str, bool]] = [
     ("no_next_step", "Here is the checklist we discussed. Want the longer version?", False),
     ("no_next_step", "Here is the checklist we discussed. Let me know if it helps.", False),
     ("no_next_step", "Reply 'send' and I'll email the template.", False),
+    ("no_next_step", "If I got it wrong, I'd really value your honest feedback.", False),
 ]
 
 
