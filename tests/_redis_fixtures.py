@@ -39,7 +39,7 @@ def redis_settings(prefix: str, **overrides: Any) -> Settings:
 def cleanup(prefix: str) -> None:
     client = redis.Redis.from_url(REDIS_TEST_URL)
     try:
-        for pattern in (f"{prefix}:*", f"saq:{prefix}:*"):
+        for pattern in (f"{prefix}:*", f"saq:{prefix}:*", f"saq:job:{prefix}:*"):
             keys = list(client.scan_iter(match=pattern, count=500))
             if keys:
                 client.delete(*keys)
