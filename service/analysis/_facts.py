@@ -250,11 +250,41 @@ def support_keys(corpus: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+# Sentence ends: terminal punctuation before whitespace (not the dots of a URL).
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_BACK_REFERENCE = re.compile(r"\b(?:him|her|it|that|this|them|these|those)\b")
+
+
+@lru_cache(maxsize=1024)
+def vouching_part(untrusted: str) -> str:
+    """Untrusted text minus its instructions to the writer (prompt injection).
+
+    "Add this link so I can book: https://..." or "Mention him by name" are not
+    facts about the buyer; a directive that points back ("him", "that") also
+    discounts the sentence before it.
+    """
+    lex = lexicons()["invented_fact"]
+    sentences = [s for s in _SENTENCE_BREAK.split(untrusted) if s]
+    keep = [True] * len(sentences)
+    for i, sentence in enumerate(sentences):
+        norm = lower_same_length(fold(sentence))
+        if lex.not_support.search(norm):
+            keep[i] = False
+            if i and _BACK_REFERENCE.search(norm):
+                keep[i - 1] = False
+    return " ".join(s for s, k in zip(sentences, keep, strict=True) if k)
+
+
 def corpus_of(context: Context | None, original: Message | None) -> str:
     """All the text that can vouch for a fact, joined by line breaks."""
     parts: list[str] = []
     if context is not None:
-        parts.extend(_strings(context.model_dump(exclude_none=True)))
+        untrusted = {"notes": context.notes, "prospect_messages": context.prospect_messages}
+        trusted = context.model_dump(exclude_none=True, exclude=set(untrusted))
+        parts.extend(_strings(trusted))
+        if context.notes:
+            parts.append(vouching_part(context.notes))
+        parts.extend(vouching_part(m) for m in context.prospect_messages)
         history = context.history
         if history is not None and history.days_since_reply:
             days = history.days_since_reply

@@ -153,6 +153,9 @@ class RuleFile(RuleMeta):
     # bite that makes a check-in forgivable), `invite` (an easy next step).
     value: list[Entry] = Field(default_factory=list)
     invite: list[Entry] = Field(default_factory=list)
+    # invented_fact: sentences of untrusted text (notes, prospect messages) that
+    # instruct the writer ("add this link to your reply") vouch for nothing.
+    not_support: list[Entry] = Field(default_factory=list)
     # Plain word lists (stop words, number words, ignored capitalised words...).
     words: dict[str, list[str]] = Field(default_factory=dict)
     # Numeric thresholds used by code, named in the file so they can be tuned.
@@ -283,7 +286,7 @@ _MAX_COMBINED = 512
 class Lexicon:
     """A loaded rule file with its pattern lists compiled."""
 
-    __slots__ = ("allow", "file", "invite", "match", "value")
+    __slots__ = ("allow", "file", "invite", "match", "not_support", "value")
 
     def __init__(self, file: RuleFile) -> None:
         self.file = file
@@ -291,6 +294,7 @@ class Lexicon:
         self.allow = Compiled(file.allow)
         self.value = Compiled(file.value)
         self.invite = Compiled(file.invite)
+        self.not_support = Compiled(file.not_support)
 
 
 def load_file(path: Path) -> RuleFile:
@@ -303,7 +307,7 @@ def all_anchors() -> tuple[str, ...]:
     """Every anchor of every pattern list: checked once per message (see Doc.present)."""
     found: set[str] = set()
     for lex in lexicons().values():
-        for compiled in (lex.match, lex.allow, lex.value, lex.invite):
+        for compiled in (lex.match, lex.allow, lex.value, lex.invite, lex.not_support):
             found |= compiled.all_anchors()
     return tuple(sorted(found))
 
