@@ -1,4 +1,4 @@
-"""Idempotency-Key for POST /v1/rewrites and /v1/feedback.
+"""Idempotency-Key for POST /v1/rewrites, /v1/feedback and /v1/rewrite-batches.
 
 - first request with a key: runs, and its response (status < 500) is stored for
   24 h; a 5xx or a crash releases the key so the client can retry;
@@ -88,10 +88,11 @@ class IdempotencyMiddleware:
         if not _KEY_RE.match(raw_key):
             await send_problem(send, 400, "Idempotency-Key must be 1-255 visible ASCII characters.")
             return
+        limit = sec.max_batch_body_bytes if policy.large_body else sec.max_body_bytes
         try:
-            body = await _read_body(receive, sec.max_body_bytes)
+            body = await _read_body(receive, limit)
         except _TooLarge:
-            await send_problem(send, 413, f"The request body exceeds {sec.max_body_bytes} bytes.")
+            await send_problem(send, 413, f"The request body exceeds {limit} bytes.")
             return
         principal: Principal | None = scope_state(scope).get("tactful.principal")
         subject = principal.subject if principal else "anonymous"

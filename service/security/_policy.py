@@ -15,13 +15,17 @@ class RoutePolicy:
     limit: str  # "analyze" | "rewrite" | "default"
     idempotent: bool = False
     public: bool = False  # no key needed (catalogues); still limited per IP
+    large_body: bool = False  # body limit is TACTFUL_BATCH_MAX_BODY_BYTES, not MAX_BODY_BYTES
 
 
 _POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/v1/analyze"): RoutePolicy("analyze", "analyze"),
     ("POST", "/v1/rewrites"): RoutePolicy("rewrite", "rewrite", idempotent=True),
     ("POST", "/v1/feedback"): RoutePolicy("feedback", "default", idempotent=True),
-    ("POST", "/v1/rewrite-batches"): RoutePolicy("batch", "rewrite"),
+    # Idempotent too: a CRM retrying a submit after a timeout must not queue it twice.
+    ("POST", "/v1/rewrite-batches"): RoutePolicy(
+        "batch", "rewrite", idempotent=True, large_body=True
+    ),
     ("GET", "/v1/rewrite-batches/"): RoutePolicy("batch", "default"),
     ("GET", "/v1/rules"): RoutePolicy(None, "default", public=True),
     ("GET", "/v1/strategies"): RoutePolicy(None, "default", public=True),

@@ -20,6 +20,7 @@ class SecurityState:
     limits: dict[str, Limit]
     idempotency: IdempotencyStore
     max_body_bytes: int
+    max_batch_body_bytes: int
     metrics: Metrics
 
 
@@ -32,5 +33,6 @@ def security_state(shared: SharedState, settings: Settings) -> SecurityState:
         limits=limits_from(settings),
         idempotency=idempotency_for(shared, ttl_s=settings.idempotency_ttl_s),
         max_body_bytes=settings.max_body_bytes,
+        max_batch_body_bytes=settings.batch_max_body_bytes,
         metrics=metrics(),
     )

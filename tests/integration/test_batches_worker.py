@@ -193,3 +193,25 @@ async def test_batch_status_is_private_and_validated(prefix: str) -> None:
     assert empty.status_code == 422
     assert unknown.status_code == 404
     assert unknown.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_retried_batch_submit_is_queued_once(prefix: str) -> None:
+    from tests._redis_fixtures import sync_client
+
+    app = create_app(redis_settings(prefix), use_model=False)
+    items = {"items": [item(i) for i in range(3)]}
+    key = {"Idempotency-Key": "crm-sync-42"}
+    async with AsyncTestClient(app=app) as client:
+        first = await client.post("/v1/rewrite-batches", json=items, headers=key)
+        retry = await client.post("/v1/rewrite-batches", json=items, headers=key)
+    assert first.status_code == retry.status_code == 202
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+    redis = sync_client()
+    try:
+        metas = [k for k in redis.scan_iter(match=f"{prefix}:batch:*") if k.count(b":") == 2]
+        queued = redis.llen(f"saq:{prefix}:batches:queued")
+    finally:
+        redis.close()
+    assert len(metas) == 1
+    assert queued == 3

@@ -150,7 +150,7 @@ def test_limit_arithmetic() -> None:
         ("POST", "/v1/analyze", "analyze", "analyze", False, False),
         ("POST", "/v1/rewrites", "rewrite", "rewrite", True, False),
         ("POST", "/v1/feedback", "feedback", "default", True, False),
-        ("POST", "/v1/rewrite-batches", "batch", "rewrite", False, False),
+        ("POST", "/v1/rewrite-batches", "batch", "rewrite", True, False),
         ("GET", "/v1/rewrite-batches/{batch_id}", "batch", "default", False, False),
         ("GET", "/v1/rules", None, "default", False, True),
         ("GET", "/v1/strategies", None, "default", False, True),
