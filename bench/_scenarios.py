@@ -1,0 +1,330 @@
+"""Scenarios 1-4: analyze, rewrite overhead and transports, cached rewrites, many in flight.
+
+Each scenario compares ours with a baseline measured in the same run, on the
+same server where possible, and returns plain dicts for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench._fixtures import ANALYZE_REQUEST, REWRITE_REQUEST, body_bytes
+from bench._load import body_file, run_burst, run_client, run_wrk
+from bench._plan import Plan
+from bench._proc import TMP, BenchError, Child, http_post, memory_kb, stub_stats, wait_idle
+
+MAX_CONNECTIONS = 1000  # TACTFUL_MODEL_MAX_CONNECTIONS for every server in the run
+
+
+@dataclass
+class Run:
+    plan: Plan
+    stub: str  # stub root URL
+    env: dict[str, str]  # environment shared by every server (cache/Redis/keys differ)
+    api_key: str = ""
+    notes: list[str] = field(default_factory=list)
+    payloads: Path = field(default_factory=lambda: TMP / "payloads.json")
+    server_pid: int | None = None  # the app server being measured (for CPU per request)
+    began: float = field(default_factory=time.monotonic)
+
+    def left(self) -> float:
+        """Seconds left in the run's budget."""
+        return self.plan.budget_s - (time.monotonic() - self.began)
+
+    def wrk(self, url: str, body: Path, connections: int,
+            duration_s: float | None = None) -> dict[str, Any]:
+        settled = wait_idle(self.server_pid) if self.server_pid else 0.0
+        result = run_wrk(url, body, connections, duration_s or self.plan.duration_s,
+                         api_key=self.api_key, cpu_pid=self.server_pid)
+        result["settle_s"] = settled
+        return result
+
+    def set_delay(self, ms: int) -> None:
+        http_post(f"{self.stub}/_delay/{ms}", b"{}")
+
+    def log(self, text: str) -> None:
+        print(f"  [{time.monotonic() - self.began:5.0f}s] {text}", flush=True)
+
+
+ANALYZE_BODY = body_file("analyze", body_bytes(ANALYZE_REQUEST))
+REWRITE_BODY = body_file("rewrite", body_bytes(REWRITE_REQUEST))
+
+
+def _best_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Best of N by throughput: other load on a shared machine only ever slows a run down."""
+    best = max(runs, key=lambda r: float(r["rps"]))
+    if len(runs) > 1:
+        best = {**best, "runs_rps": [r["rps"] for r in runs]}
+    return best
+
+
+def alternate(run: Run, measures: dict[str, Callable[[], dict[str, Any]]]) -> dict[str, Any]:
+    """Run each measurement `repeats` times, interleaved, and keep the best run of each."""
+    seen: dict[str, list[dict[str, Any]]] = {name: [] for name in measures}
+    for _ in range(run.plan.repeats):
+        for name, measure in measures.items():
+            seen[name].append(measure())
+    return {name: _best_run(runs) for name, runs in seen.items()}
+
+
+def capture_payloads(run: Run, base: str) -> dict[str, Any]:
+    """One real request to each endpoint: its JSON is what the bare handler returns."""
+    headers = {"Authorization": f"Bearer {run.api_key}"} if run.api_key else {}
+    status_a, analyzed = http_post(f"{base}/v1/analyze", ANALYZE_BODY.read_bytes(),
+                                   headers=headers)
+    status_r, rewritten = http_post(f"{base}/v1/rewrites", REWRITE_BODY.read_bytes(),
+                                    headers=headers)
+    if status_a != 200 or status_r != 200:
+        raise BenchError(f"warm-up failed: analyze {status_a} {analyzed[:300]!r}, "
+                         f"rewrite {status_r} {rewritten[:300]!r}")
+    analysis, rewrite = json.loads(analyzed), json.loads(rewritten)
+    run.payloads.write_text(json.dumps({"analyze": analysis, "rewrite": rewrite}))
+    check = {
+        "analyze_bytes": len(analyzed),
+        "rewrite_bytes": len(rewritten),
+        "findings": sorted({f["rule"] for f in analysis.get("findings", [])}),
+        "score": analysis.get("score"),
+        "rewrite_source": rewrite.get("source"),
+        "rewrite_repaired": rewrite.get("repaired"),
+        "rewrite_verdict": rewrite.get("verdict"),
+        "degraded_reason": rewrite.get("degraded_reason"),
+        "after_findings": sorted({f["rule"] for f in rewrite.get("after", {}).get("findings", [])}),
+    }
+    if rewrite.get("source") != "model" or rewrite.get("repaired"):
+        run.notes.append(
+            "WARNING: the stub answer did not pass the guard first time "
+            f"(source={rewrite.get('source')}, repaired={rewrite.get('repaired')}, "
+            f"reason={rewrite.get('degraded_reason')}); rewrite numbers measure that path.")
+    return check
+
+
+# --------------------------------------------------------------------- 1. analyze
+
+
+def analysis_in_process(calls: int) -> dict[str, Any]:
+    """time.perf_counter_ns around analyze() alone, and around validate+analyze+dump."""
+    from service.analysis import analyze
+    from service.budget import resolve_budget
+    from service.models import AnalyzeRequest
+
+    raw = ANALYZE_BODY.read_bytes()
+    request = AnalyzeRequest.model_validate_json(raw)
+    budget = resolve_budget(request.draft.channel, max_words=None, max_chars=None)
+    for _ in range(min(200, calls)):
+        analyze(request.draft, context=request.context, budget=budget)
+    bare: list[int] = []
+    for _ in range(calls):
+        began = time.perf_counter_ns()
+        analyze(request.draft, context=request.context, budget=budget)
+        bare.append(time.perf_counter_ns() - began)
+    full: list[int] = []
+    for _ in range(max(1, calls // 4)):
+        began = time.perf_counter_ns()
+        req = AnalyzeRequest.model_validate_json(raw)
+        analyze(req.draft, context=req.context, original=req.original, budget=budget)\
+            .model_dump_json()
+        full.append(time.perf_counter_ns() - began)
+
+    def pct(values: list[int], q: float) -> float:
+        ordered = sorted(values)
+        return round(ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] / 1e6, 4)
+
+    return {"calls": calls,
+            "analyze_p50_ms": pct(bare, 50), "analyze_p99_ms": pct(bare, 99),
+            "analyze_mean_ms": round(statistics.fmean(bare) / 1e6, 4),
+            "with_validation_and_json_p50_ms": pct(full, 50),
+            "with_validation_and_json_p99_ms": pct(full, 99)}
+
+
+def analyze_path(run: Run, base: str) -> dict[str, Any]:
+    plan, points = run.plan, []
+    ours_url, bare_url = f"{base}/v1/analyze", f"{base}/bench/bare/analyze"
+    for url in (ours_url, bare_url):
+        run.wrk(url, ANALYZE_BODY, max(plan.concurrencies), plan.warmup_s)
+    for c in plan.concurrencies:
+        pair = alternate(run, {
+            "ours": lambda c=c: run.wrk(ours_url, ANALYZE_BODY, c, plan.fast_duration_s),
+            "bare": lambda c=c: run.wrk(bare_url, ANALYZE_BODY, c, plan.fast_duration_s),
+        })
+        pair["concurrency"] = c
+        pair["throughput_ratio"] = _ratio(pair["ours"]["rps"], pair["bare"]["rps"])
+        run.log(f"analyze c={c}: ours {pair['ours']['rps']} rps p50 {pair['ours']['p50_ms']} ms"
+                f" | bare {pair['bare']['rps']} rps p50 {pair['bare']['p50_ms']} ms")
+        points.append(pair)
+    return {"points": points}
+
+
+def _ratio(a: float, b: float) -> float:
+    return round(a / b, 3) if b else float("nan")
+
+
+# ------------------------------------------------------------ 2. rewrite overhead
+
+
+def rewrite_overhead(run: Run, base: str) -> dict[str, Any]:
+    """Ours (wrk) vs a bare passthrough route (wrk) vs the bare client alone, per point."""
+    plan, out = run.plan, []
+    ours_url, pass_url = f"{base}/v1/rewrites", f"{base}/bench/passthrough"
+    warmed: set[int] = set()
+    for delay, c in plan.rewrite_points:
+        run.set_delay(delay)
+        if delay not in warmed:
+            warmed.add(delay)
+            top = max(cc for d, cc in plan.rewrite_points if d == delay)
+            for url in (ours_url, pass_url):
+                run.wrk(url, REWRITE_BODY, top, plan.warmup_s)
+        point = alternate(run, {
+            "ours": lambda c=c: run.wrk(ours_url, REWRITE_BODY, c),
+            "passthrough": lambda c=c: run.wrk(pass_url, REWRITE_BODY, c),
+            "client": lambda c=c: run_client(f"{run.stub}/v1", "httpx", c, plan.duration_s,
+                                             MAX_CONNECTIONS,
+                                             warmup_cap_s=plan.client_warmup_cap_s),
+        })
+        ours, client = point["ours"], point["client"]
+        point.update(
+            delay_ms=delay, concurrency=c,
+            added_p50_ms=round(ours["p50_ms"] - client["p50_ms"], 3),
+            added_p99_ms=round(ours["p99_ms"] - client["p99_ms"], 3),
+            p50_ratio=_ratio(ours["p50_ms"], client["p50_ms"]),
+            throughput_ratio=_ratio(ours["rps"], client["rps"]),
+            throughput_ratio_vs_passthrough=_ratio(ours["rps"], point["passthrough"]["rps"]),
+        )
+        run.log(f"rewrite {delay}ms c={c}: ours {ours['rps']} rps p50 {ours['p50_ms']} |"
+                f" passthrough {point['passthrough']['rps']} rps |"
+                f" client {client['rps']} rps p50 {client['p50_ms']}"
+                f" | server CPU/req ours {ours['server_cpu_ms_per_req']} ms, passthrough"
+                f" {point['passthrough']['server_cpu_ms_per_req']} ms, client"
+                f" {client['cpu_ms_per_call']} ms (composer answers: {ours['composer']})")
+        out.append(point)
+    return {"points": out}
+
+
+def transports(run: Run, delay_ms: int = 50) -> dict[str, Any]:
+    """The bare client on each SDK transport, at high concurrency, on a 50 ms upstream."""
+    run.set_delay(delay_ms)
+    points = []
+    for c in run.plan.transport_concurrencies:
+        for transport in run.plan.transports:
+            first = c == run.plan.transport_concurrencies[0]
+            result = run_client(f"{run.stub}/v1", transport, c, max(2.0, run.plan.duration_s),
+                                MAX_CONNECTIONS, construct=first,
+                                warmup_cap_s=run.plan.client_warmup_cap_s)
+            result["delay_ms"] = delay_ms
+            run.log(f"transport {transport} c={c}: {result['rps']} rps p50 {result['p50_ms']}"
+                    f" p99 {result['p99_ms']} ms, {result['cpu_ms_per_call']} ms CPU/call,"
+                    f" errors {result['errors']}")
+            points.append(result)
+    return {"delay_ms": delay_ms, "points": points}
+
+
+def rewrite_at(run: Run, base: str, label: str, concurrency: int,
+               delay_ms: int) -> dict[str, Any]:
+    """One end-to-end point, to compare app builds (e.g. httpx vs aiohttp transport)."""
+    run.set_delay(delay_ms)
+    url = f"{base}/v1/rewrites"
+    # At hundreds in flight a request can take seconds: measure long enough to finish many.
+    seconds = max(run.plan.duration_s, 8.0 if concurrency >= 200 else 2.0)
+    run.wrk(url, REWRITE_BODY, concurrency, run.plan.warmup_s + 1)
+    result = run.wrk(url, REWRITE_BODY, concurrency, seconds)
+    result.update(label=label, delay_ms=delay_ms)
+    run.log(f"app[{label}] {delay_ms}ms c={concurrency}: {result['rps']} rps p50"
+            f" {result['p50_ms']} p99 {result['p99_ms']} errors {result['errors']}"
+            f" composer {result['composer']}")
+    return result
+
+
+# ------------------------------------------------------------- 3. cached rewrites
+
+
+def cached_rewrites(run: Run, base: str) -> dict[str, Any]:
+    plan, points = run.plan, []
+    ours_url, bare_url = f"{base}/v1/rewrites", f"{base}/bench/bare/rewrite"
+    run.set_delay(0)
+    for url in (ours_url, bare_url):
+        run.wrk(url, REWRITE_BODY, max(plan.cached_concurrencies), plan.warmup_s)
+    for c in plan.cached_concurrencies:
+        pair = alternate(run, {
+            "ours": lambda c=c: run.wrk(ours_url, REWRITE_BODY, c, plan.fast_duration_s),
+            "bare": lambda c=c: run.wrk(bare_url, REWRITE_BODY, c, plan.fast_duration_s),
+        })
+        pair["concurrency"] = c
+        pair["hit_share"] = _ratio(pair["ours"]["cached"], pair["ours"]["requests"])
+        pair["throughput_ratio"] = _ratio(pair["ours"]["rps"], pair["bare"]["rps"])
+        run.log(f"cached c={c}: ours {pair['ours']['rps']} rps p50 {pair['ours']['p50_ms']} ms"
+                f" (hits {pair['hit_share']}) | bare {pair['bare']['rps']} rps")
+        points.append(pair)
+    return {"points": points}
+
+
+# ------------------------------------------------------------ 4. many in flight
+
+
+class RssSampler:
+    """Polls VmRSS of one process every few ms while a burst runs (peak = max sample)."""
+
+    def __init__(self, pid: int, every_s: float = 0.01) -> None:
+        self._pid, self._every = pid, every_s
+        self._stop = threading.Event()
+        self.peak_kb = 0
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, memory_kb(self._pid).get("VmRSS", 0))
+            time.sleep(self._every)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+
+def many_in_flight(run: Run, base: str, server: Child, label: str) -> dict[str, Any]:
+    plan = run.plan
+    wait_idle(server.pid)
+    run.set_delay(plan.burst_delay_ms)
+    before = memory_kb(server.pid).get("VmRSS", 0)
+    stub_stats(run.stub, reset=True)
+    try:
+        with RssSampler(server.pid) as sampler:
+            result = run_burst(f"{base}/v1/rewrites", REWRITE_BODY, plan.burst,
+                               plan.burst_timeout_s, api_key=run.api_key)
+        stats = stub_stats(run.stub)
+    finally:
+        run.set_delay(0)
+    result.update(
+        label=label, delay_ms=plan.burst_delay_ms, ideal_wall_s=plan.burst_delay_ms / 1000,
+        rss_before_mb=round(before / 1024, 1), rss_peak_mb=round(sampler.peak_kb / 1024, 1),
+        rss_growth_mb=round((sampler.peak_kb - before) / 1024, 1),
+        upstream_received=stats["received"], upstream_completed=stats["completed"],
+        upstream_client_gone=stats["client_gone"], upstream_max_in_flight=stats["max_in_flight"],
+    )
+    run.log(f"burst[{label}] {plan.burst} x {plan.burst_delay_ms}ms: wall {result['wall_s']} s,"
+            f" errors {result['errors']} {result['statuses']} {result['sources']},"
+            f" upstream max in flight"
+            f" {stats['max_in_flight']}, RSS +{result['rss_growth_mb']} MB")
+    return result
+
+
+def client_burst(run: Run, transport: str) -> dict[str, Any]:
+    """The same burst from the bare client alone (what the upstream allows at best)."""
+    plan = run.plan
+    run.set_delay(plan.burst_delay_ms)
+    try:
+        result = run_client(f"{run.stub}/v1", transport, plan.burst, plan.burst_timeout_s,
+                            MAX_CONNECTIONS, burst=True, warmup_cap_s=plan.client_warmup_cap_s)
+    finally:
+        run.set_delay(0)
+    run.log(f"burst[client {transport}]: wall {result['wall_s']} s, p99 {result['p99_ms']} ms,"
+            f" errors {result['errors']}")
+    return result

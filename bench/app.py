@@ -1,0 +1,131 @@
+"""The app under test, plus two baseline routes served by the very same server.
+
+`create_bench_app` is the production `create_app()` (settings from the
+environment, exactly as `tactful serve`), with two routes added so ours and
+the baseline share one uvicorn process, one event loop and one set of
+middleware:
+
+  POST /bench/bare/{name}      a bare Litestar handler: decode the JSON body as
+                               a plain dict (no validation), return a
+                               precomputed dict of the same shape and size as
+                               our response `name` ("analyze", "rewrite").
+  POST /bench/passthrough      the bare handler plus one call of a bare
+                               `AsyncOpenAI` client to the configured upstream
+                               (the smallest possible "proxy to the model").
+
+BENCH_PAYLOADS points at a JSON file of responses captured from our own
+endpoints (the runner writes it after one real request; read on first use).
+BENCH_TRANSPORT=aiohttp swaps the SDK transport for the app's model client and
+the passthrough (benchmark-only monkeypatch, to compare transports end to end).
+
+Run: python -m bench.serve --port 8000 (uvicorn set up as `tactful serve` does)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import openai
+from litestar import Litestar, post
+
+from bench.client import MAX_TOKENS, TEMPERATURE, rendered_messages
+
+_STATE: dict[str, Any] = {}
+
+
+def _patch_transport(transport: str) -> None:
+    """Make service.runtime build its client on the aiohttp transport (bench only)."""
+    if transport in {"", "httpx"}:
+        return
+    if transport != "aiohttp":
+        raise SystemExit(f"BENCH_TRANSPORT={transport!r}: use httpx or aiohttp")
+    import service.runtime as runtime
+
+    def build_aiohttp_client(*, base_url: str | None, api_key: str | None,
+                             timeout_s: float = 30.0, max_connections: int = 20,
+                             **_: Any) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed",
+                                  timeout=timeout_s, max_retries=0,
+                                  http_client=openai.DefaultAioHttpClient())
+
+    runtime.build_openai_client = build_aiohttp_client  # type: ignore[assignment]
+
+
+async def _bare_client() -> openai.AsyncOpenAI:
+    client: openai.AsyncOpenAI | None = _STATE.get("client")
+    if client is None:
+        lock: asyncio.Lock = _STATE.setdefault("lock", asyncio.Lock())
+        async with lock:
+            client = _STATE.get("client")
+            if client is None:
+                from service.llm import build_openai_client
+                from service.settings import get_settings
+
+                settings = get_settings()
+                if os.environ.get("BENCH_TRANSPORT") == "aiohttp":
+                    client = openai.AsyncOpenAI(
+                        base_url=settings.openai_base_url, api_key="bench", max_retries=0,
+                        timeout=settings.model_timeout_s,
+                        http_client=openai.DefaultAioHttpClient())
+                else:
+                    client = build_openai_client(
+                        base_url=settings.openai_base_url, api_key="bench",
+                        timeout_s=settings.model_timeout_s,
+                        max_connections=settings.model_max_connections)
+                _STATE["client"] = client
+                _STATE["messages"] = rendered_messages()
+    return client
+
+
+async def _close_bare_client() -> None:
+    client: openai.AsyncOpenAI | None = _STATE.pop("client", None)
+    if client is not None:
+        await client.close()
+
+
+def create_bench_app() -> Litestar:
+    _patch_transport(os.environ.get("BENCH_TRANSPORT", ""))
+    from service.api.app import create_app
+    from service.observability import configure_logging
+    from service.settings import get_settings
+
+    configure_logging(get_settings().log_level)  # as `tactful serve`, in every worker
+
+    payloads: dict[str, Any] = {}
+
+    def payload(name: str) -> dict[str, Any]:
+        if name not in payloads:
+            path = os.environ.get("BENCH_PAYLOADS")
+            if path and Path(path).is_file():
+                payloads.update(json.loads(Path(path).read_text()))
+        result: dict[str, Any] = payloads[name]
+        return result
+
+    @post("/bench/bare/{name:str}", status_code=200, sync_to_thread=False,
+          include_in_schema=False)
+    def bare(name: str, data: dict[str, Any]) -> dict[str, Any]:
+        return payload(name)
+
+    @post("/bench/passthrough", status_code=200, include_in_schema=False)
+    async def passthrough(data: dict[str, Any]) -> dict[str, Any]:
+        client = await _bare_client()
+        answer = await client.chat.completions.create(
+            model="bench-stub", messages=_STATE["messages"], temperature=TEMPERATURE,
+            max_tokens=MAX_TOKENS, stream=False)
+        if not answer.choices or not answer.choices[0].message.content:
+            raise RuntimeError("empty answer from the upstream")
+        return payload("rewrite")
+
+    app = create_app()
+    if os.environ.get("BENCH_RELOG") == "1":
+        # Experiment switch: Litestar's default LoggingConfig (applied in Litestar.__init__)
+        # replaces the handlers configure_logging() installed; put ours back.
+        configure_logging(get_settings().log_level)
+    app.register(bare)
+    app.register(passthrough)
+    app.on_shutdown.append(_close_bare_client)
+    return app
