@@ -20,7 +20,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -81,6 +81,33 @@ def _die_with_parent() -> Callable[[], None] | None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
     return set_pdeathsig
+
+
+# llama_cpp.server reads its settings from environment variables of the same
+# name as its flags (PORT, HOST, MODEL, N_CTX, ...) and they win over some
+# flags: a `PORT=8000` meant for Tactful would move the model server onto our
+# own port. The child therefore gets only what a Python process needs.
+_CHILD_ENV_KEEP = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LANGUAGE",
+    "TMPDIR",
+    "TZ",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "LD_LIBRARY_PATH",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "OMP_NUM_THREADS",
+    "SYSTEMROOT",
+)
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for the llama.cpp server: a short allow-list, nothing else."""
+    env = os.environ if environ is None else environ
+    return {k: v for k, v in env.items() if k in _CHILD_ENV_KEEP or k.startswith("LC_")}
 
 
 class EmbeddedServer:
@@ -174,6 +201,7 @@ class EmbeddedServer:
             stdout=self._log_file,
             stderr=self._log_file,
             preexec_fn=_die_with_parent(),  # prctl only; runs between fork and exec
+            env=child_environment(),
         )
         try:
             await self._wait_ready()

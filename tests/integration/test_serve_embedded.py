@@ -40,7 +40,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log_path = tmp_path_factory.mktemp("serve") / "stderr.log"
     log = log_path.open("w")
-    env = {**os.environ, "TACTFUL_EMBEDDED_MODEL": "auto", "TACTFUL_LOG_LEVEL": "INFO"}
+    # PORT/HOST as `make serve PORT=...` exports them: the embedded llama.cpp server
+    # must not pick them up (it reads same-named env settings) and steal our port.
+    env = {**os.environ, "TACTFUL_EMBEDDED_MODEL": "auto", "TACTFUL_LOG_LEVEL": "INFO",
+           "PORT": str(port), "HOST": "127.0.0.1"}  # fmt: skip
     for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "REDIS_URL"):
         env.pop(name, None)
     proc = subprocess.Popen(

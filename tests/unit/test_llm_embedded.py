@@ -60,3 +60,14 @@ def test_base_url_needs_a_started_server() -> None:
 def test_free_port_is_bindable() -> None:
     port = _embedded.free_loopback_port()
     assert 0 < port < 65536
+
+
+def test_child_environment_drops_settings_the_llama_server_would_read() -> None:
+    """PORT/HOST/MODEL meant for Tactful must not reach llama_cpp.server's env settings."""
+    from service.llm._embedded import child_environment
+
+    env = child_environment(
+        {"PATH": "/bin", "HOME": "/root", "PORT": "8000", "HOST": "0.0.0.0",
+         "MODEL": "x.gguf", "N_CTX": "99", "OPENAI_API_KEY": "sk-secret", "LC_ALL": "C.UTF-8"}
+    )  # fmt: skip
+    assert env == {"PATH": "/bin", "HOME": "/root", "LC_ALL": "C.UTF-8"}
