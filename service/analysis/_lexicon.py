@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Set as AbstractSet
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -177,14 +177,16 @@ class Compiled:
     The entry behind a hit is identified afterwards (hits are rare).
     """
 
-    __slots__ = ("_combined", "anchors", "entries", "singles", "sources")
+    __slots__ = ("_combined", "_full", "_seen", "anchors", "entries", "singles", "sources")
 
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = tuple(entries)
         self.sources = tuple(_flexible_spaces(e.body()) for e in entries)
         self.singles = tuple(re.compile(e.regex_source()) for e in entries)
         self.anchors: tuple[Anchors, ...] = tuple(anchors(e.regex_source()) for e in entries)
+        self._full: tuple[re.Pattern[str], bool] | None = None
         self._combined: dict[tuple[int, ...], tuple[re.Pattern[str], bool]] = {}
+        self._seen: dict[tuple[object, ...], int] = {}
 
     def all_anchors(self) -> frozenset[str]:
         return frozenset(a for anchor_set in self.anchors if anchor_set for a in anchor_set)
@@ -199,34 +201,53 @@ class Compiled:
     def _present(self, text: str) -> frozenset[str]:
         return frozenset(a for a in self.all_anchors() if a in text)
 
-    def _regex(self, active: tuple[int, ...]) -> tuple[re.Pattern[str], bool]:
-        """The alternation of `active` entries, and whether it runs on padded text.
+    def _regex(
+        self, active: tuple[int, ...], sighting: tuple[object, ...]
+    ) -> tuple[re.Pattern[str], bool]:
+        """The alternation to scan with, and whether it runs on padded text.
 
-        When every active entry is word-bounded, the pattern consumes the
-        character before the match ("[^a-z0-9](...)") instead of a look-behind:
-        the regex engine can then jump between candidate positions with its fast
-        character-class scan. It runs on " " + text so a match can start at 0.
+        A message's active set (entries whose anchors occur) is usually new, so
+        the default is the alternation of all entries, compiled once: no compile
+        per message. An active set seen before (the same draft re-analysed on a
+        keystroke pause, a rewrite checked twice) gets its own smaller
+        alternation, compiled on the second sighting of the same (text, span)
+        and cached.
         """
         cached = self._combined.get(active)
-        if cached is None:
-            bounded = [self.sources[i] for i in active if self.entries[i].bounded]
-            unbounded = [self.sources[i] for i in active if not self.entries[i].bounded]
-            alternation = "|".join(f"(?:{b})" for b in bounded)
-            if not unbounded:
-                cached = (re.compile(_BOUNDARY_CHAR + "(" + alternation + ")" + _RIGHT), True)
-            else:
-                parts = [_LEFT + "(?:" + alternation + ")" + _RIGHT] if bounded else []
-                parts.extend(f"(?:{b})" for b in unbounded)
-                cached = (re.compile("(" + "|".join(parts) + ")"), False)
-            if len(self._combined) >= _MAX_COMBINED:
-                self._combined.clear()
-            self._combined[active] = cached
+        if cached is not None:
+            return cached
+        seen = self._seen.get(sighting, 0) + 1
+        if seen < _SPECIALISE_AFTER:
+            if len(self._seen) >= _MAX_COMBINED:
+                self._seen.clear()
+            self._seen[sighting] = seen
+            if self._full is None:
+                self._full = self._compile(tuple(range(len(self.entries))))
+            return self._full
+        if len(self._combined) >= _MAX_COMBINED:
+            self._combined.clear()
+        cached = self._combined[active] = self._compile(active)
         return cached
+
+    def _compile(self, active: tuple[int, ...]) -> tuple[re.Pattern[str], bool]:
+        """When every entry is word-bounded, the pattern consumes the character
+        before the match ("[^a-z0-9](...)") instead of a look-behind, so the
+        regex engine can jump between candidate positions with its fast
+        character-class scan; it then runs on " " + text so a match can start at 0.
+        """
+        bounded = [self.sources[i] for i in active if self.entries[i].bounded]
+        unbounded = [self.sources[i] for i in active if not self.entries[i].bounded]
+        alternation = "|".join(f"(?:{b})" for b in bounded)
+        if not unbounded:
+            return (re.compile(_BOUNDARY_CHAR + "(" + alternation + ")" + _RIGHT), True)
+        parts = [_LEFT + "(?:" + alternation + ")" + _RIGHT] if bounded else []
+        parts.extend(f"(?:{b})" for b in unbounded)
+        return (re.compile("(" + "|".join(parts) + ")"), False)
 
     def _spans(
         self, active: tuple[int, ...], text: str, start: int, stop: int
     ) -> list[tuple[int, int]]:
-        regex, padded = self._regex(active)
+        regex, padded = self._regex(active, (active, text, start, stop))
         if padded:
             return [
                 (m.start(1) - 1, m.end(1) - 1)
@@ -273,14 +294,10 @@ class Compiled:
         if not active:
             return False
         stop = len(text) if end is None else end
-        regex, padded = self._regex(active)
+        regex, padded = self._regex(active, (active, text, start, stop))
         if padded:
             return regex.search(" " + text, start, stop + 1) is not None
         return regex.search(text, start, stop) is not None
-
-
-# Distinct active-entry sets kept compiled per pattern list (a handful in practice).
-_MAX_COMBINED = 512
 
 
 class Lexicon:
@@ -302,14 +319,40 @@ def load_file(path: Path) -> RuleFile:
     return RuleFile.model_validate(data)
 
 
+# Specialised alternations: compiled for an active set seen this many times, at
+# most this many kept per pattern list.
+_SPECIALISE_AFTER = 2
+_MAX_COMBINED = 512
+
+
+class AnchorIndex:
+    """Every anchor of every pattern list, grouped by first character."""
+
+    def __init__(self, anchors: frozenset[str]) -> None:
+        by_first: dict[str, set[str]] = {}
+        for anchor in anchors:
+            by_first.setdefault(anchor[0], set()).add(anchor)
+        self._by_first = {c: tuple(sorted(a)) for c, a in by_first.items()}
+        self.in_token = lru_cache(maxsize=65536)(self._in_token)
+
+    def _in_token(self, token: str) -> frozenset[str]:
+        """The anchors occurring inside one whitespace-free token."""
+        found: list[str] = []
+        for c in set(token):
+            found.extend(a for a in self._by_first.get(c, ()) if a in token)
+        return frozenset(found)
+
+
 @cache
-def all_anchors() -> tuple[str, ...]:
+def all_anchors() -> AnchorIndex:
     """Every anchor of every pattern list: checked once per message (see Doc.present)."""
     found: set[str] = set()
     for lex in lexicons().values():
         for compiled in (lex.match, lex.allow, lex.value, lex.invite, lex.not_support):
             found |= compiled.all_anchors()
-    return tuple(sorted(found))
+    if any(ch.isspace() for anchor in found for ch in anchor):
+        raise ValueError("anchors must not contain whitespace (Doc.present relies on it)")
+    return AnchorIndex(frozenset(found))
 
 
 @cache

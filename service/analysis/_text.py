@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._lexicon import AnchorIndex
 
 # One character in, one character out: offsets survive the translation.
 _FOLD = str.maketrans(
@@ -82,11 +86,17 @@ class Doc:
     _word_spans: list[tuple[int, int]] | None = None
     _word_count: int | None = None
 
-    def present(self, anchors: tuple[str, ...]) -> frozenset[str]:
-        """The anchors that occur in the normalised text, computed once per message."""
+    def present(self, anchors: AnchorIndex) -> frozenset[str]:
+        """The anchors that occur in the normalised text, computed once per message.
+
+        Anchors never contain whitespace, so each lies inside one whitespace
+        token; the anchors of a token are memoised (words recur across drafts
+        and keystrokes), which turns hundreds of substring searches over the
+        whole text into a few dictionary lookups.
+        """
         if self._present is None:
-            norm = self.norm
-            self._present = frozenset(a for a in anchors if a in norm)
+            tokens = set(self.norm.split())
+            self._present = frozenset().union(*(anchors.in_token(t) for t in tokens))
         return self._present
 
     def sentence_at(self, pos: int) -> tuple[int, int]:
