@@ -209,7 +209,8 @@ _DAY_MONTH = re.compile(
 _NUMERIC_DATE = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\w/])")
 
 
-@lru_cache(maxsize=512)
+# Contexts can be large (50 prospect messages): keep only a few recent ones.
+@lru_cache(maxsize=128)
 def support_keys(corpus: str) -> frozenset[str]:
     """Every key the supporting text can vouch for (words, numbers, times, links...)."""
     v = vocab()
@@ -255,7 +256,7 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _BACK_REFERENCE = re.compile(r"\b(?:him|her|it|that|this|them|these|those)\b")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def vouching_part(untrusted: str) -> str:
     """Untrusted text minus its instructions to the writer (prompt injection).
 

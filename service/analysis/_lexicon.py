@@ -247,7 +247,7 @@ class Compiled:
     def _spans(
         self, active: tuple[int, ...], text: str, start: int, stop: int
     ) -> list[tuple[int, int]]:
-        regex, padded = self._regex(active, (active, text, start, stop))
+        regex, padded = self._regex(active, (active, hash(text), start, stop))
         if padded:
             return [
                 (m.start(1) - 1, m.end(1) - 1)
@@ -294,7 +294,7 @@ class Compiled:
         if not active:
             return False
         stop = len(text) if end is None else end
-        regex, padded = self._regex(active, (active, text, start, stop))
+        regex, padded = self._regex(active, (active, hash(text), start, stop))
         if padded:
             return regex.search(" " + text, start, stop + 1) is not None
         return regex.search(text, start, stop) is not None

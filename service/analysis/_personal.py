@@ -60,7 +60,7 @@ def stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def content_stems(text: str) -> frozenset[str]:
     words = _words()
     out = set()
