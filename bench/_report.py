@@ -146,6 +146,8 @@ def markdown(results: dict[str, Any]) -> str:
         else:
             tok = emb.get("tokens", {})
             out += ["## 5. Embedded model (SmolLM2-135M, llama.cpp, 2 threads)", "",
+                    f"Other llama.cpp servers running meanwhile: "
+                    f"{emb.get('other_llama_servers', '?')}. "
                     f"Server start-up {emb.get('startup_s')} s. Decode "
                     f"{tok.get('decode_tokens_per_s_median')} tokens/s, prompt "
                     f"{tok.get('prompt_tokens_per_s_median')} tokens/s, time to first token "
@@ -187,10 +189,17 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
-    fig.suptitle(f"Tactful vs baseline, same run ({results['meta']['mode']}, "
-                 f"{results['meta']['cpus']} CPUs) - latency vs concurrency (log scale)")
+    fig, axes = plt.subplots(2, 3, figsize=(16, 9), layout="constrained")
+    meta = results["meta"]
+    fig.suptitle(f"Tactful vs its baselines, same run ({meta['mode']}, {meta['cpus']} CPUs, "
+                 f"machine {meta.get('machine_busy_before', 0):.0%} busy before) - latency vs "
+                 "concurrency, log scales; ratios in latest.md")
+
+    def ok(key: str) -> bool:
+        value = results.get(key)
+        return bool(value) and "error" not in value
 
     def series(ax: Any, points: list[dict[str, Any]], key: str, label: str, color: str) -> None:
         xs = [p["concurrency"] for p in points]
@@ -198,35 +207,86 @@ def plot(results: dict[str, Any], path: Path) -> None:
         ax.plot(xs, [p[key]["p99_ms"] for p in points], "s--", color=color, alpha=0.6,
                 label=f"{label} p99")
 
-    def finish(ax: Any, title: str) -> None:
+    def finish(ax: Any, title: str, xs: list[int]) -> None:
         ax.set_title(title, fontsize=10)
-        ax.set_xscale("log", base=2)
+        ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.set_xticks(sorted(set(xs)))
+        ax.set_xticklabels([str(x) for x in sorted(set(xs))])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlim(min(xs) / 1.6, max(xs) * 1.6)
         ax.set_xlabel("concurrent connections")
         ax.set_ylabel("latency (ms)")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
 
-    if results.get("analyze") and "error" not in results["analyze"]:
+    def empty(ax: Any, title: str) -> None:
+        ax.set_title(title, fontsize=10)
+        ax.text(0.5, 0.5, "not measured in this run", ha="center", va="center",
+                transform=ax.transAxes, color="gray")
+        ax.set_xticks([])
+        ax.set_yticks([])
+
+    ax = axes[0][0]
+    if ok("analyze"):
         pts = results["analyze"]["points"]
-        series(axes[0][0], pts, "ours", "/v1/analyze", "tab:blue")
-        series(axes[0][0], pts, "bare", "bare handler", "tab:gray")
-        finish(axes[0][0], "1. analyze vs bare Litestar handler")
-    for ax, delay in ((axes[0][1], 0), (axes[1][0], 50)):
+        series(ax, pts, "ours", "/v1/analyze", "tab:blue")
+        series(ax, pts, "bare", "bare handler", "tab:gray")
+        finish(ax, "1. /v1/analyze vs bare Litestar handler", [p["concurrency"] for p in pts])
+    else:
+        empty(ax, "1. /v1/analyze")
+    for ax, delay in ((axes[0][1], 0), (axes[0][2], 50)):
         pts = [p for p in results.get("rewrite", {}).get("points", []) if p["delay_ms"] == delay]
         if pts:
             series(ax, pts, "ours", "/v1/rewrites", "tab:blue")
             series(ax, pts, "client", "bare openai client", "tab:gray")
             series(ax, pts, "passthrough", "passthrough route", "tab:green")
-            finish(ax, f"2. rewrite vs bare client, {delay} ms stub (cache off)")
-    ax = axes[1][1]
-    if results.get("cached") and "error" not in results["cached"]:
+            finish(ax, f"2. rewrite vs bare client, {delay} ms upstream (cache off)",
+                   [p["concurrency"] for p in pts])
+        else:
+            empty(ax, f"2. rewrite, {delay} ms upstream")
+    ax = axes[1][0]
+    if ok("cached"):
         pts = results["cached"]["points"]
-        series(ax, pts, "ours", "cached /v1/rewrites", "tab:purple")
+        series(ax, pts, "ours", "cache hit", "tab:purple")
         series(ax, pts, "bare", "bare handler", "tab:gray")
-        finish(ax, f"3. cache hits ({results.get('cache_backend', '?')}) vs bare handler")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+        finish(ax, f"3. cache hits ({results.get('cache_backend', '?')}) vs bare handler",
+               [p["concurrency"] for p in pts])
+    else:
+        empty(ax, "3. cache hits")
+    ax = axes[1][1]
+    if ok("transports"):
+        pts = results["transports"]["points"]
+        labels = [f"{p['transport']}\nc={p['concurrency']}" for p in pts]
+        colors = {"httpx": "tab:red", "httpx2": "tab:orange", "aiohttp": "tab:green"}
+        ax.bar(labels, [p["rps"] for p in pts],
+               color=[colors.get(p["transport"], "tab:gray") for p in pts])
+        for i, p in enumerate(pts):
+            text = (f"p50 {p['p50_ms']}\np99 {p['p99_ms']} ms\n{p['cpu_ms_per_call']} ms CPU"
+                    if p["requests"] else "no request\nfinished in time")
+            ax.annotate(text,
+                        (i, p["rps"]), ha="center", va="bottom", fontsize=7,
+                        xytext=(0, 2), textcoords="offset points")
+        ax.set_ylabel("requests/s (bare client)")
+        ax.set_ylim(0, max(p["rps"] for p in pts) * 1.35 + 1)
+        ax.set_title(f"2b. bare client by SDK transport, {results['transports']['delay_ms']} ms"
+                     " upstream", fontsize=10)
+        ax.grid(True, axis="y", alpha=0.3)
+    else:
+        empty(ax, "2b. SDK transports")
+    ax = axes[1][2]
+    if ok("scaling"):
+        pts = results["scaling"]["points"]
+        xs = [p["workers"] for p in pts]
+        ax.bar([str(x) for x in xs], [p["analyze"]["rps"] for p in pts], color="tab:blue")
+        ax.set_xlabel("uvicorn workers")
+        ax.set_ylabel("/v1/analyze rps")
+        ax.set_title(f"6. workers on {results['scaling']['cpus']} CPUs, "
+                     f"c={results['scaling']['concurrency']}", fontsize=10)
+        ax.grid(True, axis="y", alpha=0.3)
+    else:
+        empty(ax, "6. scaling with workers")
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import openai
 from litestar import Litestar, post
 
-from bench.client import MAX_TOKENS, TEMPERATURE, rendered_messages
+from bench.client import MAX_TOKENS, TEMPERATURE, aiohttp_client, rendered_messages
 
 _STATE: dict[str, Any] = {}
 
@@ -50,7 +50,7 @@ def _patch_transport(transport: str) -> None:
                              **_: Any) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed",
                                   timeout=timeout_s, max_retries=0,
-                                  http_client=openai.DefaultAioHttpClient())
+                                  http_client=aiohttp_client(max_connections))
 
     runtime.build_openai_client = build_aiohttp_client  # type: ignore[assignment]
 
@@ -70,7 +70,7 @@ async def _bare_client() -> openai.AsyncOpenAI:
                     client = openai.AsyncOpenAI(
                         base_url=settings.openai_base_url, api_key="bench", max_retries=0,
                         timeout=settings.model_timeout_s,
-                        http_client=openai.DefaultAioHttpClient())
+                        http_client=aiohttp_client(settings.model_max_connections))
                 else:
                     client = build_openai_client(
                         base_url=settings.openai_base_url, api_key="bench",
@@ -121,10 +121,6 @@ def create_bench_app() -> Litestar:
         return payload("rewrite")
 
     app = create_app()
-    if os.environ.get("BENCH_RELOG") == "1":
-        # Experiment switch: Litestar's default LoggingConfig (applied in Litestar.__init__)
-        # replaces the handlers configure_logging() installed; put ours back.
-        configure_logging(get_settings().log_level)
     app.register(bare)
     app.register(passthrough)
     app.on_shutdown.append(_close_bare_client)

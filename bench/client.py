@@ -59,6 +59,15 @@ def rendered_messages() -> list[dict[str, str]]:
                 {"role": "user", "content": json.dumps(DRAFT) + json.dumps(CONTEXT)}]
 
 
+def aiohttp_client(max_connections: int) -> Any:
+    """The SDK's aiohttp transport with the same pool size as the httpx one (all keep-alive)."""
+    import httpx2
+
+    return openai.DefaultAioHttpClient(
+        limits=httpx2.Limits(max_connections=max_connections,
+                             max_keepalive_connections=max_connections))
+
+
 def build_client(transport: str, base_url: str, max_connections: int) -> openai.AsyncOpenAI:
     if transport == "httpx":
         from service.llm import build_openai_client
@@ -70,7 +79,7 @@ def build_client(transport: str, base_url: str, max_connections: int) -> openai.
                                   timeout=TIMEOUT_S)
     if transport == "aiohttp":
         return openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0,
-                                  timeout=TIMEOUT_S, http_client=openai.DefaultAioHttpClient())
+                                  timeout=TIMEOUT_S, http_client=aiohttp_client(max_connections))
     raise SystemExit(f"unknown transport {transport!r}")
 
 
