@@ -125,6 +125,9 @@ async def run_model(setup: Setup, suite: str, case_id: str, request: RewriteRequ
     await _timed(rewriter, request, run)
     if model.misses and not run.unmeasured:
         run.unmeasured = model.misses[0].reason
+    if model.failures and not run.unmeasured:
+        # The pipeline hid the failure behind the composer; the model was not measured.
+        run.unmeasured = f"the live model call failed ({model.failures[0]})"
     if run.unmeasured:
         run.response = None
     run.answers = list(model.answers)

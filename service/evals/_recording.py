@@ -201,6 +201,7 @@ class RecordingChatModel:
         self._inner = inner
         self.recording = recording
         self.misses: list[RecordingMissing] = []
+        self.failures: list[str] = []  # live calls that raised (record / live modes)
         self.answers: list[ModelAnswer] = []  # every answer given, in order
         self.purpose = "rewrite"
 
@@ -230,7 +231,11 @@ class RecordingChatModel:
             raise miss
         else:
             assert self._inner is not None  # noqa: S101 - checked in __init__
-            answer = await self._inner.complete(messages, params=params)
+            try:
+                answer = await self._inner.complete(messages, params=params)
+            except Exception as exc:
+                self.failures.append(f"{type(exc).__name__}: {exc}"[:300])
+                raise
             if self._mode == "record":
                 # A conversation that already holds an answer is the repair round.
                 repair = any(m["role"] == "assistant" for m in messages)

@@ -172,3 +172,17 @@ async def test_recording_again_reuses_fresh_calls_and_replaces_stale_ones(tmp_pa
     keys_now = {c["key"] for c in data["calls"]}
     keys_before = {c["key"] for c in json.loads(saved)["calls"]}
     assert keys_now.isdisjoint(keys_before)  # the stale calls were dropped
+
+
+async def test_a_failing_live_call_while_recording_is_unmeasured_not_a_composer_pass(
+    tmp_path: Path,
+) -> None:
+    from service.llm import ModelUnavailable
+
+    store = RecordingStore(tmp_path)
+    setup = Setup("record", load_prompts(), ModelParams(), store, "m",
+                  inner=FakeChatModel([ModelUnavailable("timed out")], name="m"))
+    run = await run_model(setup, "rewrites", "c1", request())
+    assert run.unmeasured.startswith("the live model call failed (ModelUnavailable")
+    assert run.response is None
+    assert not store.path("rewrites", "c1").exists()
