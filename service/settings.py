@@ -34,7 +34,7 @@ class Settings(BaseModel):
     # "auto": start the embedded SmolLM2 server when no base URL is set; "off": never
     # (then rewrites use the composer only and say so).
     embedded_model: Literal["auto", "off"] = "auto"
-    embedded_max_tokens: Annotated[int, Field(ge=16, le=4096)] = 320
+    embedded_max_tokens: Annotated[int, Field(ge=16, le=4096)] = 256
     # The local server answers one request at a time on CPU: allow it longer.
     embedded_timeout_s: Annotated[float, Field(gt=0)] = 60.0
     embedded_deadline_s: Annotated[float, Field(gt=0)] = 120.0
