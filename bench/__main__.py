@@ -110,15 +110,15 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
             results["check"] = _scenarios.capture_payloads(run, base)
             if "analyze" in only:
                 attempt(results, "analyze", lambda: _scenarios.analyze_path(run, base))
+            if redis:
+                attempt(results, "rl_analyze", lambda: _extra.redis_commands_per_request(
+                    run, base, "/v1/analyze"))
             if "rewrite" in only:
                 attempt(results, "rewrite", lambda: _scenarios.rewrite_overhead(run, base))
             if "transports" in only:
                 for c in plan.app_transport_concurrencies:
                     attempt(results, "app_transports", append=True, fn=lambda c=c:
                             _scenarios.rewrite_at(run, base, "httpx (production)", c, 50))
-            if redis:
-                attempt(results, "rl_analyze", lambda: _extra.redis_commands_per_request(
-                    run, base, "/v1/analyze"))
             if "burst" in only:
                 attempt(results, "burst", append=True, fn=lambda: _scenarios.many_in_flight(
                     run, base, child, "app, httpx transport (production)"))
@@ -196,14 +196,19 @@ def _loadavg() -> str:
 
 
 def recommend(transports: dict[str, Any]) -> str:
-    """Pick the transport with the best p99 at the highest concurrency, errors first."""
+    """The transport that finished most requests at the highest concurrency, then best p99."""
     top = max(p["concurrency"] for p in transports["points"])
     at_top = [p for p in transports["points"] if p["concurrency"] == top]
-    best = min(at_top, key=lambda p: (p["errors"], p["p99_ms"]))
-    others = ", ".join(f"{p['transport']} p99 {p['p99_ms']} ms / {p['rps']} rps"
-                       for p in at_top if p is not best)
-    return (f"`{best['transport']}` (at {top} in flight: p99 {best['p99_ms']} ms, "
-            f"{best['rps']} rps, {best['cpu_ms_per_call']} ms CPU/call; {others}).")
+
+    def p99(point: dict[str, Any]) -> float:
+        value = point.get("p99_ms")
+        return float(value) if isinstance(value, int | float) and value == value else 1e12
+
+    best = min(at_top, key=lambda p: (-int(p["requests"]), int(p["errors"]), p99(p)))
+    others = "; ".join(f"{p['transport']}: {p['rps']} rps, p99 {p['p99_ms']} ms, "
+                       f"{p['cpu_ms_per_call']} ms CPU/call" for p in at_top if p is not best)
+    return (f"`{best['transport']}` (at {top} in flight: {best['rps']} rps, p99 "
+            f"{best['p99_ms']} ms, {best['cpu_ms_per_call']} ms CPU/call; {others}).")
 
 
 def write(results: dict[str, Any]) -> None:

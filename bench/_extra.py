@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from bench._fixtures import REWRITE_REQUEST
-from bench._proc import HOST, TMP, app_server, http_post, spawn
+from bench._proc import HOST, TMP, app_server, http_post, spawn, wait_idle
 from bench._scenarios import ANALYZE_BODY, REWRITE_BODY, Run
 
 BENCH_REDIS_DB = 14
@@ -57,6 +57,8 @@ def redis_commands_per_request(run: Run, base: str, path: str,
     transaction. Everything that reaches db 14 is counted (cache, limiter, keys).
     """
     TMP.mkdir(parents=True, exist_ok=True)
+    if run.server_pid:
+        wait_idle(run.server_pid)  # requests left over from a previous wrk run would count
     monitor = spawn("redis-monitor", ["redis-cli", "-p", "6379", "monitor"])
     try:
         time.sleep(0.3)
