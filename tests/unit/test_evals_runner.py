@@ -140,3 +140,13 @@ def test_the_shipped_case_files_are_valid(tmp_path: Path) -> None:
     model_cases = [c for s in report.suites for c in s.cases if c.path == "model"]
     assert model_cases
     assert all(c.status == "unmeasured" for c in model_cases)
+
+
+def test_a_case_filtered_run_may_leave_gated_paths_without_cases(tmp_path: Path) -> None:
+    root = tmp_path / "evals"
+    shutil.copytree(DEFAULT_EVALS_DIR, root, ignore=shutil.ignore_patterns("recordings"))
+    # Only one injection case: the hand-written fixtures are filtered out, yet
+    # their threshold must not turn the run into a configuration error.
+    report = run(RunOptions(suites=("injection",), evals_dir=root, case_filter=("inj-01-*",),
+                            recordings_dir=tmp_path / "none"))
+    assert {c.case_id for c in report.suites[0].cases} == {"inj-01-instruction"}
