@@ -148,6 +148,8 @@ def markdown(results: dict[str, Any]) -> str:
             out += ["## 5. Embedded model", "", f"Not measured: {emb['error']}", ""]
         else:
             tok = emb.get("tokens", {})
+            finished = sum(1 for r in emb["requests"] if r.get("status") == 200)
+            cut = len(emb["requests"]) - finished
             out += ["## 5. Embedded model (SmolLM2-135M, llama.cpp, 2 threads)", "",
                     f"Other llama.cpp servers running meanwhile: "
                     f"{emb.get('other_llama_servers', '?')}. "
@@ -155,8 +157,9 @@ def markdown(results: dict[str, Any]) -> str:
                     f"{tok.get('decode_tokens_per_s_median')} tokens/s, prompt "
                     f"{tok.get('prompt_tokens_per_s_median')} tokens/s, time to first token "
                     f"{tok.get('ttft_s_median')} s ({len(tok.get('samples', []))} sample(s), "
-                    f"max_tokens {emb['max_tokens']}). End-to-end rewrites: "
-                    f"{len(emb['requests'])} within a {emb['budget_s']} s budget, p50 "
+                    f"max_tokens {emb['max_tokens']}). End-to-end rewrites within a "
+                    f"{emb['budget_s']} s budget: {finished} finished"
+                    f"{f', {cut} cut off at the budget' if cut else ''}; p50 "
                     f"{emb['latency_p50_s']} s (max {emb['latency_max_s']} s); raw model output "
                     f"passed the guard: {emb['raw_pass_rate']}, after the repair round: "
                     f"{emb['repaired_pass_rate']}, composer fallback: {emb['composer_rate']}.",
