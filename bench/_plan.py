@@ -57,8 +57,8 @@ QUICK = Plan(
     scaling_concurrency=64,
     scaling_cached=False,
     repeats=1,
-    budget_s=112,
-    embedded_cap_s=25,
+    budget_s=100,
+    embedded_cap_s=20,
     client_warmup_cap_s=2,
 )
 
