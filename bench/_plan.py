@@ -58,7 +58,7 @@ QUICK = Plan(
     scaling_cached=False,
     repeats=1,
     budget_s=100,
-    embedded_cap_s=20,
+    embedded_cap_s=30,
     client_warmup_cap_s=2,
 )
 
