@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from bench import _extra, _report, _scenarios
@@ -117,8 +118,8 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
                 attempt(results, "rewrite", lambda: _scenarios.rewrite_overhead(run, base))
             if "transports" in only:
                 for c in plan.app_transport_concurrencies:
-                    attempt(results, "app_transports", append=True, fn=lambda c=c:
-                            _scenarios.rewrite_at(run, base, "httpx (production)", c, 50))
+                    attempt(results, "app_transports", append=True, fn=partial(
+                        _scenarios.rewrite_at, run, base, "httpx (production)", c, 50))
             if "burst" in only:
                 attempt(results, "burst", append=True, fn=lambda: _scenarios.many_in_flight(
                     run, base, child, "app, httpx transport (production)"))
@@ -131,8 +132,8 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
                 _scenarios.capture_payloads(run, base)
                 if "transports" in only:
                     for c in plan.app_transport_concurrencies:
-                        attempt(results, "app_transports", append=True, fn=lambda c=c:
-                                _scenarios.rewrite_at(run, base, "aiohttp", c, 50))
+                        attempt(results, "app_transports", append=True, fn=partial(
+                            _scenarios.rewrite_at, run, base, "aiohttp", c, 50))
                 if "burst" in only and plan.burst_aiohttp_app:
                     attempt(results, "burst", append=True, fn=lambda: _scenarios.many_in_flight(
                         run, base, child, "app, aiohttp transport"))
@@ -145,7 +146,7 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
         if "burst" in only:
             for transport in plan.burst_client_transports:
                 attempt(results, "burst", append=True,
-                        fn=lambda t=transport: _scenarios.client_burst(run, t))
+                        fn=partial(_scenarios.client_burst, run, transport))
         cached_env = {**env, "TACTFUL_CACHE_TTL_S": "300"}
         if "cached" in only:
             print("server: cache on", flush=True)

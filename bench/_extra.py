@@ -101,7 +101,7 @@ async def _tokens_per_second(base_url: str, model: str, samples: int, max_tokens
 
     client = build_openai_client(base_url=base_url, api_key="bench", timeout_s=300,
                                  max_connections=4)
-    rows = []
+    rows: list[dict[str, Any]] = []
     try:
         for _ in range(samples):
             if end - time.monotonic() < 3:
@@ -111,10 +111,10 @@ async def _tokens_per_second(base_url: str, model: str, samples: int, max_tokens
             chunks, usage, cut = 0, None, False
             try:
                 async with asyncio.timeout(end - time.monotonic()):
+                    messages: Any = rendered_messages()
                     stream = await client.chat.completions.create(
-                        model=model, messages=rendered_messages(),  # type: ignore[arg-type]
-                        max_tokens=max_tokens, temperature=0.3, stream=True,
-                        stream_options={"include_usage": True})
+                        model=model, messages=messages, max_tokens=max_tokens,
+                        temperature=0.3, stream=True, stream_options={"include_usage": True})
                     async for chunk in stream:
                         if chunk.choices and chunk.choices[0].delta.content:
                             chunks += 1
@@ -139,7 +139,7 @@ async def _tokens_per_second(base_url: str, model: str, samples: int, max_tokens
         await client.close()
 
     def median(key: str) -> float | None:
-        values = [r[key] for r in rows if r[key] is not None]
+        values = [float(r[key]) for r in rows if r[key] is not None]
         return statistics.median(values) if values else None
 
     return {"samples": rows, "decode_tokens_per_s_median": median("decode_tokens_per_s"),

@@ -205,7 +205,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
     def ok(key: str) -> bool:
         value = results.get(key)
-        return bool(value) and "error" not in value
+        return isinstance(value, dict) and bool(value) and "error" not in value
 
     def series(ax: Any, points: list[dict[str, Any]], key: str, label: str, color: str) -> None:
         xs = [p["concurrency"] for p in points]

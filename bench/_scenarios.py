@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -150,8 +151,8 @@ def analyze_path(run: Run, base: str) -> dict[str, Any]:
         run.wrk(url, ANALYZE_BODY, max(plan.concurrencies), plan.warmup_s)
     for c in plan.concurrencies:
         pair = alternate(run, {
-            "ours": lambda c=c: run.wrk(ours_url, ANALYZE_BODY, c, plan.fast_duration_s),
-            "bare": lambda c=c: run.wrk(bare_url, ANALYZE_BODY, c, plan.fast_duration_s),
+            "ours": partial(run.wrk, ours_url, ANALYZE_BODY, c, plan.fast_duration_s),
+            "bare": partial(run.wrk, bare_url, ANALYZE_BODY, c, plan.fast_duration_s),
         })
         pair["concurrency"] = c
         pair["throughput_ratio"] = _ratio(pair["ours"]["rps"], pair["bare"]["rps"])
@@ -181,11 +182,10 @@ def rewrite_overhead(run: Run, base: str) -> dict[str, Any]:
             for url in (ours_url, pass_url):
                 run.wrk(url, REWRITE_BODY, top, plan.warmup_s)
         point = alternate(run, {
-            "ours": lambda c=c: run.wrk(ours_url, REWRITE_BODY, c),
-            "passthrough": lambda c=c: run.wrk(pass_url, REWRITE_BODY, c),
-            "client": lambda c=c: run_client(f"{run.stub}/v1", "httpx", c, plan.duration_s,
-                                             MAX_CONNECTIONS,
-                                             warmup_cap_s=plan.client_warmup_cap_s),
+            "ours": partial(run.wrk, ours_url, REWRITE_BODY, c),
+            "passthrough": partial(run.wrk, pass_url, REWRITE_BODY, c),
+            "client": partial(run_client, f"{run.stub}/v1", "httpx", c, plan.duration_s,
+                              MAX_CONNECTIONS, warmup_cap_s=plan.client_warmup_cap_s),
         })
         ours, client = point["ours"], point["client"]
         point.update(
@@ -251,8 +251,8 @@ def cached_rewrites(run: Run, base: str) -> dict[str, Any]:
         run.wrk(url, REWRITE_BODY, max(plan.cached_concurrencies), plan.warmup_s)
     for c in plan.cached_concurrencies:
         pair = alternate(run, {
-            "ours": lambda c=c: run.wrk(ours_url, REWRITE_BODY, c, plan.fast_duration_s),
-            "bare": lambda c=c: run.wrk(bare_url, REWRITE_BODY, c, plan.fast_duration_s),
+            "ours": partial(run.wrk, ours_url, REWRITE_BODY, c, plan.fast_duration_s),
+            "bare": partial(run.wrk, bare_url, REWRITE_BODY, c, plan.fast_duration_s),
         })
         pair["concurrency"] = c
         pair["hit_share"] = _ratio(pair["ours"]["cached"], pair["ours"]["requests"])

@@ -51,7 +51,7 @@ def rendered_messages() -> list[dict[str, str]]:
         strategy = suggest_strategy(context, frozenset(before.rules()))
         messages = render_rewrite(load_prompts(), strategy=strategy.id, draft=draft,
                                   context=context, analysis=before, budget=budget)
-        return [dict(m) for m in messages]
+        return [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]
     except Exception as exc:  # the service may be mid-change; keep the baseline running
         print(f"bench.client: using a synthetic prompt ({type(exc).__name__}: {exc})",
               file=sys.stderr)
