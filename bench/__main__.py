@@ -105,7 +105,7 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
         run = Run(plan=plan, stub=stub, env=env, notes=notes)
         run.set_delay(0)
         nocache = {**env, "TACTFUL_CACHE_TTL_S": "0"}
-        print("server: cache off, httpx transport (production build)", flush=True)
+        print("server: cache off, aiohttp transport (production build)", flush=True)
         with app_server("app-nocache", nocache) as (base, child):
             run.server_pid = child.pid
             results["check"] = _scenarios.capture_payloads(run, base)
@@ -119,24 +119,24 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
             if "transports" in only:
                 for c in plan.app_transport_concurrencies:
                     attempt(results, "app_transports", append=True, fn=partial(
-                        _scenarios.rewrite_at, run, base, "httpx (production)", c, 50))
+                        _scenarios.rewrite_at, run, base, "aiohttp (production)", c, 50))
             if "burst" in only:
                 attempt(results, "burst", append=True, fn=lambda: _scenarios.many_in_flight(
-                    run, base, child, "app, httpx transport (production)"))
+                    run, base, child, "app, aiohttp transport (production)"))
         if ("burst" in only and plan.burst_aiohttp_app) or (
                 plan.app_transport_concurrencies and "transports" in only):
-            print("server: cache off, aiohttp transport (bench monkeypatch)", flush=True)
-            with app_server("app-aiohttp", {**nocache, "BENCH_TRANSPORT": "aiohttp"}) as (
+            print("server: cache off, httpx transport (TACTFUL_MODEL_TRANSPORT=httpx)", flush=True)
+            with app_server("app-httpx", {**nocache, "TACTFUL_MODEL_TRANSPORT": "httpx"}) as (
                     base, child):
                 run.server_pid = child.pid
                 _scenarios.capture_payloads(run, base)
                 if "transports" in only:
                     for c in plan.app_transport_concurrencies:
                         attempt(results, "app_transports", append=True, fn=partial(
-                            _scenarios.rewrite_at, run, base, "aiohttp", c, 50))
+                            _scenarios.rewrite_at, run, base, "httpx", c, 50))
                 if "burst" in only and plan.burst_aiohttp_app:
                     attempt(results, "burst", append=True, fn=lambda: _scenarios.many_in_flight(
-                        run, base, child, "app, aiohttp transport"))
+                        run, base, child, "app, httpx transport"))
         if "transports" in only:
             print("bare client transports", flush=True)
             attempt(results, "transports", lambda: _scenarios.transports(run))

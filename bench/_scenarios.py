@@ -184,7 +184,7 @@ def rewrite_overhead(run: Run, base: str) -> dict[str, Any]:
         point = alternate(run, {
             "ours": partial(run.wrk, ours_url, REWRITE_BODY, c),
             "passthrough": partial(run.wrk, pass_url, REWRITE_BODY, c),
-            "client": partial(run_client, f"{run.stub}/v1", "httpx", c, plan.duration_s,
+            "client": partial(run_client, f"{run.stub}/v1", "aiohttp", c, plan.duration_s,
                               MAX_CONNECTIONS, warmup_cap_s=plan.client_warmup_cap_s),
         })
         ours, client = point["ours"], point["client"]

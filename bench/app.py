@@ -15,8 +15,8 @@ middleware:
 
 BENCH_PAYLOADS points at a JSON file of responses captured from our own
 endpoints (the runner writes it after one real request; read on first use).
-BENCH_TRANSPORT=aiohttp swaps the SDK transport for the app's model client and
-the passthrough (benchmark-only monkeypatch, to compare transports end to end).
+BENCH_TRANSPORT=httpx|aiohttp sets TACTFUL_MODEL_TRANSPORT for the app's model
+client and the passthrough (to compare transports end to end).
 
 Run: python -m bench.serve --port 8000 (uvicorn set up as `tactful serve` does)
 """
@@ -32,27 +32,18 @@ from typing import Any
 import openai
 from litestar import Litestar, post
 
-from bench.client import MAX_TOKENS, TEMPERATURE, aiohttp_client, rendered_messages
+from bench.client import MAX_TOKENS, TEMPERATURE, rendered_messages
 
 _STATE: dict[str, Any] = {}
 
 
 def _patch_transport(transport: str) -> None:
-    """Make service.runtime build its client on the aiohttp transport (bench only)."""
-    if transport in {"", "httpx"}:
+    """Choose the app's SDK transport for a comparison run (production: aiohttp)."""
+    if transport == "":
         return
-    if transport != "aiohttp":
+    if transport not in {"httpx", "aiohttp"}:
         raise SystemExit(f"BENCH_TRANSPORT={transport!r}: use httpx or aiohttp")
-    import service.runtime as runtime
-
-    def build_aiohttp_client(*, base_url: str | None, api_key: str | None,
-                             timeout_s: float = 30.0, max_connections: int = 20,
-                             **_: Any) -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed",
-                                  timeout=timeout_s, max_retries=0,
-                                  http_client=aiohttp_client(max_connections))
-
-    setattr(runtime, "build_openai_client", build_aiohttp_client)  # noqa: B010 - a patch
+    os.environ["TACTFUL_MODEL_TRANSPORT"] = transport
 
 
 async def _bare_client() -> openai.AsyncOpenAI:
@@ -66,16 +57,12 @@ async def _bare_client() -> openai.AsyncOpenAI:
                 from service.settings import get_settings
 
                 settings = get_settings()
-                if os.environ.get("BENCH_TRANSPORT") == "aiohttp":
-                    client = openai.AsyncOpenAI(
-                        base_url=settings.openai_base_url, api_key="bench", max_retries=0,
-                        timeout=settings.model_timeout_s,
-                        http_client=aiohttp_client(settings.model_max_connections))
-                else:
-                    client = build_openai_client(
-                        base_url=settings.openai_base_url, api_key="bench",
-                        timeout_s=settings.model_timeout_s,
-                        max_connections=settings.model_max_connections)
+                # The passthrough uses the same transport as the app's model client.
+                client = build_openai_client(
+                    base_url=settings.openai_base_url, api_key="bench",
+                    timeout_s=settings.model_timeout_s,
+                    max_connections=settings.model_max_connections,
+                    transport=settings.model_transport)
                 _STATE["client"] = client
                 _STATE["messages"] = rendered_messages()
     return client

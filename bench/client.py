@@ -73,7 +73,7 @@ def build_client(transport: str, base_url: str, max_connections: int) -> openai.
         from service.llm import build_openai_client
 
         return build_openai_client(base_url=base_url, api_key="bench", timeout_s=TIMEOUT_S,
-                                   max_connections=max_connections)
+                                   max_connections=max_connections, transport="httpx")
     if transport == "httpx2":
         return openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0,
                                   timeout=TIMEOUT_S)

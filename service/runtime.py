@@ -60,6 +60,7 @@ async def open_model(
         api_key=settings.openai_api_key or "not-needed",
         timeout_s=timeout_s,
         max_connections=settings.model_max_connections,
+        transport=settings.model_transport,
     )
     stack.push_async_callback(client.close)
     _log.info("model endpoint %s, model %s", base_url, model_name)

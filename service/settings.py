@@ -28,7 +28,9 @@ class Settings(BaseModel):
     model_timeout_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_TIMEOUT_S
     model_deadline_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_DEADLINE_S
     model_max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
-    model_max_connections: Annotated[int, Field(ge=1)] = 200
+    # A 1,000-request burst must not queue in waves behind the pool (bench/).
+    model_max_connections: Annotated[int, Field(ge=1)] = 1000
+    model_transport: Literal["aiohttp", "httpx"] = "aiohttp"
     max_tokens: Annotated[int, Field(ge=16, le=8192)] = 600
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.3
     # "auto": start the embedded SmolLM2 server when no base URL is set; "off": never
@@ -101,6 +103,7 @@ _ENV: dict[str, str] = {
     "TACTFUL_MODEL_DEADLINE_S": "model_deadline_s",
     "TACTFUL_MODEL_MAX_ATTEMPTS": "model_max_attempts",
     "TACTFUL_MODEL_MAX_CONNECTIONS": "model_max_connections",
+    "TACTFUL_MODEL_TRANSPORT": "model_transport",
     "TACTFUL_MAX_TOKENS": "max_tokens",
     "TACTFUL_TEMPERATURE": "temperature",
     "TACTFUL_EMBEDDED_MODEL": "embedded_model",

@@ -6,7 +6,12 @@ configured, start `EmbeddedServer` and point the same adapter at its
 `base_url`. Callers only ever catch `ModelUnavailable` / `ModelRejected`.
 """
 
-from service.llm._client import build_http_client, build_openai_client
+from service.llm._client import (
+    Transport,
+    build_aiohttp_client,
+    build_http_client,
+    build_openai_client,
+)
 from service.llm._embedded import EmbeddedModelError, EmbeddedServer, locate_embedded_gguf
 from service.llm._fake import FakeCall, FakeChatModel, FakeQueueEmpty
 from service.llm._openai import OpenAIChatModel
@@ -34,6 +39,8 @@ __all__ = [
     "ModelRejected",
     "ModelUnavailable",
     "OpenAIChatModel",
+    "Transport",
+    "build_aiohttp_client",
     "build_http_client",
     "build_openai_client",
     "locate_embedded_gguf",

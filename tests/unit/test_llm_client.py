@@ -17,6 +17,8 @@ from tests._llm_fixtures import BASE_URL, CHAT_URL, MESSAGES, ok
 
 pytestmark = pytest.mark.unit
 
+# Unit tests run the respx-visible httpx transport; production's aiohttp transport
+# is exercised against real servers in tests/integration (embedded model, serve).
 INTERCEPTION_BROKEN = (
     "respx did not intercept the request made by build_openai_client's AsyncOpenAI: "
     "the SDK is no longer sending through our httpx.AsyncClient (httpx2 default?). "
@@ -27,7 +29,7 @@ INTERCEPTION_BROKEN = (
 async def test_respx_intercepts_the_built_client(respx_mock: respx.MockRouter) -> None:
     route = respx_mock.post(CHAT_URL).mock(return_value=ok("from the mock"))
     client = build_openai_client(
-        base_url=BASE_URL, api_key="sk-test", timeout_s=5, max_connections=2
+        base_url=BASE_URL, api_key="sk-test", timeout_s=5, max_connections=2, transport="httpx"
     )
     try:
         model = OpenAIChatModel(client=client, model="gpt-test", max_attempts=1)
@@ -42,7 +44,7 @@ async def test_respx_intercepts_the_built_client(respx_mock: respx.MockRouter) -
 
 async def test_sdk_retries_are_off_and_transport_is_plain_httpx() -> None:
     client = build_openai_client(
-        base_url=BASE_URL, api_key="sk-test", timeout_s=5, max_connections=2
+        base_url=BASE_URL, api_key="sk-test", timeout_s=5, max_connections=2, transport="httpx"
     )
     try:
         assert client.max_retries == 0
@@ -55,7 +57,7 @@ async def test_one_request_per_call_even_on_a_500(respx_mock: respx.MockRouter) 
     """With our retries at one attempt, the SDK must not add any of its own."""
     route = respx_mock.post(CHAT_URL).mock(return_value=httpx.Response(500, json={"error": {}}))
     client = build_openai_client(
-        base_url=BASE_URL, api_key="sk-test", timeout_s=5, max_connections=2
+        base_url=BASE_URL, api_key="sk-test", timeout_s=5, max_connections=2, transport="httpx"
     )
     try:
         with pytest.raises(openai.InternalServerError):
@@ -86,9 +88,23 @@ async def test_missing_api_key_gets_a_placeholder_for_local_servers(
     respx_mock: respx.MockRouter,
 ) -> None:
     route = respx_mock.post(CHAT_URL).mock(return_value=ok())
-    client = build_openai_client(base_url=BASE_URL, api_key=None, timeout_s=5, max_connections=2)
+    client = build_openai_client(
+        base_url=BASE_URL, api_key=None, timeout_s=5, max_connections=2, transport="httpx"
+    )
     try:
         await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
     finally:
         await client.close()
     assert route.calls.last.request.headers["authorization"].startswith("Bearer ")
+
+
+async def test_production_transport_is_aiohttp_and_httpx_stays_available() -> None:
+    """Measured in bench/: the SDK's aiohttp transport holds 1,000 in flight; httpx did not."""
+    import openai
+
+    default = build_openai_client(base_url="http://127.0.0.1:9/v1", api_key=None)
+    assert isinstance(default._client, openai.DefaultAioHttpClient)
+    plain = build_openai_client(base_url="http://127.0.0.1:9/v1", api_key=None, transport="httpx")
+    assert isinstance(plain._client, httpx.AsyncClient)
+    await default.close()
+    await plain.close()
