@@ -31,7 +31,9 @@ PARAMS = ModelParams(max_tokens=64, temperature=0.2, seed=11)
 
 @pytest.fixture
 async def client() -> AsyncIterator[openai.AsyncOpenAI]:
-    c = build_openai_client(base_url=BASE_URL, api_key="sk-test", timeout_s=5, max_connections=4)
+    c = build_openai_client(
+        base_url=BASE_URL, api_key="sk-test", timeout_s=5, max_connections=4, transport="httpx"
+    )
     yield c
     await c.close()
 
