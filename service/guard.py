@@ -13,8 +13,12 @@ from service.analysis import analyze
 from service.budget import LengthBudget
 from service.models import Analysis, Context, Finding, Message
 
-# These block a message even if the analyzer rates them as warnings.
-ALWAYS_BLOCKING: frozenset[str] = frozenset({"invented_fact", "placeholder", "too_long"})
+# These block a message even if the analyzer rates them as warnings. A message
+# must also leave the buyer a light next step: without one, a model answer that
+# is a remark about the draft (or an echo of the answer format) would pass.
+ALWAYS_BLOCKING: frozenset[str] = frozenset(
+    {"invented_fact", "placeholder", "too_long", "no_next_step"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +31,18 @@ class GuardResult:
         return not self.blocking
 
 
-def blocking_findings(analysis: Analysis) -> tuple[Finding, ...]:
-    return tuple(f for f in analysis.findings if f.severity == "error" or f.rule in ALWAYS_BLOCKING)
+# A subject line is checked like a message, but it need not carry the next step.
+SUBJECT_EXEMPT: frozenset[str] = frozenset({"no_next_step"})
+
+
+def blocking_findings(
+    analysis: Analysis, *, exempt: frozenset[str] = frozenset()
+) -> tuple[Finding, ...]:
+    return tuple(
+        f
+        for f in analysis.findings
+        if (f.severity == "error" or f.rule in ALWAYS_BLOCKING) and f.rule not in exempt
+    )
 
 
 def check(

@@ -25,7 +25,7 @@ from service.composer._templates import (
     Variant,
     load_templates,
 )
-from service.guard import ALWAYS_BLOCKING, blocking_findings
+from service.guard import ALWAYS_BLOCKING, SUBJECT_EXEMPT, blocking_findings
 from service.models import Channel, Context, Message, StrategyId
 
 # Goal lengths tried, longest first (words); then the goal is left out.
@@ -207,10 +207,14 @@ def fits(body: str, budget: LengthBudget) -> bool:
 
 
 def _blocking(
-    message: Message, context: Context | None, draft: Message, budget: LengthBudget
+    message: Message,
+    context: Context | None,
+    draft: Message,
+    budget: LengthBudget,
+    exempt: frozenset[str] = frozenset(),
 ) -> bool:
     analysis = analyze(message, context=context, original=draft, budget=budget)
-    return bool(blocking_findings(analysis))
+    return bool(blocking_findings(analysis, exempt=exempt))
 
 
 def _passes(
@@ -222,7 +226,8 @@ def _passes(
     if message.subject is None:
         return True
     subject = Message(channel=message.channel, body=message.subject)
-    return not _blocking(subject, context, draft, LengthBudget(max_words=None, max_chars=None))
+    unlimited = LengthBudget(max_words=None, max_chars=None)
+    return not _blocking(subject, context, draft, unlimited, SUBJECT_EXEMPT)
 
 
 def _squeeze(text: str, budget: LengthBudget) -> str:
