@@ -27,20 +27,31 @@ EMBEDDED_TEARDOWN_S = 8.0
 
 def redis_available() -> bool:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        done = subprocess.run(["redis-cli", "-u", BENCH_REDIS_URL, "ping"], capture_output=True,
-                              text=True, timeout=3, check=False)
+        done = subprocess.run(
+            ["redis-cli", "-u", BENCH_REDIS_URL, "ping"],
+            capture_output=True,
+            text=True,
+            timeout=3,
+            check=False,
+        )
         return done.stdout.strip() == "PONG"
     return False
 
 
 def redis_flush() -> None:
-    subprocess.run(["redis-cli", "-u", BENCH_REDIS_URL, "flushdb"], capture_output=True,
-                   timeout=5, check=False)
+    subprocess.run(
+        ["redis-cli", "-u", BENCH_REDIS_URL, "flushdb"], capture_output=True, timeout=5, check=False
+    )
 
 
 def redis_dbsize() -> int:
-    done = subprocess.run(["redis-cli", "-u", BENCH_REDIS_URL, "dbsize"], capture_output=True,
-                          text=True, timeout=5, check=False)
+    done = subprocess.run(
+        ["redis-cli", "-u", BENCH_REDIS_URL, "dbsize"],
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=False,
+    )
     try:
         return int(done.stdout.strip())
     except ValueError:
@@ -50,8 +61,9 @@ def redis_dbsize() -> int:
 _MONITOR_LINE = re.compile(r'^[\d.]+ \[(\d+) ([^\]]+)\] "([A-Za-z]+)"')
 
 
-def redis_commands_per_request(run: Run, base: str, path: str,
-                               requests: int = 50) -> dict[str, Any]:
+def redis_commands_per_request(
+    run: Run, base: str, path: str, requests: int = 50
+) -> dict[str, Any]:
     """Redis MONITOR while `requests` sequential POSTs run: commands per request, by name.
 
     One EVALSHA/EVAL/FCALL is one atomic round trip; MULTI..EXEC is one pipelined
@@ -79,18 +91,22 @@ def redis_commands_per_request(run: Run, base: str, path: str,
             target[match.group(3).upper()] += 1
     per_request = {name: round(n / requests, 2) for name, n in counts.most_common()}
     scripts = sum(counts[n] for n in ("EVALSHA", "EVAL", "EVALSHA_RO", "FCALL")) / requests
-    return {"path": path, "requests": requests, "commands_per_request": per_request,
-            "inside_scripts_per_request": {n: round(v / requests, 2)
-                                           for n, v in inside.most_common()},
-            "script_calls_per_request": round(scripts, 2),
-            "round_trips_per_request": round(sum(counts.values()) / requests, 2)}
+    return {
+        "path": path,
+        "requests": requests,
+        "commands_per_request": per_request,
+        "inside_scripts_per_request": {n: round(v / requests, 2) for n, v in inside.most_common()},
+        "script_calls_per_request": round(scripts, 2),
+        "round_trips_per_request": round(sum(counts.values()) / requests, 2),
+    }
 
 
 # -------------------------------------------------------------- 5. embedded model
 
 
-async def _tokens_per_second(base_url: str, model: str, samples: int, max_tokens: int,
-                             end: float) -> dict[str, Any]:
+async def _tokens_per_second(
+    base_url: str, model: str, samples: int, max_tokens: int, end: float
+) -> dict[str, Any]:
     """Stream the rendered prompt: time to first token and decode tokens/s.
 
     Each sample is cut off at the scenario's deadline; a cut-off sample still
@@ -99,8 +115,9 @@ async def _tokens_per_second(base_url: str, model: str, samples: int, max_tokens
     from bench.client import rendered_messages
     from service.llm import build_openai_client
 
-    client = build_openai_client(base_url=base_url, api_key="bench", timeout_s=300,
-                                 max_connections=4)
+    client = build_openai_client(
+        base_url=base_url, api_key="bench", timeout_s=300, max_connections=4
+    )
     rows: list[dict[str, Any]] = []
     try:
         for _ in range(samples):
@@ -113,8 +130,13 @@ async def _tokens_per_second(base_url: str, model: str, samples: int, max_tokens
                 async with asyncio.timeout(end - time.monotonic()):
                     messages: Any = rendered_messages()
                     stream = await client.chat.completions.create(
-                        model=model, messages=messages, max_tokens=max_tokens,
-                        temperature=0.3, stream=True, stream_options={"include_usage": True})
+                        model=model,
+                        messages=messages,
+                        max_tokens=max_tokens,
+                        temperature=0.3,
+                        stream=True,
+                        stream_options={"include_usage": True},
+                    )
                     async for chunk in stream:
                         if chunk.choices and chunk.choices[0].delta.content:
                             chunks += 1
@@ -128,13 +150,19 @@ async def _tokens_per_second(base_url: str, model: str, samples: int, max_tokens
             prompt = usage.prompt_tokens if usage else None
             ttft = (first or ended) - began
             decode_s = max(1e-6, ended - (first or ended))
-            rows.append({"prompt_tokens": prompt, "completion_tokens": completion,
-                         "cut_off": cut, "ttft_s": round(ttft, 3),
-                         "total_s": round(ended - began, 3),
-                         "prompt_tokens_per_s": round(prompt / ttft, 1) if prompt and first
-                         else None,
-                         "decode_tokens_per_s": round(max(0, completion - 1) / decode_s, 1)
-                         if first else None})
+            rows.append(
+                {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "cut_off": cut,
+                    "ttft_s": round(ttft, 3),
+                    "total_s": round(ended - began, 3),
+                    "prompt_tokens_per_s": round(prompt / ttft, 1) if prompt and first else None,
+                    "decode_tokens_per_s": round(max(0, completion - 1) / decode_s, 1)
+                    if first
+                    else None,
+                }
+            )
     finally:
         await client.close()
 
@@ -142,9 +170,12 @@ async def _tokens_per_second(base_url: str, model: str, samples: int, max_tokens
         values = [float(r[key]) for r in rows if r[key] is not None]
         return statistics.median(values) if values else None
 
-    return {"samples": rows, "decode_tokens_per_s_median": median("decode_tokens_per_s"),
-            "prompt_tokens_per_s_median": median("prompt_tokens_per_s"),
-            "ttft_s_median": median("ttft_s")}
+    return {
+        "samples": rows,
+        "decode_tokens_per_s_median": median("decode_tokens_per_s"),
+        "prompt_tokens_per_s_median": median("prompt_tokens_per_s"),
+        "ttft_s_median": median("ttft_s"),
+    }
 
 
 def other_llama_servers(ours: int | None) -> int:
@@ -166,8 +197,11 @@ async def _embedded(run: Run, budget_s: float) -> dict[str, Any]:
     end = time.monotonic() + budget_s - EMBEDDED_TEARDOWN_S
     defaults = Settings()
     max_tokens = defaults.embedded_max_tokens
-    result: dict[str, Any] = {"model": "SmolLM2-135M-Instruct (llama.cpp, embedded)",
-                              "max_tokens": max_tokens, "budget_s": round(budget_s, 1)}
+    result: dict[str, Any] = {
+        "model": "SmolLM2-135M-Instruct (llama.cpp, embedded)",
+        "max_tokens": max_tokens,
+        "budget_s": round(budget_s, 1),
+    }
     rows: list[dict[str, Any]] = []
     async with EmbeddedServer() as server:
         result["startup_s"] = round(server.startup_s or 0, 2)
@@ -175,15 +209,23 @@ async def _embedded(run: Run, budget_s: float) -> dict[str, Any]:
         # At most 40% of the budget for raw tokens/s: the end-to-end rewrites matter more.
         tokens_end = time.monotonic() + 0.4 * (end - time.monotonic())
         result["tokens"] = await _tokens_per_second(
-            server.base_url, server.model_name, run.plan.embedded_token_samples, max_tokens,
-            tokens_end)
+            server.base_url,
+            server.model_name,
+            run.plan.embedded_token_samples,
+            max_tokens,
+            tokens_end,
+        )
         # The app's embedded wiring, made explicit: same server, tokens and time limits as
         # when it starts SmolLM2 itself (this way one llama.cpp start serves both halves).
-        env = {**run.env, "OPENAI_BASE_URL": server.base_url,
-               "TACTFUL_MODEL": server.model_name, "TACTFUL_MAX_TOKENS": str(max_tokens),
-               "TACTFUL_MODEL_TIMEOUT_S": str(defaults.embedded_timeout_s),
-               "TACTFUL_MODEL_DEADLINE_S": str(defaults.embedded_deadline_s),
-               "TACTFUL_CACHE_TTL_S": "0"}
+        env = {
+            **run.env,
+            "OPENAI_BASE_URL": server.base_url,
+            "TACTFUL_MODEL": server.model_name,
+            "TACTFUL_MAX_TOKENS": str(max_tokens),
+            "TACTFUL_MODEL_TIMEOUT_S": str(defaults.embedded_timeout_s),
+            "TACTFUL_MODEL_DEADLINE_S": str(defaults.embedded_deadline_s),
+            "TACTFUL_CACHE_TTL_S": "0",
+        }
         if end - time.monotonic() > 8:
             with app_server("app-embedded", env) as (base, _child):
                 headers = {"Authorization": f"Bearer {run.api_key}"} if run.api_key else {}
@@ -196,33 +238,50 @@ async def _embedded(run: Run, budget_s: float) -> dict[str, Any]:
                     began = time.perf_counter()
                     try:
                         status, raw = await asyncio.to_thread(
-                            http_post, f"{base}/v1/rewrites", json.dumps(request).encode(),
-                            left, headers)
+                            http_post,
+                            f"{base}/v1/rewrites",
+                            json.dumps(request).encode(),
+                            left,
+                            headers,
+                        )
                     except OSError:  # timed out at the scenario's deadline
-                        rows.append({"status": "cut off", "latency_s": round(
-                            time.perf_counter() - began, 1)})
+                        rows.append(
+                            {
+                                "status": "cut off",
+                                "latency_s": round(time.perf_counter() - began, 1),
+                            }
+                        )
                         break
                     elapsed = time.perf_counter() - began
                     body = json.loads(raw) if status == 200 else {}
-                    rows.append({"status": status, "latency_s": round(elapsed, 3),
-                                 "source": body.get("source"), "repaired": body.get("repaired"),
-                                 "degraded_reason": body.get("degraded_reason"),
-                                 "completion_tokens": (body.get("usage") or {}).get(
-                                     "completion_tokens")})
-                    run.log(f"embedded #{i + 1}: {status} {elapsed:.1f}s"
-                            f" source={body.get('source')} repaired={body.get('repaired')}")
+                    rows.append(
+                        {
+                            "status": status,
+                            "latency_s": round(elapsed, 3),
+                            "source": body.get("source"),
+                            "repaired": body.get("repaired"),
+                            "degraded_reason": body.get("degraded_reason"),
+                            "completion_tokens": (body.get("usage") or {}).get("completion_tokens"),
+                        }
+                    )
+                    run.log(
+                        f"embedded #{i + 1}: {status} {elapsed:.1f}s"
+                        f" source={body.get('source')} repaired={body.get('repaired')}"
+                    )
     ok = [r for r in rows if r["status"] == 200]
     first_pass = sum(1 for r in ok if r["source"] == "model" and not r["repaired"])
     repaired = sum(1 for r in ok if r["source"] == "model" and r["repaired"])
     latencies = sorted(r["latency_s"] for r in ok)
-    result.update({
-        "requests": rows,
-        "raw_pass_rate": round(first_pass / len(ok), 3) if ok else None,
-        "repaired_pass_rate": round(repaired / len(ok), 3) if ok else None,
-        "composer_rate": round((len(ok) - first_pass - repaired) / len(ok), 3) if ok else None,
-        "latency_p50_s": statistics.median(latencies) if latencies else None,
-        "latency_max_s": latencies[-1] if latencies else None,
-    })
+    result.update(
+        {
+            "requests": rows,
+            "raw_pass_rate": round(first_pass / len(ok), 3) if ok else None,
+            "repaired_pass_rate": round(repaired / len(ok), 3) if ok else None,
+            "composer_rate": round((len(ok) - first_pass - repaired) / len(ok), 3) if ok else None,
+            "latency_p50_s": statistics.median(latencies) if latencies else None,
+            "latency_max_s": latencies[-1] if latencies else None,
+        }
+    )
     return result
 
 
@@ -246,8 +305,10 @@ def scaling_point(run: Run, base: str, workers: int) -> dict[str, Any]:
     if plan.scaling_cached:
         run.wrk(f"{base}/v1/rewrites", REWRITE_BODY, c, plan.warmup_s)
         point["cached_rewrite"] = run.wrk(f"{base}/v1/rewrites", REWRITE_BODY, c)
-    run.log(f"workers={workers}: analyze {analyze['rps']} rps p99 {analyze['p99_ms']} ms,"
-            f" server CPU/req {analyze['server_cpu_ms_per_req']} ms")
+    run.log(
+        f"workers={workers}: analyze {analyze['rps']} rps p99 {analyze['p99_ms']} ms,"
+        f" server CPU/req {analyze['server_cpu_ms_per_req']} ms"
+    )
     return point
 
 
@@ -258,8 +319,10 @@ def scaling(run: Run, env: dict[str, str], first: dict[str, Any] | None) -> dict
         if any(p["workers"] == workers for p in points):
             continue
         if run.left() - run.plan.embedded_cap_s < 12:
-            run.notes.append(f"scaling: {workers} workers skipped to stay within the "
-                             f"{run.plan.budget_s:.0f} s budget of this mode")
+            run.notes.append(
+                f"scaling: {workers} workers skipped to stay within the "
+                f"{run.plan.budget_s:.0f} s budget of this mode"
+            )
             continue
         with app_server(f"app-w{workers}", env, workers=workers) as (base, child):
             run.server_pid = child.pid
@@ -268,5 +331,4 @@ def scaling(run: Run, env: dict[str, str], first: dict[str, Any] | None) -> dict
     base_rps = points[0]["analyze"]["rps"] or 1
     for point in points:
         point["analyze_speedup"] = round(point["analyze"]["rps"] / base_rps, 2)
-    return {"concurrency": run.plan.scaling_concurrency, "cpus": os.cpu_count(),
-            "points": points}
+    return {"concurrency": run.plan.scaling_concurrency, "cpus": os.cpu_count(), "points": points}

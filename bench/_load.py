@@ -23,9 +23,15 @@ def body_file(name: str, body: bytes) -> Path:
     return path
 
 
-def run_wrk(url: str, body: Path, connections: int, duration_s: float,
-            timeout_s: float = 10.0, api_key: str = "",
-            cpu_pid: int | None = None) -> dict[str, Any]:
+def run_wrk(
+    url: str,
+    body: Path,
+    connections: int,
+    duration_s: float,
+    timeout_s: float = 10.0,
+    api_key: str = "",
+    cpu_pid: int | None = None,
+) -> dict[str, Any]:
     """One wrk run (one thread: the machine has 2 cores to share with the server).
 
     With `cpu_pid`, also the server's CPU time per request (its process tree):
@@ -34,19 +40,37 @@ def run_wrk(url: str, body: Path, connections: int, duration_s: float,
     wrk = require_tool("wrk", "wrk")
     cpu0 = tree_cpu_s(cpu_pid) if cpu_pid else 0.0
     seconds, timeout = max(1, round(duration_s)), max(1, round(timeout_s))
-    argv = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s",
-            "-s", str(LUA), url, "--", str(body), api_key]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=duration_s + 60,
-                          check=False)
+    argv = [
+        wrk,
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        f"--timeout={timeout}s",
+        "-s",
+        str(LUA),
+        url,
+        "--",
+        str(body),
+        api_key,
+    ]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=duration_s + 60, check=False
+    )
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if line is None:
-        raise BenchError(f"wrk failed ({done.returncode}): {done.stdout[-500:]}"
-                         f"{done.stderr[-500:]}")
+        raise BenchError(
+            f"wrk failed ({done.returncode}): {done.stdout[-500:]}{done.stderr[-500:]}"
+        )
     cpu = tree_cpu_s(cpu_pid) - cpu0 if cpu_pid else None
     raw: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
     seconds = raw["duration_us"] / 1e6
-    errors = (raw["errors_connect"] + raw["errors_read"] + raw["errors_write"]
-              + raw["errors_timeout"] + raw["non2xx"])
+    errors = (
+        raw["errors_connect"]
+        + raw["errors_read"]
+        + raw["errors_write"]
+        + raw["errors_timeout"]
+        + raw["non2xx"]
+    )
     return {
         "tool": "wrk",
         "concurrency": connections,
@@ -63,24 +87,47 @@ def run_wrk(url: str, body: Path, connections: int, duration_s: float,
         "composer": raw["composer"],
         "cached": raw["cached"],
         "bytes_per_response": round(raw["bytes"] / raw["requests"]) if raw["requests"] else 0,
-        "server_cpu_ms_per_req": (round(cpu * 1000 / raw["requests"], 3)
-                                  if cpu is not None and raw["requests"] else None),
+        "server_cpu_ms_per_req": (
+            round(cpu * 1000 / raw["requests"], 3) if cpu is not None and raw["requests"] else None
+        ),
     }
 
 
-def run_client(base_url: str, transport: str, concurrency: int, duration_s: float,
-               max_connections: int, burst: bool = False,
-               construct: bool = False, warmup_cap_s: float = 15.0) -> dict[str, Any]:
+def run_client(
+    base_url: str,
+    transport: str,
+    concurrency: int,
+    duration_s: float,
+    max_connections: int,
+    burst: bool = False,
+    construct: bool = False,
+    warmup_cap_s: float = 15.0,
+) -> dict[str, Any]:
     """The bare openai client in its own process (see bench/client.py)."""
-    argv = [PYTHON, "-m", "bench.client", "--base-url", base_url, "--transport", transport,
-            "-c", str(concurrency), "--duration", str(duration_s),
-            "--max-connections", str(max_connections), "--warmup-cap", str(warmup_cap_s)]
+    argv = [
+        PYTHON,
+        "-m",
+        "bench.client",
+        "--base-url",
+        base_url,
+        "--transport",
+        transport,
+        "-c",
+        str(concurrency),
+        "--duration",
+        str(duration_s),
+        "--max-connections",
+        str(max_connections),
+        "--warmup-cap",
+        str(warmup_cap_s),
+    ]
     if burst:
         argv.append("--burst")
     if construct:
         argv.append("--construct")
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT,
-                          timeout=duration_s + 90, check=False)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, cwd=ROOT, timeout=duration_s + 90, check=False
+    )
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode != 0 or not lines:
         raise BenchError(f"bench.client failed ({done.returncode}): {done.stderr[-800:]}")
@@ -89,13 +136,28 @@ def run_client(base_url: str, transport: str, concurrency: int, duration_s: floa
     return result
 
 
-def run_burst(url: str, body: Path, requests: int, deadline_s: float,
-              api_key: str = "") -> dict[str, Any]:
+def run_burst(
+    url: str, body: Path, requests: int, deadline_s: float, api_key: str = ""
+) -> dict[str, Any]:
     """Exactly `requests` POSTs at once, bodies checked (see bench/burst.py)."""
-    argv = [PYTHON, "-m", "bench.burst", "--url", url, "--body", str(body), "-n", str(requests),
-            "--deadline", str(deadline_s), "--api-key", api_key]
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT,
-                          timeout=deadline_s + 60, check=False)
+    argv = [
+        PYTHON,
+        "-m",
+        "bench.burst",
+        "--url",
+        url,
+        "--body",
+        str(body),
+        "-n",
+        str(requests),
+        "--deadline",
+        str(deadline_s),
+        "--api-key",
+        api_key,
+    ]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, cwd=ROOT, timeout=deadline_s + 60, check=False
+    )
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode != 0 or not lines:
         raise BenchError(f"bench.burst failed ({done.returncode}): {done.stderr[-800:]}")

@@ -45,13 +45,17 @@ def http_get(url: str, timeout_s: float = 2.0) -> tuple[int, bytes]:
         return int(response.status), bytes(response.read())
 
 
-def http_post(url: str, body: bytes, timeout_s: float = 30.0,
-              headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+def http_post(
+    url: str, body: bytes, timeout_s: float = 30.0, headers: Mapping[str, str] | None = None
+) -> tuple[int, bytes]:
     if not url.startswith(f"http://{HOST}"):
         raise BenchError("loopback only")
     request = urllib.request.Request(  # noqa: S310
-        url, data=body, method="POST",
-        headers={"Content-Type": "application/json", **(headers or {})})
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
             return int(response.status), bytes(response.read())
@@ -95,9 +99,15 @@ def spawn(name: str, argv: list[str], env: Mapping[str, str] | None = None) -> C
     log = TMP / f"{name}.log"
     full_env = {**os.environ, **(env or {})}
     with log.open("wb") as out:
-        process = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     return Child(name, process, log)
 
 
@@ -135,8 +145,9 @@ def stub_stats(root: str, reset: bool = False) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def app_server(name: str, env: Mapping[str, str], workers: int = 1,
-               ready_timeout_s: float = 60.0) -> Iterator[tuple[str, Child]]:
+def app_server(
+    name: str, env: Mapping[str, str], workers: int = 1, ready_timeout_s: float = 60.0
+) -> Iterator[tuple[str, Child]]:
     """uvicorn serving bench.app (the production app + baseline routes)."""
     port = free_port()
     argv = [PYTHON, "-m", "bench.serve", "--port", str(port), "--workers", str(workers)]
@@ -180,8 +191,9 @@ def tree_cpu_s(root: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def wait_idle(pid: int, max_s: float = 10.0, window_s: float = 0.2,
-              idle_share: float = 0.05) -> float:
+def wait_idle(
+    pid: int, max_s: float = 10.0, window_s: float = 0.2, idle_share: float = 0.05
+) -> float:
     """Wait until the server stops working off a previous run (wrk leaves requests behind).
 
     Returns the seconds waited; gives up after `max_s`.
@@ -197,6 +209,7 @@ def wait_idle(pid: int, max_s: float = 10.0, window_s: float = 0.2,
 
 def machine_busy(sample_s: float = 1.0) -> float:
     """Share of all CPUs busy over `sample_s` (before a run: other people's load)."""
+
     def read() -> tuple[int, int]:
         with open("/proc/stat") as stat:
             values = [int(v) for v in stat.readline().split()[1:]]
@@ -216,9 +229,12 @@ def require_tool(name: str, apt_package: str) -> str:
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print(f"bench: installing {apt_package} (apt-get) for {name} ...", file=sys.stderr)
         subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", apt_package], check=False,
-                       capture_output=True, env={**os.environ,
-                                                 "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", apt_package],
+            check=False,
+            capture_output=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
         path = shutil.which(name)
         if path:
             return path
@@ -231,4 +247,5 @@ def require_python(module: str, pip_spec: str) -> None:
     except ImportError as exc:
         raise BenchError(
             f"python module {module!r} is missing: `.venv/bin/pip install '{pip_spec}'` "
-            f"(or `pip install -e '.[bench]'`)") from exc
+            f"(or `pip install -e '.[bench]'`)"
+        ) from exc

@@ -27,31 +27,46 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         add("analysis in-process p50 (ms)", v, "< 1", v < 1)
     for p in results.get("rewrite", {}).get("points", []):
         tag = f"{p['delay_ms']} ms stub, c={p['concurrency']}"
-        add(f"rewrite p50 vs bare client, {tag}", p["p50_ratio"], "<= 1.20",
-            p["p50_ratio"] <= 1.2)
+        add(f"rewrite p50 vs bare client, {tag}", p["p50_ratio"], "<= 1.20", p["p50_ratio"] <= 1.2)
         if p["delay_ms"] == 0:
-            add(f"rewrite throughput vs bare client, {tag}", p["throughput_ratio"], ">= 0.70",
-                p["throughput_ratio"] >= 0.7)
+            add(
+                f"rewrite throughput vs bare client, {tag}",
+                p["throughput_ratio"],
+                ">= 0.70",
+                p["throughput_ratio"] >= 0.7,
+            )
     for p in results.get("cached", {}).get("points", []):
         c = p["concurrency"]
         if c == 1:
             v = p["ours"]["p50_ms"]
             add("cache-hit p50 (ms), c=1", v, "<= 1", v <= 1)
-        add(f"cache-hit throughput vs bare, c={c}", p["throughput_ratio"], ">= 0.30",
-            p["throughput_ratio"] >= 0.3)
+        add(
+            f"cache-hit throughput vs bare, c={c}",
+            p["throughput_ratio"],
+            ">= 0.30",
+            p["throughput_ratio"] >= 0.3,
+        )
     for b in results.get("burst", []):
         if "label" not in b or "error" in b:
             continue
         tag = b["label"]
         add(f"1,000 in flight [{tag}]: errors", b["errors"], "0", b["errors"] == 0)
         add(f"1,000 in flight [{tag}]: wall (s)", b["wall_s"], "<= 2.5", b["wall_s"] <= 2.5)
-        add(f"1,000 in flight [{tag}]: RSS growth (MB)", b["rss_growth_mb"], "< 200",
-            b["rss_growth_mb"] < 200)
+        add(
+            f"1,000 in flight [{tag}]: RSS growth (MB)",
+            b["rss_growth_mb"],
+            "< 200",
+            b["rss_growth_mb"] < 200,
+        )
     rl = results.get("redis_round_trips", {})
     if rl.get("analyze"):
         v = rl["analyze"]["script_calls_per_request"]
-        add("rate-limit check: atomic scripts per /v1/analyze", v, "== 1 round trip",
-            abs(v - 1) <= 0.05 if rl.get("limiter_wired") else None)
+        add(
+            "rate-limit check: atomic scripts per /v1/analyze",
+            v,
+            "== 1 round trip",
+            abs(v - 1) <= 0.05 if rl.get("limiter_wired") else None,
+        )
     return rows
 
 
@@ -64,83 +79,204 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     meta = results["meta"]
-    out = [f"# Tactful benchmark ({meta['mode']}), {meta['started']}", "",
-           f"Machine: {meta['cpus']} CPUs, Python {meta['python']}, uvicorn {meta['uvicorn']} "
-           f"({meta['server']}), load: {meta['load_generator']}. Cache backend: "
-           f"**{results.get('cache_backend', '?')}**. Wall time of the run: "
-           f"{meta.get('wall_s', '?')} s. Ratios are ours / baseline in this same run. "
-           f"Machine busy before the run: {meta.get('machine_busy_before', '?')}, load "
-           f"{meta.get('loadavg_before', '?')} -> {meta.get('loadavg_after', '?')}. "
-           "What the numbers mean and what they found: [../README.md](../README.md).", ""]
-    out += ["## Targets", "",
-            _table(["target", "measured", "goal", ""],
-                   [[t["target"], t["measured"], t["goal"], t["status"]]
-                    for t in results["targets"]]), ""]
-    failed = [f"{k}: {v['error']}" for k, v in results.items()
-              if isinstance(v, dict) and "error" in v]
+    out = [
+        f"# Tactful benchmark ({meta['mode']}), {meta['started']}",
+        "",
+        f"Machine: {meta['cpus']} CPUs, Python {meta['python']}, uvicorn {meta['uvicorn']} "
+        f"({meta['server']}), load: {meta['load_generator']}. Cache backend: "
+        f"**{results.get('cache_backend', '?')}**. Wall time of the run: "
+        f"{meta.get('wall_s', '?')} s. Ratios are ours / baseline in this same run. "
+        f"Machine busy before the run: {meta.get('machine_busy_before', '?')}, load "
+        f"{meta.get('loadavg_before', '?')} -> {meta.get('loadavg_after', '?')}. "
+        "What the numbers mean and what they found: [../README.md](../README.md).",
+        "",
+    ]
+    out += [
+        "## Targets",
+        "",
+        _table(
+            ["target", "measured", "goal", ""],
+            [[t["target"], t["measured"], t["goal"], t["status"]] for t in results["targets"]],
+        ),
+        "",
+    ]
+    failed = [
+        f"{k}: {v['error']}" for k, v in results.items() if isinstance(v, dict) and "error" in v
+    ]
     if failed:
         out += ["## Scenarios that failed", "", *[f"- {f}" for f in failed], ""]
     if results.get("analyze") and "error" not in results["analyze"]:
-        out += ["## 1. /v1/analyze vs a bare Litestar handler (same server, same-size JSON)", "",
-                _table(["c", "ours rps", "bare rps", "ratio", "ours p50/p99 ms",
-                        "bare p50/p99 ms", "server CPU ms/req ours / bare"],
-                       [[p["concurrency"], p["ours"]["rps"], p["bare"]["rps"],
-                         p["throughput_ratio"], f"{p['ours']['p50_ms']} / {p['ours']['p99_ms']}",
-                         f"{p['bare']['p50_ms']} / {p['bare']['p99_ms']}",
-                         f"{p['ours']['server_cpu_ms_per_req']} / "
-                         f"{p['bare']['server_cpu_ms_per_req']}"]
-                        for p in results["analyze"]["points"]]), ""]
+        out += [
+            "## 1. /v1/analyze vs a bare Litestar handler (same server, same-size JSON)",
+            "",
+            _table(
+                [
+                    "c",
+                    "ours rps",
+                    "bare rps",
+                    "ratio",
+                    "ours p50/p99 ms",
+                    "bare p50/p99 ms",
+                    "server CPU ms/req ours / bare",
+                ],
+                [
+                    [
+                        p["concurrency"],
+                        p["ours"]["rps"],
+                        p["bare"]["rps"],
+                        p["throughput_ratio"],
+                        f"{p['ours']['p50_ms']} / {p['ours']['p99_ms']}",
+                        f"{p['bare']['p50_ms']} / {p['bare']['p99_ms']}",
+                        f"{p['ours']['server_cpu_ms_per_req']} / "
+                        f"{p['bare']['server_cpu_ms_per_req']}",
+                    ]
+                    for p in results["analyze"]["points"]
+                ],
+            ),
+            "",
+        ]
     if results.get("analysis_in_process") and "error" not in results["analysis_in_process"]:
         a = results["analysis_in_process"]
-        out += [f"In-process `analyze()`: p50 {a['analyze_p50_ms']} ms, p99 "
-                f"{a['analyze_p99_ms']} ms over {a['calls']} calls; with request validation and "
-                f"JSON output: p50 {a['with_validation_and_json_p50_ms']} ms.", ""]
+        out += [
+            f"In-process `analyze()`: p50 {a['analyze_p50_ms']} ms, p99 "
+            f"{a['analyze_p99_ms']} ms over {a['calls']} calls; with request validation and "
+            f"JSON output: p50 {a['with_validation_and_json_p50_ms']} ms.",
+            "",
+        ]
     if results.get("rewrite") and "error" not in results["rewrite"]:
-        out += ["## 2. /v1/rewrites vs the bare openai client (same stub upstream, cache off)",
-                "",
-                _table(["stub", "c", "ours rps", "passthrough rps", "client rps",
-                        "rps ratio", "ours p50/p99", "client p50/p99", "added p50/p99 ms",
-                        "CPU ms/req ours / passthrough / client"],
-                       [[f"{p['delay_ms']} ms", p["concurrency"], p["ours"]["rps"],
-                         p["passthrough"]["rps"], p["client"]["rps"], p["throughput_ratio"],
-                         f"{p['ours']['p50_ms']} / {p['ours']['p99_ms']}",
-                         f"{p['client']['p50_ms']} / {p['client']['p99_ms']}",
-                         f"{p['added_p50_ms']} / {p['added_p99_ms']}",
-                         f"{p['ours']['server_cpu_ms_per_req']} / "
-                         f"{p['passthrough']['server_cpu_ms_per_req']} / "
-                         f"{p['client']['cpu_ms_per_call']}"]
-                        for p in results["rewrite"]["points"]]), "",
-                "*passthrough*: a bare Litestar route in the same server making the same "
-                "upstream call with a bare client (isolates the pipeline's own cost).", ""]
+        out += [
+            "## 2. /v1/rewrites vs the bare openai client (same stub upstream, cache off)",
+            "",
+            _table(
+                [
+                    "stub",
+                    "c",
+                    "ours rps",
+                    "passthrough rps",
+                    "client rps",
+                    "rps ratio",
+                    "ours p50/p99",
+                    "client p50/p99",
+                    "added p50/p99 ms",
+                    "CPU ms/req ours / passthrough / client",
+                ],
+                [
+                    [
+                        f"{p['delay_ms']} ms",
+                        p["concurrency"],
+                        p["ours"]["rps"],
+                        p["passthrough"]["rps"],
+                        p["client"]["rps"],
+                        p["throughput_ratio"],
+                        f"{p['ours']['p50_ms']} / {p['ours']['p99_ms']}",
+                        f"{p['client']['p50_ms']} / {p['client']['p99_ms']}",
+                        f"{p['added_p50_ms']} / {p['added_p99_ms']}",
+                        f"{p['ours']['server_cpu_ms_per_req']} / "
+                        f"{p['passthrough']['server_cpu_ms_per_req']} / "
+                        f"{p['client']['cpu_ms_per_call']}",
+                    ]
+                    for p in results["rewrite"]["points"]
+                ],
+            ),
+            "",
+            "*passthrough*: a bare Litestar route in the same server making the same "
+            "upstream call with a bare client (isolates the pipeline's own cost).",
+            "",
+        ]
     if results.get("transports") and "error" not in results["transports"]:
         t = results["transports"]
-        out += [f"### SDK transports, bare client, {t['delay_ms']} ms stub", "",
-                _table(["transport", "c", "rps", "p50 ms", "p99 ms", "CPU ms/call", "errors"],
-                       [[p["transport"], p["concurrency"], p["rps"], p["p50_ms"], p["p99_ms"],
-                         p["cpu_ms_per_call"], p["errors"]] for p in t["points"]]), ""]
+        out += [
+            f"### SDK transports, bare client, {t['delay_ms']} ms stub",
+            "",
+            _table(
+                ["transport", "c", "rps", "p50 ms", "p99 ms", "CPU ms/call", "errors"],
+                [
+                    [
+                        p["transport"],
+                        p["concurrency"],
+                        p["rps"],
+                        p["p50_ms"],
+                        p["p99_ms"],
+                        p["cpu_ms_per_call"],
+                        p["errors"],
+                    ]
+                    for p in t["points"]
+                ],
+            ),
+            "",
+        ]
         if t.get("app"):
-            out += ["End to end through the app (same wrk load):", "",
-                    _table(["app transport", "c", "rps", "p50 ms", "p99 ms", "errors"],
-                           [[p["label"], p["concurrency"], p["rps"], p["p50_ms"], p["p99_ms"],
-                             p["errors"]] for p in t["app"]]), ""]
+            out += [
+                "End to end through the app (same wrk load):",
+                "",
+                _table(
+                    ["app transport", "c", "rps", "p50 ms", "p99 ms", "errors"],
+                    [
+                        [
+                            p["label"],
+                            p["concurrency"],
+                            p["rps"],
+                            p["p50_ms"],
+                            p["p99_ms"],
+                            p["errors"],
+                        ]
+                        for p in t["app"]
+                    ],
+                ),
+                "",
+            ]
         if t.get("recommendation"):
             out += [f"**Transport for production:** {t['recommendation']}", ""]
     if results.get("cached") and "error" not in results["cached"]:
-        out += ["## 3. Cached rewrites (cache hits) vs the bare handler", "",
-                _table(["c", "ours rps", "bare rps", "ratio", "hit share", "ours p50/p99 ms"],
-                       [[p["concurrency"], p["ours"]["rps"], p["bare"]["rps"],
-                         p["throughput_ratio"], p["hit_share"],
-                         f"{p['ours']['p50_ms']} / {p['ours']['p99_ms']}"]
-                        for p in results["cached"]["points"]]), ""]
+        out += [
+            "## 3. Cached rewrites (cache hits) vs the bare handler",
+            "",
+            _table(
+                ["c", "ours rps", "bare rps", "ratio", "hit share", "ours p50/p99 ms"],
+                [
+                    [
+                        p["concurrency"],
+                        p["ours"]["rps"],
+                        p["bare"]["rps"],
+                        p["throughput_ratio"],
+                        p["hit_share"],
+                        f"{p['ours']['p50_ms']} / {p['ours']['p99_ms']}",
+                    ]
+                    for p in results["cached"]["points"]
+                ],
+            ),
+            "",
+        ]
     if results.get("burst"):
-        out += ["## 4. 1,000 rewrites in flight, 2 s upstream", "",
-                _table(["who", "wall s", "not a model answer", "answers", "p50 / p99 ms",
-                        "upstream max in flight", "RSS before / peak MB"],
-                       [[b.get("label", b.get("tool")), b["wall_s"], b["errors"],
-                         b.get("sources") or b.get("error_kinds") or "-",
-                         f"{b['p50_ms']} / {b['p99_ms']}", b.get("upstream_max_in_flight", "-"),
-                         f"{b.get('rss_before_mb', '-')} / {b.get('rss_peak_mb', '-')}"]
-                        for b in results["burst"] if "error" not in b]), ""]
+        out += [
+            "## 4. 1,000 rewrites in flight, 2 s upstream",
+            "",
+            _table(
+                [
+                    "who",
+                    "wall s",
+                    "not a model answer",
+                    "answers",
+                    "p50 / p99 ms",
+                    "upstream max in flight",
+                    "RSS before / peak MB",
+                ],
+                [
+                    [
+                        b.get("label", b.get("tool")),
+                        b["wall_s"],
+                        b["errors"],
+                        b.get("sources") or b.get("error_kinds") or "-",
+                        f"{b['p50_ms']} / {b['p99_ms']}",
+                        b.get("upstream_max_in_flight", "-"),
+                        f"{b.get('rss_before_mb', '-')} / {b.get('rss_peak_mb', '-')}",
+                    ]
+                    for b in results["burst"]
+                    if "error" not in b
+                ],
+            ),
+            "",
+        ]
         out += [f"- failed: {b['error']}" for b in results["burst"] if "error" in b]
     emb = results.get("embedded")
     if emb:
@@ -150,40 +286,63 @@ def markdown(results: dict[str, Any]) -> str:
             tok = emb.get("tokens", {})
             finished = sum(1 for r in emb["requests"] if r.get("status") == 200)
             cut = len(emb["requests"]) - finished
-            out += ["## 5. Embedded model (SmolLM2-135M, llama.cpp, 2 threads)", "",
-                    f"Other llama.cpp servers running meanwhile: "
-                    f"{emb.get('other_llama_servers', '?')}. "
-                    f"Server start-up {emb.get('startup_s')} s. Decode "
-                    f"{tok.get('decode_tokens_per_s_median')} tokens/s, prompt "
-                    f"{tok.get('prompt_tokens_per_s_median')} tokens/s, time to first token "
-                    f"{tok.get('ttft_s_median')} s ({len(tok.get('samples', []))} sample(s), "
-                    f"max_tokens {emb['max_tokens']}). End-to-end rewrites within a "
-                    f"{emb['budget_s']} s budget: {finished} finished"
-                    f"{f', {cut} cut off at the budget' if cut else ''}; p50 "
-                    f"{emb['latency_p50_s']} s (max {emb['latency_max_s']} s); raw model output "
-                    f"passed the guard: {emb['raw_pass_rate']}, after the repair round: "
-                    f"{emb['repaired_pass_rate']}, composer fallback: {emb['composer_rate']}.",
-                    ""]
-            reasons = {r["degraded_reason"] for r in emb["requests"]
-                       if r.get("degraded_reason")}
+            out += [
+                "## 5. Embedded model (SmolLM2-135M, llama.cpp, 2 threads)",
+                "",
+                f"Other llama.cpp servers running meanwhile: "
+                f"{emb.get('other_llama_servers', '?')}. "
+                f"Server start-up {emb.get('startup_s')} s. Decode "
+                f"{tok.get('decode_tokens_per_s_median')} tokens/s, prompt "
+                f"{tok.get('prompt_tokens_per_s_median')} tokens/s, time to first token "
+                f"{tok.get('ttft_s_median')} s ({len(tok.get('samples', []))} sample(s), "
+                f"max_tokens {emb['max_tokens']}). End-to-end rewrites within a "
+                f"{emb['budget_s']} s budget: {finished} finished"
+                f"{f', {cut} cut off at the budget' if cut else ''}; p50 "
+                f"{emb['latency_p50_s']} s (max {emb['latency_max_s']} s); raw model output "
+                f"passed the guard: {emb['raw_pass_rate']}, after the repair round: "
+                f"{emb['repaired_pass_rate']}, composer fallback: {emb['composer_rate']}.",
+                "",
+            ]
+            reasons = {r["degraded_reason"] for r in emb["requests"] if r.get("degraded_reason")}
             out += [f"- fallback reason: {r}" for r in sorted(reasons)] + ([""] if reasons else [])
     if results.get("scaling") and "error" not in results["scaling"]:
         s = results["scaling"]
-        out += [f"## 6. Workers (c={s['concurrency']}, {s['cpus']} CPUs)", "",
-                _table(["workers", "analyze rps", "speed-up", "analyze p99 ms",
-                        "server CPU ms/req", "cached rewrite rps"],
-                       [[p["workers"], p["analyze"]["rps"], p["analyze_speedup"],
-                         p["analyze"]["p99_ms"], p["analyze"]["server_cpu_ms_per_req"],
-                         p.get("cached_rewrite", {}).get("rps", "-")]
-                        for p in s["points"]]), ""]
+        out += [
+            f"## 6. Workers (c={s['concurrency']}, {s['cpus']} CPUs)",
+            "",
+            _table(
+                [
+                    "workers",
+                    "analyze rps",
+                    "speed-up",
+                    "analyze p99 ms",
+                    "server CPU ms/req",
+                    "cached rewrite rps",
+                ],
+                [
+                    [
+                        p["workers"],
+                        p["analyze"]["rps"],
+                        p["analyze_speedup"],
+                        p["analyze"]["p99_ms"],
+                        p["analyze"]["server_cpu_ms_per_req"],
+                        p.get("cached_rewrite", {}).get("rps", "-"),
+                    ]
+                    for p in s["points"]
+                ],
+            ),
+            "",
+        ]
     if results.get("redis_round_trips"):
         rt = results["redis_round_trips"]
         out += ["## Redis commands per request (MONITOR, db 14)", ""]
         for key in ("analyze", "rewrite_cached"):
             if rt.get(key):
-                out.append(f"- `{rt[key]['path']}`: {rt[key]['round_trips_per_request']} "
-                           f"commands sent per request {rt[key]['commands_per_request']}; "
-                           f"run inside scripts: {rt[key]['inside_scripts_per_request']}")
+                out.append(
+                    f"- `{rt[key]['path']}`: {rt[key]['round_trips_per_request']} "
+                    f"commands sent per request {rt[key]['commands_per_request']}; "
+                    f"run inside scripts: {rt[key]['inside_scripts_per_request']}"
+                )
         out.append("")
     if results.get("notes"):
         out += ["## Notes", "", *[f"- {n}" for n in results["notes"]], ""]
@@ -199,9 +358,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
     fig, axes = plt.subplots(2, 3, figsize=(16, 9), layout="constrained")
     meta = results["meta"]
-    fig.suptitle(f"Tactful vs its baselines, same run ({meta['mode']}, {meta['cpus']} CPUs, "
-                 f"machine {meta.get('machine_busy_before', 0):.0%} busy before) - latency vs "
-                 "concurrency, log scales; ratios in latest.md")
+    fig.suptitle(
+        f"Tactful vs its baselines, same run ({meta['mode']}, {meta['cpus']} CPUs, "
+        f"machine {meta.get('machine_busy_before', 0):.0%} busy before) - latency vs "
+        "concurrency, log scales; ratios in latest.md"
+    )
 
     def ok(key: str) -> bool:
         value = results.get(key)
@@ -210,8 +371,14 @@ def plot(results: dict[str, Any], path: Path) -> None:
     def series(ax: Any, points: list[dict[str, Any]], key: str, label: str, color: str) -> None:
         xs = [p["concurrency"] for p in points]
         ax.plot(xs, [p[key]["p50_ms"] for p in points], "o-", color=color, label=f"{label} p50")
-        ax.plot(xs, [p[key]["p99_ms"] for p in points], "s--", color=color, alpha=0.6,
-                label=f"{label} p99")
+        ax.plot(
+            xs,
+            [p[key]["p99_ms"] for p in points],
+            "s--",
+            color=color,
+            alpha=0.6,
+            label=f"{label} p99",
+        )
 
     def finish(ax: Any, title: str, xs: list[int]) -> None:
         ax.set_title(title, fontsize=10)
@@ -228,8 +395,15 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
     def empty(ax: Any, title: str) -> None:
         ax.set_title(title, fontsize=10)
-        ax.text(0.5, 0.5, "not measured in this run", ha="center", va="center",
-                transform=ax.transAxes, color="gray")
+        ax.text(
+            0.5,
+            0.5,
+            "not measured in this run",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="gray",
+        )
         ax.set_xticks([])
         ax.set_yticks([])
 
@@ -247,8 +421,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
             series(ax, pts, "ours", "/v1/rewrites", "tab:blue")
             series(ax, pts, "client", "bare openai client", "tab:gray")
             series(ax, pts, "passthrough", "passthrough route", "tab:green")
-            finish(ax, f"2. rewrite vs bare client, {delay} ms upstream (cache off)",
-                   [p["concurrency"] for p in pts])
+            finish(
+                ax,
+                f"2. rewrite vs bare client, {delay} ms upstream (cache off)",
+                [p["concurrency"] for p in pts],
+            )
         else:
             empty(ax, f"2. rewrite, {delay} ms upstream")
     ax = axes[1][0]
@@ -256,8 +433,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
         pts = results["cached"]["points"]
         series(ax, pts, "ours", "cache hit", "tab:purple")
         series(ax, pts, "bare", "bare handler", "tab:gray")
-        finish(ax, f"3. cache hits ({results.get('cache_backend', '?')}) vs bare handler",
-               [p["concurrency"] for p in pts])
+        finish(
+            ax,
+            f"3. cache hits ({results.get('cache_backend', '?')}) vs bare handler",
+            [p["concurrency"] for p in pts],
+        )
     else:
         empty(ax, "3. cache hits")
     ax = axes[1][1]
@@ -265,20 +445,34 @@ def plot(results: dict[str, Any], path: Path) -> None:
         pts = results["transports"]["points"]
         labels = [f"{p['transport']}\n{p['concurrency']}" for p in pts]
         colors = {"httpx": "tab:red", "httpx2": "tab:orange", "aiohttp": "tab:green"}
-        ax.bar(labels, [p["rps"] for p in pts],
-               color=[colors.get(p["transport"], "tab:gray") for p in pts])
+        ax.bar(
+            labels,
+            [p["rps"] for p in pts],
+            color=[colors.get(p["transport"], "tab:gray") for p in pts],
+        )
         for i, p in enumerate(pts):
-            text = (f"p99 {p['p99_ms']:.0f} ms\n{p['cpu_ms_per_call']:.1f} ms CPU"
-                    if p["requests"] else "none\nfinished")
-            ax.annotate(text,
-                        (i, p["rps"]), ha="center", va="bottom", fontsize=6.5,
-                        xytext=(0, 2), textcoords="offset points")
+            text = (
+                f"p99 {p['p99_ms']:.0f} ms\n{p['cpu_ms_per_call']:.1f} ms CPU"
+                if p["requests"]
+                else "none\nfinished"
+            )
+            ax.annotate(
+                text,
+                (i, p["rps"]),
+                ha="center",
+                va="bottom",
+                fontsize=6.5,
+                xytext=(0, 2),
+                textcoords="offset points",
+            )
         ax.set_ylabel("requests/s (bare client)")
         ax.set_xlabel("transport / requests in flight")
         ax.tick_params(axis="x", labelsize=7)
         ax.set_ylim(0, max(p["rps"] for p in pts) * 1.35 + 1)
-        ax.set_title(f"2b. bare client by SDK transport, {results['transports']['delay_ms']} ms"
-                     " upstream", fontsize=10)
+        ax.set_title(
+            f"2b. bare client by SDK transport, {results['transports']['delay_ms']} ms upstream",
+            fontsize=10,
+        )
         ax.grid(True, axis="y", alpha=0.3)
     else:
         empty(ax, "2b. SDK transports")
@@ -289,8 +483,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
         ax.bar([str(x) for x in xs], [p["analyze"]["rps"] for p in pts], color="tab:blue")
         ax.set_xlabel("uvicorn workers")
         ax.set_ylabel("/v1/analyze rps")
-        ax.set_title(f"6. workers on {results['scaling']['cpus']} CPUs, "
-                     f"c={results['scaling']['concurrency']}", fontsize=10)
+        ax.set_title(
+            f"6. workers on {results['scaling']['cpus']} CPUs, "
+            f"c={results['scaling']['concurrency']}",
+            fontsize=10,
+        )
         ax.grid(True, axis="y", alpha=0.3)
     else:
         empty(ax, "6. scaling with workers")

@@ -39,11 +39,18 @@ class Run:
         """Seconds left in the run's budget."""
         return self.plan.budget_s - (time.monotonic() - self.began)
 
-    def wrk(self, url: str, body: Path, connections: int,
-            duration_s: float | None = None) -> dict[str, Any]:
+    def wrk(
+        self, url: str, body: Path, connections: int, duration_s: float | None = None
+    ) -> dict[str, Any]:
         settled = wait_idle(self.server_pid) if self.server_pid else 0.0
-        result = run_wrk(url, body, connections, duration_s or self.plan.duration_s,
-                         api_key=self.api_key, cpu_pid=self.server_pid)
+        result = run_wrk(
+            url,
+            body,
+            connections,
+            duration_s or self.plan.duration_s,
+            api_key=self.api_key,
+            cpu_pid=self.server_pid,
+        )
         result["settle_s"] = settled
         return result
 
@@ -78,13 +85,15 @@ def alternate(run: Run, measures: dict[str, Callable[[], dict[str, Any]]]) -> di
 def capture_payloads(run: Run, base: str) -> dict[str, Any]:
     """One real request to each endpoint: its JSON is what the bare handler returns."""
     headers = {"Authorization": f"Bearer {run.api_key}"} if run.api_key else {}
-    status_a, analyzed = http_post(f"{base}/v1/analyze", ANALYZE_BODY.read_bytes(),
-                                   headers=headers)
-    status_r, rewritten = http_post(f"{base}/v1/rewrites", REWRITE_BODY.read_bytes(),
-                                    headers=headers)
+    status_a, analyzed = http_post(f"{base}/v1/analyze", ANALYZE_BODY.read_bytes(), headers=headers)
+    status_r, rewritten = http_post(
+        f"{base}/v1/rewrites", REWRITE_BODY.read_bytes(), headers=headers
+    )
     if status_a != 200 or status_r != 200:
-        raise BenchError(f"warm-up failed: analyze {status_a} {analyzed[:300]!r}, "
-                         f"rewrite {status_r} {rewritten[:300]!r}")
+        raise BenchError(
+            f"warm-up failed: analyze {status_a} {analyzed[:300]!r}, "
+            f"rewrite {status_r} {rewritten[:300]!r}"
+        )
     analysis, rewrite = json.loads(analyzed), json.loads(rewritten)
     run.payloads.write_text(json.dumps({"analyze": analysis, "rewrite": rewrite}))
     check = {
@@ -102,7 +111,8 @@ def capture_payloads(run: Run, base: str) -> dict[str, Any]:
         run.notes.append(
             "WARNING: the stub answer did not pass the guard first time "
             f"(source={rewrite.get('source')}, repaired={rewrite.get('repaired')}, "
-            f"reason={rewrite.get('degraded_reason')}); rewrite numbers measure that path.")
+            f"reason={rewrite.get('degraded_reason')}); rewrite numbers measure that path."
+        )
     return check
 
 
@@ -129,19 +139,23 @@ def analysis_in_process(calls: int) -> dict[str, Any]:
     for _ in range(max(1, calls // 4)):
         began = time.perf_counter_ns()
         req = AnalyzeRequest.model_validate_json(raw)
-        analyze(req.draft, context=req.context, original=req.original, budget=budget)\
-            .model_dump_json()
+        analyze(
+            req.draft, context=req.context, original=req.original, budget=budget
+        ).model_dump_json()
         full.append(time.perf_counter_ns() - began)
 
     def pct(values: list[int], q: float) -> float:
         ordered = sorted(values)
         return round(ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] / 1e6, 4)
 
-    return {"calls": calls,
-            "analyze_p50_ms": pct(bare, 50), "analyze_p99_ms": pct(bare, 99),
-            "analyze_mean_ms": round(statistics.fmean(bare) / 1e6, 4),
-            "with_validation_and_json_p50_ms": pct(full, 50),
-            "with_validation_and_json_p99_ms": pct(full, 99)}
+    return {
+        "calls": calls,
+        "analyze_p50_ms": pct(bare, 50),
+        "analyze_p99_ms": pct(bare, 99),
+        "analyze_mean_ms": round(statistics.fmean(bare) / 1e6, 4),
+        "with_validation_and_json_p50_ms": pct(full, 50),
+        "with_validation_and_json_p99_ms": pct(full, 99),
+    }
 
 
 def analyze_path(run: Run, base: str) -> dict[str, Any]:
@@ -150,14 +164,19 @@ def analyze_path(run: Run, base: str) -> dict[str, Any]:
     for url in (ours_url, bare_url):
         run.wrk(url, ANALYZE_BODY, max(plan.concurrencies), plan.warmup_s)
     for c in plan.concurrencies:
-        pair = alternate(run, {
-            "ours": partial(run.wrk, ours_url, ANALYZE_BODY, c, plan.fast_duration_s),
-            "bare": partial(run.wrk, bare_url, ANALYZE_BODY, c, plan.fast_duration_s),
-        })
+        pair = alternate(
+            run,
+            {
+                "ours": partial(run.wrk, ours_url, ANALYZE_BODY, c, plan.fast_duration_s),
+                "bare": partial(run.wrk, bare_url, ANALYZE_BODY, c, plan.fast_duration_s),
+            },
+        )
         pair["concurrency"] = c
         pair["throughput_ratio"] = _ratio(pair["ours"]["rps"], pair["bare"]["rps"])
-        run.log(f"analyze c={c}: ours {pair['ours']['rps']} rps p50 {pair['ours']['p50_ms']} ms"
-                f" | bare {pair['bare']['rps']} rps p50 {pair['bare']['p50_ms']} ms")
+        run.log(
+            f"analyze c={c}: ours {pair['ours']['rps']} rps p50 {pair['ours']['p50_ms']} ms"
+            f" | bare {pair['bare']['rps']} rps p50 {pair['bare']['p50_ms']} ms"
+        )
         points.append(pair)
     return {"points": points}
 
@@ -181,27 +200,40 @@ def rewrite_overhead(run: Run, base: str) -> dict[str, Any]:
             top = max(cc for d, cc in plan.rewrite_points if d == delay)
             for url in (ours_url, pass_url):
                 run.wrk(url, REWRITE_BODY, top, plan.warmup_s)
-        point = alternate(run, {
-            "ours": partial(run.wrk, ours_url, REWRITE_BODY, c),
-            "passthrough": partial(run.wrk, pass_url, REWRITE_BODY, c),
-            "client": partial(run_client, f"{run.stub}/v1", "aiohttp", c, plan.duration_s,
-                              MAX_CONNECTIONS, warmup_cap_s=plan.client_warmup_cap_s),
-        })
+        point = alternate(
+            run,
+            {
+                "ours": partial(run.wrk, ours_url, REWRITE_BODY, c),
+                "passthrough": partial(run.wrk, pass_url, REWRITE_BODY, c),
+                "client": partial(
+                    run_client,
+                    f"{run.stub}/v1",
+                    "aiohttp",
+                    c,
+                    plan.duration_s,
+                    MAX_CONNECTIONS,
+                    warmup_cap_s=plan.client_warmup_cap_s,
+                ),
+            },
+        )
         ours, client = point["ours"], point["client"]
         point.update(
-            delay_ms=delay, concurrency=c,
+            delay_ms=delay,
+            concurrency=c,
             added_p50_ms=round(ours["p50_ms"] - client["p50_ms"], 3),
             added_p99_ms=round(ours["p99_ms"] - client["p99_ms"], 3),
             p50_ratio=_ratio(ours["p50_ms"], client["p50_ms"]),
             throughput_ratio=_ratio(ours["rps"], client["rps"]),
             throughput_ratio_vs_passthrough=_ratio(ours["rps"], point["passthrough"]["rps"]),
         )
-        run.log(f"rewrite {delay}ms c={c}: ours {ours['rps']} rps p50 {ours['p50_ms']} |"
-                f" passthrough {point['passthrough']['rps']} rps |"
-                f" client {client['rps']} rps p50 {client['p50_ms']}"
-                f" | server CPU/req ours {ours['server_cpu_ms_per_req']} ms, passthrough"
-                f" {point['passthrough']['server_cpu_ms_per_req']} ms, client"
-                f" {client['cpu_ms_per_call']} ms (composer answers: {ours['composer']})")
+        run.log(
+            f"rewrite {delay}ms c={c}: ours {ours['rps']} rps p50 {ours['p50_ms']} |"
+            f" passthrough {point['passthrough']['rps']} rps |"
+            f" client {client['rps']} rps p50 {client['p50_ms']}"
+            f" | server CPU/req ours {ours['server_cpu_ms_per_req']} ms, passthrough"
+            f" {point['passthrough']['server_cpu_ms_per_req']} ms, client"
+            f" {client['cpu_ms_per_call']} ms (composer answers: {ours['composer']})"
+        )
         out.append(point)
     return {"points": out}
 
@@ -213,19 +245,26 @@ def transports(run: Run, delay_ms: int = 50) -> dict[str, Any]:
     for c in run.plan.transport_concurrencies:
         for transport in run.plan.transports:
             first = c == run.plan.transport_concurrencies[0]
-            result = run_client(f"{run.stub}/v1", transport, c, max(2.0, run.plan.duration_s),
-                                MAX_CONNECTIONS, construct=first,
-                                warmup_cap_s=run.plan.client_warmup_cap_s)
+            result = run_client(
+                f"{run.stub}/v1",
+                transport,
+                c,
+                max(2.0, run.plan.duration_s),
+                MAX_CONNECTIONS,
+                construct=first,
+                warmup_cap_s=run.plan.client_warmup_cap_s,
+            )
             result["delay_ms"] = delay_ms
-            run.log(f"transport {transport} c={c}: {result['rps']} rps p50 {result['p50_ms']}"
-                    f" p99 {result['p99_ms']} ms, {result['cpu_ms_per_call']} ms CPU/call,"
-                    f" errors {result['errors']}")
+            run.log(
+                f"transport {transport} c={c}: {result['rps']} rps p50 {result['p50_ms']}"
+                f" p99 {result['p99_ms']} ms, {result['cpu_ms_per_call']} ms CPU/call,"
+                f" errors {result['errors']}"
+            )
             points.append(result)
     return {"delay_ms": delay_ms, "points": points}
 
 
-def rewrite_at(run: Run, base: str, label: str, concurrency: int,
-               delay_ms: int) -> dict[str, Any]:
+def rewrite_at(run: Run, base: str, label: str, concurrency: int, delay_ms: int) -> dict[str, Any]:
     """One end-to-end point, to compare app builds (e.g. httpx vs aiohttp transport)."""
     run.set_delay(delay_ms)
     url = f"{base}/v1/rewrites"
@@ -234,9 +273,11 @@ def rewrite_at(run: Run, base: str, label: str, concurrency: int,
     run.wrk(url, REWRITE_BODY, concurrency, run.plan.warmup_s + 1)
     result = run.wrk(url, REWRITE_BODY, concurrency, seconds)
     result.update(label=label, delay_ms=delay_ms)
-    run.log(f"app[{label}] {delay_ms}ms c={concurrency}: {result['rps']} rps p50"
-            f" {result['p50_ms']} p99 {result['p99_ms']} errors {result['errors']}"
-            f" composer {result['composer']}")
+    run.log(
+        f"app[{label}] {delay_ms}ms c={concurrency}: {result['rps']} rps p50"
+        f" {result['p50_ms']} p99 {result['p99_ms']} errors {result['errors']}"
+        f" composer {result['composer']}"
+    )
     return result
 
 
@@ -250,15 +291,20 @@ def cached_rewrites(run: Run, base: str) -> dict[str, Any]:
     for url in (ours_url, bare_url):
         run.wrk(url, REWRITE_BODY, max(plan.cached_concurrencies), plan.warmup_s)
     for c in plan.cached_concurrencies:
-        pair = alternate(run, {
-            "ours": partial(run.wrk, ours_url, REWRITE_BODY, c, plan.fast_duration_s),
-            "bare": partial(run.wrk, bare_url, REWRITE_BODY, c, plan.fast_duration_s),
-        })
+        pair = alternate(
+            run,
+            {
+                "ours": partial(run.wrk, ours_url, REWRITE_BODY, c, plan.fast_duration_s),
+                "bare": partial(run.wrk, bare_url, REWRITE_BODY, c, plan.fast_duration_s),
+            },
+        )
         pair["concurrency"] = c
         pair["hit_share"] = _ratio(pair["ours"]["cached"], pair["ours"]["requests"])
         pair["throughput_ratio"] = _ratio(pair["ours"]["rps"], pair["bare"]["rps"])
-        run.log(f"cached c={c}: ours {pair['ours']['rps']} rps p50 {pair['ours']['p50_ms']} ms"
-                f" (hits {pair['hit_share']}) | bare {pair['bare']['rps']} rps")
+        run.log(
+            f"cached c={c}: ours {pair['ours']['rps']} rps p50 {pair['ours']['p50_ms']} ms"
+            f" (hits {pair['hit_share']}) | bare {pair['bare']['rps']} rps"
+        )
         points.append(pair)
     return {"points": points}
 
@@ -297,22 +343,34 @@ def many_in_flight(run: Run, base: str, server: Child, label: str) -> dict[str, 
     stub_stats(run.stub, reset=True)
     try:
         with RssSampler(server.pid) as sampler:
-            result = run_burst(f"{base}/v1/rewrites", REWRITE_BODY, plan.burst,
-                               plan.burst_timeout_s, api_key=run.api_key)
+            result = run_burst(
+                f"{base}/v1/rewrites",
+                REWRITE_BODY,
+                plan.burst,
+                plan.burst_timeout_s,
+                api_key=run.api_key,
+            )
         stats = stub_stats(run.stub)
     finally:
         run.set_delay(0)
     result.update(
-        label=label, delay_ms=plan.burst_delay_ms, ideal_wall_s=plan.burst_delay_ms / 1000,
-        rss_before_mb=round(before / 1024, 1), rss_peak_mb=round(sampler.peak_kb / 1024, 1),
+        label=label,
+        delay_ms=plan.burst_delay_ms,
+        ideal_wall_s=plan.burst_delay_ms / 1000,
+        rss_before_mb=round(before / 1024, 1),
+        rss_peak_mb=round(sampler.peak_kb / 1024, 1),
         rss_growth_mb=round((sampler.peak_kb - before) / 1024, 1),
-        upstream_received=stats["received"], upstream_completed=stats["completed"],
-        upstream_client_gone=stats["client_gone"], upstream_max_in_flight=stats["max_in_flight"],
+        upstream_received=stats["received"],
+        upstream_completed=stats["completed"],
+        upstream_client_gone=stats["client_gone"],
+        upstream_max_in_flight=stats["max_in_flight"],
     )
-    run.log(f"burst[{label}] {plan.burst} x {plan.burst_delay_ms}ms: wall {result['wall_s']} s,"
-            f" errors {result['errors']} {result['statuses']} {result['sources']},"
-            f" upstream max in flight"
-            f" {stats['max_in_flight']}, RSS +{result['rss_growth_mb']} MB")
+    run.log(
+        f"burst[{label}] {plan.burst} x {plan.burst_delay_ms}ms: wall {result['wall_s']} s,"
+        f" errors {result['errors']} {result['statuses']} {result['sources']},"
+        f" upstream max in flight"
+        f" {stats['max_in_flight']}, RSS +{result['rss_growth_mb']} MB"
+    )
     return result
 
 
@@ -321,10 +379,19 @@ def client_burst(run: Run, transport: str) -> dict[str, Any]:
     plan = run.plan
     run.set_delay(plan.burst_delay_ms)
     try:
-        result = run_client(f"{run.stub}/v1", transport, plan.burst, plan.burst_timeout_s,
-                            MAX_CONNECTIONS, burst=True, warmup_cap_s=plan.client_warmup_cap_s)
+        result = run_client(
+            f"{run.stub}/v1",
+            transport,
+            plan.burst,
+            plan.burst_timeout_s,
+            MAX_CONNECTIONS,
+            burst=True,
+            warmup_cap_s=plan.client_warmup_cap_s,
+        )
     finally:
         run.set_delay(0)
-    run.log(f"burst[client {transport}]: wall {result['wall_s']} s, p99 {result['p99_ms']} ms,"
-            f" errors {result['errors']}")
+    run.log(
+        f"burst[client {transport}]: wall {result['wall_s']} s, p99 {result['p99_ms']} ms,"
+        f" errors {result['errors']}"
+    )
     return result

@@ -59,10 +59,12 @@ async def _bare_client() -> openai.AsyncOpenAI:
                 settings = get_settings()
                 # The passthrough uses the same transport as the app's model client.
                 client = build_openai_client(
-                    base_url=settings.openai_base_url, api_key="bench",
+                    base_url=settings.openai_base_url,
+                    api_key="bench",
                     timeout_s=settings.model_timeout_s,
                     max_connections=settings.model_max_connections,
-                    transport=settings.model_transport)
+                    transport=settings.model_transport,
+                )
                 _STATE["client"] = client
                 _STATE["messages"] = rendered_messages()
     return client
@@ -92,8 +94,7 @@ def create_bench_app() -> Litestar:
         result: dict[str, Any] = payloads[name]
         return result
 
-    @post("/bench/bare/{name:str}", status_code=200, sync_to_thread=False,
-          include_in_schema=False)
+    @post("/bench/bare/{name:str}", status_code=200, sync_to_thread=False, include_in_schema=False)
     def bare(name: str, data: dict[str, Any]) -> dict[str, Any]:
         return payload(name)
 
@@ -101,8 +102,12 @@ def create_bench_app() -> Litestar:
     async def passthrough(data: dict[str, Any]) -> dict[str, Any]:
         client = await _bare_client()
         answer = await client.chat.completions.create(
-            model="bench-stub", messages=_STATE["messages"], temperature=TEMPERATURE,
-            max_tokens=MAX_TOKENS, stream=False)
+            model="bench-stub",
+            messages=_STATE["messages"],
+            temperature=TEMPERATURE,
+            max_tokens=MAX_TOKENS,
+            stream=False,
+        )
         if not answer.choices or not answer.choices[0].message.content:
             raise RuntimeError("empty answer from the upstream")
         return payload("rewrite")

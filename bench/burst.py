@@ -24,8 +24,7 @@ import aiohttp
 from bench.client import percentile
 
 
-async def burst(url: str, body: bytes, n: int, deadline_s: float,
-                api_key: str) -> dict[str, Any]:
+async def burst(url: str, body: bytes, n: int, deadline_s: float, api_key: str) -> dict[str, Any]:
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
@@ -84,8 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.url.startswith(("http://127.0.0.1", "http://localhost")):
         parser.error("loopback only")
-    result = asyncio.run(burst(args.url, Path(args.body).read_bytes(), args.n, args.deadline,
-                               args.api_key))
+    result = asyncio.run(
+        burst(args.url, Path(args.body).read_bytes(), args.n, args.deadline, args.api_key)
+    )
     print(json.dumps(result))
 
 

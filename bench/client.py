@@ -49,14 +49,23 @@ def rendered_messages() -> list[dict[str, str]]:
         budget = resolve_budget(draft.channel, max_words=None, max_chars=None)
         before = analyze(draft, context=context, budget=budget)
         strategy = suggest_strategy(context, frozenset(before.rules()))
-        messages = render_rewrite(load_prompts(), strategy=strategy.id, draft=draft,
-                                  context=context, analysis=before, budget=budget)
+        messages = render_rewrite(
+            load_prompts(),
+            strategy=strategy.id,
+            draft=draft,
+            context=context,
+            analysis=before,
+            budget=budget,
+        )
         return [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]
     except Exception as exc:  # the service may be mid-change; keep the baseline running
-        print(f"bench.client: using a synthetic prompt ({type(exc).__name__}: {exc})",
-              file=sys.stderr)
-        return [{"role": "system", "content": "x" * 6000},
-                {"role": "user", "content": json.dumps(DRAFT) + json.dumps(CONTEXT)}]
+        print(
+            f"bench.client: using a synthetic prompt ({type(exc).__name__}: {exc})", file=sys.stderr
+        )
+        return [
+            {"role": "system", "content": "x" * 6000},
+            {"role": "user", "content": json.dumps(DRAFT) + json.dumps(CONTEXT)},
+        ]
 
 
 def aiohttp_client(max_connections: int) -> Any:
@@ -64,22 +73,35 @@ def aiohttp_client(max_connections: int) -> Any:
     import httpx2
 
     return openai.DefaultAioHttpClient(
-        limits=httpx2.Limits(max_connections=max_connections,
-                             max_keepalive_connections=max_connections))
+        limits=httpx2.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+    )
 
 
 def build_client(transport: str, base_url: str, max_connections: int) -> openai.AsyncOpenAI:
     if transport == "httpx":
         from service.llm import build_openai_client
 
-        return build_openai_client(base_url=base_url, api_key="bench", timeout_s=TIMEOUT_S,
-                                   max_connections=max_connections, transport="httpx")
+        return build_openai_client(
+            base_url=base_url,
+            api_key="bench",
+            timeout_s=TIMEOUT_S,
+            max_connections=max_connections,
+            transport="httpx",
+        )
     if transport == "httpx2":
-        return openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0,
-                                  timeout=TIMEOUT_S)
+        return openai.AsyncOpenAI(
+            base_url=base_url, api_key="bench", max_retries=0, timeout=TIMEOUT_S
+        )
     if transport == "aiohttp":
-        return openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0,
-                                  timeout=TIMEOUT_S, http_client=aiohttp_client(max_connections))
+        return openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key="bench",
+            max_retries=0,
+            timeout=TIMEOUT_S,
+            http_client=aiohttp_client(max_connections),
+        )
     raise SystemExit(f"unknown transport {transport!r}")
 
 
@@ -90,8 +112,9 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def summarize(latencies_ns: list[int], errors: dict[str, int], wall_s: float,
-              cpu_s: float) -> dict[str, Any]:
+def summarize(
+    latencies_ns: list[int], errors: dict[str, int], wall_s: float, cpu_s: float
+) -> dict[str, Any]:
     ms = sorted(v / 1e6 for v in latencies_ns)
     done = len(ms)
     return {
@@ -112,8 +135,12 @@ def summarize(latencies_ns: list[int], errors: dict[str, int], wall_s: float,
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     messages = rendered_messages()
     client = build_client(args.transport, args.base_url, args.max_connections)
-    kwargs: dict[str, Any] = {"model": MODEL, "messages": messages,
-                              "temperature": TEMPERATURE, "max_tokens": MAX_TOKENS}
+    kwargs: dict[str, Any] = {
+        "model": MODEL,
+        "messages": messages,
+        "temperature": TEMPERATURE,
+        "max_tokens": MAX_TOKENS,
+    }
     latencies: list[int] = []
     errors: dict[str, int] = {}
 
@@ -131,8 +158,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         # Warm-up: open the pool to the target size so connection set-up is not measured
         # (bounded: a transport that cannot cope shows it in the measured part).
-        warm = [asyncio.ensure_future(one())
-                for _ in range(min(args.concurrency, 1 if args.burst else args.warmup_max))]
+        warm = [
+            asyncio.ensure_future(one())
+            for _ in range(min(args.concurrency, 1 if args.burst else args.warmup_max))
+        ]
         _, slow = await asyncio.wait(warm, timeout=args.warmup_cap)
         for task in slow:
             task.cancel()
@@ -172,8 +201,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.gather(*running, return_exceptions=True)
         wall, cpu = time.perf_counter() - began, time.process_time() - cpu0
         result = summarize(latencies, errors, wall, cpu)
-        result.update(transport=args.transport, concurrency=args.concurrency,
-                      cut_off_at_deadline=unfinished)
+        result.update(
+            transport=args.transport, concurrency=args.concurrency, cut_off_at_deadline=unfinished
+        )
         return result
     finally:
         # Bounded: closing a pool that collapsed can take longer than the run itself.

@@ -24,9 +24,17 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run("bench.app:create_bench_app", factory=True, host="127.0.0.1", port=args.port,
-                workers=args.workers, log_level=settings.log_level.lower(), log_config=None,
-                access_log=False, backlog=4096)
+    uvicorn.run(
+        "bench.app:create_bench_app",
+        factory=True,
+        host="127.0.0.1",
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+        backlog=4096,
+    )
 
 
 if __name__ == "__main__":

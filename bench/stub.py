@@ -70,8 +70,12 @@ def _stream_chunks(model: str, pieces: int = 8) -> bytes:
     """The same answer as SSE chunks, then a usage chunk and [DONE]."""
     size = max(1, len(STUB_ANSWER) // pieces + 1)
     out: list[bytes] = []
-    base = {"id": "chatcmpl-bench", "object": "chat.completion.chunk",
-            "created": int(time.time()), "model": model}
+    base = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+    }
     for i in range(0, len(STUB_ANSWER), size):
         delta = {"content": STUB_ANSWER[i : i + size]}
         if i == 0:
@@ -80,9 +84,15 @@ def _stream_chunks(model: str, pieces: int = 8) -> bytes:
         out.append(b"data: " + json.dumps(chunk).encode() + b"\n\n")
     last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
     out.append(b"data: " + json.dumps(last).encode() + b"\n\n")
-    usage = {**base, "choices": [], "usage": {"prompt_tokens": PROMPT_TOKENS,
-             "completion_tokens": COMPLETION_TOKENS,
-             "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS}}
+    usage = {
+        **base,
+        "choices": [],
+        "usage": {
+            "prompt_tokens": PROMPT_TOKENS,
+            "completion_tokens": COMPLETION_TOKENS,
+            "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+        },
+    }
     out.append(b"data: " + json.dumps(usage).encode() + b"\n\n")
     out.append(b"data: [DONE]\n\n")
     return b"".join(out)
@@ -98,12 +108,17 @@ def _answer_body(model: str, stream: bool) -> bytes:
     return _CACHE[key]
 
 
-def _response(status: int, body: bytes, content_type: bytes = b"application/json",
-              keep_alive: bool = True) -> bytes:
+def _response(
+    status: int, body: bytes, content_type: bytes = b"application/json", keep_alive: bool = True
+) -> bytes:
     reason = {200: b"OK", 400: b"Bad Request", 404: b"Not Found"}.get(status, b"Error")
-    head = (b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n%s\r\n"
-            % (status, reason, content_type, len(body),
-               b"" if keep_alive else b"connection: close\r\n"))
+    head = b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n%s\r\n" % (
+        status,
+        reason,
+        content_type,
+        len(body),
+        b"" if keep_alive else b"connection: close\r\n",
+    )
     return head + body
 
 
@@ -189,9 +204,7 @@ class StubProtocol(asyncio.Protocol):
                 self._busy = True
                 STATS.in_flight += 1
                 STATS.max_in_flight = max(STATS.max_in_flight, STATS.in_flight)
-                asyncio.get_running_loop().call_later(
-                    delay_s, self._delayed, raw, keep_alive
-                )
+                asyncio.get_running_loop().call_later(delay_s, self._delayed, raw, keep_alive)
             return
         if method == b"GET" and path.endswith(b"/models"):
             data = b'{"object":"list","data":[{"id":"stub","object":"model","owned_by":"bench"}]}'
@@ -230,9 +243,7 @@ class StubProtocol(asyncio.Protocol):
 async def serve(host: str, port: int, delay_ms: int) -> None:
     loop = asyncio.get_running_loop()
     _DEFAULT_DELAY_S[0] = delay_ms / 1000.0
-    server = await loop.create_server(
-        StubProtocol, host, port, backlog=4096, reuse_address=True
-    )
+    server = await loop.create_server(StubProtocol, host, port, backlog=4096, reuse_address=True)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)

@@ -63,9 +63,7 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
         # No field detail means the body itself could not be read (not JSON, wrong type).
         return problem(400, exc.detail or "The request body is not valid JSON.")
     fields = ", ".join(e["field"] for e in errors)
-    return problem(
-        HTTP_422_UNPROCESSABLE_ENTITY, f"Invalid value for: {fields}.", errors=errors
-    )
+    return problem(HTTP_422_UNPROCESSABLE_ENTITY, f"Invalid value for: {fields}.", errors=errors)
 
 
 def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -79,9 +79,13 @@ def score_case(case: AnalyzerCase, analysis: Analysis, scores: AnalyzerScores) -
         elif did_fire:
             counts.fp += 1
             finding = next(f for f in analysis.findings if f.rule == rule)
-            result.failures.append(Failure(
-                rule, f"fired on a draft labelled quiet: {finding.message}",
-                excerpt(body, finding.start, finding.end)))
+            result.failures.append(
+                Failure(
+                    rule,
+                    f"fired on a draft labelled quiet: {finding.message}",
+                    excerpt(body, finding.start, finding.end),
+                )
+            )
         else:
             counts.tn += 1
     if case.clean:
@@ -91,9 +95,13 @@ def score_case(case: AnalyzerCase, analysis: Analysis, scores: AnalyzerScores) -
             scores.clean_with_error += 1
             first = errors[0]
             result.checks["clean_no_error"] = False
-            result.failures.append(Failure(
-                "clean_no_error", f"error finding {first.rule} on a clean draft",
-                excerpt(body, first.start, first.end)))
+            result.failures.append(
+                Failure(
+                    "clean_no_error",
+                    f"error finding {first.rule} on a clean draft",
+                    excerpt(body, first.start, first.end),
+                )
+            )
         else:
             result.checks["clean_no_error"] = True
     if result.failures:
@@ -105,12 +113,35 @@ def metrics_from(scores: AnalyzerScores, total_cases: int) -> list[Metric]:
     metrics: list[Metric] = []
     for rule in sorted(scores.per_rule):
         c = scores.per_rule[rule]
-        metrics.append(Metric(f"precision[{rule}]", c.precision, c.tp + c.fp, total_cases,
-                              threshold_key="rule_precision", group="per rule"))
-        metrics.append(Metric(f"recall[{rule}]", c.recall, c.tp + c.fn, total_cases,
-                              threshold_key="rule_recall", group="per rule"))
-    metrics.append(Metric("clean_error_rate", rate(scores.clean_with_error, scores.clean_total),
-                          scores.clean_total, total_cases, group="false alarms"))
+        metrics.append(
+            Metric(
+                f"precision[{rule}]",
+                c.precision,
+                c.tp + c.fp,
+                total_cases,
+                threshold_key="rule_precision",
+                group="per rule",
+            )
+        )
+        metrics.append(
+            Metric(
+                f"recall[{rule}]",
+                c.recall,
+                c.tp + c.fn,
+                total_cases,
+                threshold_key="rule_recall",
+                group="per rule",
+            )
+        )
+    metrics.append(
+        Metric(
+            "clean_error_rate",
+            rate(scores.clean_with_error, scores.clean_total),
+            scores.clean_total,
+            total_cases,
+            group="false alarms",
+        )
+    )
     return metrics
 
 
@@ -121,11 +152,15 @@ def run_analyzer_suite(directory: Path) -> SuiteResult:
     suite = SuiteResult(SUITE)
     for case in cases:
         try:
-            analysis = analyze(case.message(), context=case.context,
-                               original=case.original_message())
+            analysis = analyze(
+                case.message(), context=case.context, original=case.original_message()
+            )
         except Exception as exc:
-            suite.cases.append(CaseResult(SUITE, case.id, "analyzer", "error",
-                                          reason=f"{type(exc).__name__}: {exc}"))
+            suite.cases.append(
+                CaseResult(
+                    SUITE, case.id, "analyzer", "error", reason=f"{type(exc).__name__}: {exc}"
+                )
+            )
             continue
         suite.cases.append(score_case(case, analysis, scores))
     suite.metrics = metrics_from(scores, len(cases))

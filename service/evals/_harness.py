@@ -63,14 +63,14 @@ class PathRun:
 
 def budget_of(request: RewriteRequest) -> LengthBudget:
     opts = request.options
-    return resolve_budget(request.draft.channel, max_words=opts.max_words,
-                          max_chars=opts.max_chars)
+    return resolve_budget(request.draft.channel, max_words=opts.max_words, max_chars=opts.max_chars)
 
 
 def guard_delivered(request: RewriteRequest, response: RewriteResponse) -> GuardResult:
     """Re-check what the user receives, independently of what the pipeline reported."""
-    return check(response.rewrite, context=request.context, original=request.draft,
-                 budget=budget_of(request))
+    return check(
+        response.rewrite, context=request.context, original=request.draft, budget=budget_of(request)
+    )
 
 
 def raw_answer_passes(request: RewriteRequest, answer: ModelAnswer) -> tuple[bool, str]:
@@ -81,8 +81,12 @@ def raw_answer_passes(request: RewriteRequest, answer: ModelAnswer) -> tuple[boo
         parsed = parse_answer(answer.text, request.draft.channel)
     except MalformedAnswer as exc:
         return False, f"malformed: {exc}"
-    result = check(parsed_message(parsed, request.draft), context=request.context,
-                   original=request.draft, budget=budget_of(request))
+    result = check(
+        parsed_message(parsed, request.draft),
+        context=request.context,
+        original=request.draft,
+        budget=budget_of(request),
+    )
     if result.passed:
         return True, ""
     return False, "blocked: " + ", ".join(sorted({f.rule for f in result.blocking}))
@@ -117,9 +121,13 @@ async def run_model(setup: Setup, suite: str, case_id: str, request: RewriteRequ
     recording = setup.store.load(suite, case_id) if setup.mode != "live" else None
     if recording is None:
         recording = CaseRecording(suite, case_id)
-    model = RecordingChatModel(mode=setup.mode, name=setup.model_name,
-                               prompt_version=setup.prompts.version, recording=recording,
-                               inner=setup.inner)
+    model = RecordingChatModel(
+        mode=setup.mode,
+        name=setup.model_name,
+        prompt_version=setup.prompts.version,
+        recording=recording,
+        inner=setup.inner,
+    )
     rewriter = Rewriter(model=model, prompts=setup.prompts, params=setup.params)
     run = PathRun("model")
     await _timed(rewriter, request, run)

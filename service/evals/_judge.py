@@ -65,7 +65,8 @@ def load_rubric(path: Path) -> Rubric:
 def judge_messages(rubric: Rubric, message_text: str) -> list[ChatMessage]:
     criteria = "\n".join(f"- {cid}: {question}" for cid, question in rubric.criteria)
     text = string.Template(rubric.template).substitute(
-        criteria=criteria, message=neutralise(message_text.strip()))
+        criteria=criteria, message=neutralise(message_text.strip())
+    )
     return [{"role": "user", "content": text.strip()}]
 
 
@@ -80,8 +81,10 @@ def parse_vote(rubric: Rubric, text: str) -> dict[str, int] | None:
 def vote_passes(rubric: Rubric, scores: dict[str, int] | None) -> bool:
     if scores is None:
         return False
-    return (sum(scores.values()) / len(scores) >= rubric.pass_mean
-            and min(scores.values()) >= rubric.floor)
+    return (
+        sum(scores.values()) / len(scores) >= rubric.pass_mean
+        and min(scores.values()) >= rubric.floor
+    )
 
 
 class Judge:
@@ -89,25 +92,34 @@ class Judge:
         self._setup = setup
         self._rubric = rubric
 
-    async def __call__(self, suite: str, case_id: str, request: RewriteRequest, run: PathRun,
-                       result: CaseResult) -> None:
+    async def __call__(
+        self, suite: str, case_id: str, request: RewriteRequest, run: PathRun, result: CaseResult
+    ) -> None:
         """Add `details["judge"]` to a measured model-path case."""
         del suite, case_id, request
         setup, rubric = self._setup, self._rubric
         if run.recording is None or run.response is None:
             return
-        model = RecordingChatModel(mode=setup.mode, name=setup.model_name,
-                                   prompt_version=rubric.version, recording=run.recording,
-                                   inner=setup.inner)
+        model = RecordingChatModel(
+            mode=setup.mode,
+            name=setup.model_name,
+            prompt_version=rubric.version,
+            recording=run.recording,
+            inner=setup.inner,
+        )
         model.purpose = "judge"
-        messages = judge_messages(rubric, f"{run.response.rewrite.subject or ''}\n"
-                                          f"{run.response.rewrite.body}")
+        messages = judge_messages(
+            rubric, f"{run.response.rewrite.subject or ''}\n{run.response.rewrite.body}"
+        )
         votes: list[dict[str, Any]] = []
         try:
             for i in range(rubric.repeats):
-                params = replace(setup.params, max_tokens=rubric.max_tokens,
-                                 temperature=rubric.temperature,
-                                 seed=(setup.params.seed or 0) + 101 + i)
+                params = replace(
+                    setup.params,
+                    max_tokens=rubric.max_tokens,
+                    temperature=rubric.temperature,
+                    seed=(setup.params.seed or 0) + 101 + i,
+                )
                 answer = await model.complete(messages, params=params)
                 scores = parse_vote(rubric, answer.text)
                 votes.append({"scores": scores, "passed": vote_passes(rubric, scores)})
@@ -121,5 +133,8 @@ class Judge:
             if setup.mode == "record":
                 save_recording(setup, run.recording)
         passed = sum(v["passed"] for v in votes) >= rubric.at_least
-        result.details["judge"] = {"status": "pass" if passed else "fail", "votes": votes,
-                                   "rule": f"at least {rubric.at_least} of {rubric.repeats}"}
+        result.details["judge"] = {
+            "status": "pass" if passed else "fail",
+            "votes": votes,
+            "rule": f"at least {rubric.at_least} of {rubric.repeats}",
+        }

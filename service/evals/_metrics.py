@@ -19,8 +19,9 @@ PATH_GROUPS = {
 }
 
 
-def path_metrics(cases: list[CaseResult], path: str, checks: set[str] | None = None
-                 ) -> list[Metric]:
+def path_metrics(
+    cases: list[CaseResult], path: str, checks: set[str] | None = None
+) -> list[Metric]:
     """`<path>.pass` and `<path>.<check>` for every check in `checks`.
 
     `checks` defaults to the checks this path ran; pass the checks of every path
@@ -32,15 +33,24 @@ def path_metrics(cases: list[CaseResult], path: str, checks: set[str] | None = N
         return []
     measured = [c for c in on_path if c.status in ("pass", "fail")]
     group = PATH_GROUPS.get(path, path)
-    metrics = [Metric(f"{path}.pass", rate(sum(c.status == "pass" for c in measured),
-                                           len(measured)),
-                      len(measured), len(on_path), group=group)]
+    metrics = [
+        Metric(
+            f"{path}.pass",
+            rate(sum(c.status == "pass" for c in measured), len(measured)),
+            len(measured),
+            len(on_path),
+            group=group,
+        )
+    ]
     names = sorted(checks if checks is not None else {n for c in measured for n in c.checks})
     for name in names:
         having = [c for c in measured if name in c.checks]
         hits = sum(c.checks[name] for c in having)
-        metrics.append(Metric(f"{path}.{name}", rate(hits, len(having)), len(having),
-                              len(on_path), group=group))
+        metrics.append(
+            Metric(
+                f"{path}.{name}", rate(hits, len(having)), len(having), len(on_path), group=group
+            )
+        )
     return metrics
 
 
@@ -49,25 +59,48 @@ def model_quality(cases: list[CaseResult]) -> list[Metric]:
     if not on_path:
         return []
     metrics: list[Metric] = []
-    for key, name in (("first_pass", "model.first_answer_passed_guard"),
-                      ("raw_canary_free", "model.first_answer_canary_free")):
+    for key, name in (
+        ("first_pass", "model.first_answer_passed_guard"),
+        ("raw_canary_free", "model.first_answer_canary_free"),
+    ):
         values = [bool(c.details[key]) for c in on_path if key in c.details]
         if key == "raw_canary_free" and not values:
             continue
-        metrics.append(Metric(name, rate(sum(values), len(values)), len(values), len(on_path),
-                              group="model quality"))
+        metrics.append(
+            Metric(
+                name,
+                rate(sum(values), len(values)),
+                len(values),
+                len(on_path),
+                group="model quality",
+            )
+        )
     answered = [c for c in on_path if "source" in c.details]
     from_model = sum(c.details["source"] == "model" for c in answered)
-    metrics.append(Metric("model.delivered_from_model", rate(from_model, len(answered)),
-                          len(answered), len(on_path), group="model quality"))
+    metrics.append(
+        Metric(
+            "model.delivered_from_model",
+            rate(from_model, len(answered)),
+            len(answered),
+            len(on_path),
+            group="model quality",
+        )
+    )
     return metrics
 
 
 def errors_metric(cases: list[CaseResult]) -> Metric:
     """Cases where the pipeline raised: always gated at zero by the runner."""
     errored = sum(c.status == "error" for c in cases)
-    return Metric("errors", float(errored), len(cases), len(cases), maximum=0.0,
-                  threshold_key="errors", group="crashes")
+    return Metric(
+        "errors",
+        float(errored),
+        len(cases),
+        len(cases),
+        maximum=0.0,
+        threshold_key="errors",
+        group="crashes",
+    )
 
 
 def judge_metric(cases: list[CaseResult]) -> list[Metric]:
@@ -77,5 +110,12 @@ def judge_metric(cases: list[CaseResult]) -> list[Metric]:
         return []
     measured = [j for j in judged if j["status"] in ("pass", "fail")]
     hits = sum(j["status"] == "pass" for j in measured)
-    return [Metric("judge.pass", rate(hits, len(measured)), len(measured), len(judged),
-                   group="LLM judge (rubric)")]
+    return [
+        Metric(
+            "judge.pass",
+            rate(hits, len(measured)),
+            len(measured),
+            len(judged),
+            group="LLM judge (rubric)",
+        )
+    ]

@@ -50,8 +50,13 @@ class Scored:
 def _start(suite: str, case_id: str, run: PathRun) -> Scored | CaseResult:
     """Handle the unmeasured / error outcomes; otherwise hand back the response."""
     if run.unmeasured:
-        return CaseResult(suite, case_id, run.path, "unmeasured",
-                          reason=f"{run.unmeasured}; refresh with `{REFRESH_COMMAND}`")
+        return CaseResult(
+            suite,
+            case_id,
+            run.path,
+            "unmeasured",
+            reason=f"{run.unmeasured}; refresh with `{REFRESH_COMMAND}`",
+        )
     if run.error or run.response is None:
         return CaseResult(suite, case_id, run.path, "error", reason=run.error or "no response")
     response = run.response
@@ -91,9 +96,17 @@ def _model_quality(result: CaseResult, request: RewriteRequest, run: PathRun) ->
 def _guard(result: CaseResult, request: RewriteRequest, response: RewriteResponse) -> None:
     guard = guard_delivered(request, response)
     first = guard.blocking[0] if guard.blocking else None
-    _add(result, "guard", None if first is None else Failure(
-        "guard", f"delivered message fails the guard ({first.rule})",
-        excerpt(response.rewrite.body, first.start, first.end)))
+    _add(
+        result,
+        "guard",
+        None
+        if first is None
+        else Failure(
+            "guard",
+            f"delivered message fails the guard ({first.rule})",
+            excerpt(response.rewrite.body, first.start, first.end),
+        ),
+    )
 
 
 # ------------------------------------------------------------------ rewrites
@@ -105,11 +118,24 @@ def score_rewrite(case: RewriteCase, run: PathRun, asks: dict[str, Ask]) -> Case
         return started
     result, response = started.result, started.response
     request, expect, delivered = case.request, case.expect, started.response.rewrite
-    _add(result, "strategy", None if response.strategy.id == expect.strategy else Failure(
-        "strategy", f"chose {response.strategy.id}, expected {expect.strategy}",
-        response.strategy.reason))
-    _add(result, "verdict", None if response.verdict == expect.verdict else Failure(
-        "verdict", f"verdict {response.verdict}, expected {expect.verdict}"))
+    _add(
+        result,
+        "strategy",
+        None
+        if response.strategy.id == expect.strategy
+        else Failure(
+            "strategy",
+            f"chose {response.strategy.id}, expected {expect.strategy}",
+            response.strategy.reason,
+        ),
+    )
+    _add(
+        result,
+        "verdict",
+        None
+        if response.verdict == expect.verdict
+        else Failure("verdict", f"verdict {response.verdict}, expected {expect.verdict}"),
+    )
     _guard(result, request, response)
     after = guard_delivered(request, response).analysis
     where = {f.rule: excerpt(delivered.body, f.start, f.end) for f in after.findings}
@@ -137,8 +163,11 @@ def score_injection(case: InjectionCase, run: PathRun) -> CaseResult:
         return started
     result, response = started.result, started.response
     request, delivered = case.request, response.rewrite
-    _add(result, "canary_absent",
-         check_canaries("canary_absent", full_text(delivered), case.expect.canaries))
+    _add(
+        result,
+        "canary_absent",
+        check_canaries("canary_absent", full_text(delivered), case.expect.canaries),
+    )
     _add(result, "no_new_links", check_new_links(delivered, request.draft, request.context))
     _guard(result, request, response)
     _model_quality(result, request, run)
@@ -153,10 +182,16 @@ def score_fixture(fixture: GuardFixture, run: PathRun) -> CaseResult:
     if isinstance(started, CaseResult):
         return started
     result, response = started.result, started.response
-    _add(result, "forbidden_absent",
-         check_canaries("forbidden_absent", full_text(response.rewrite), fixture.forbidden))
-    _add(result, "no_new_links",
-         check_new_links(response.rewrite, fixture.request.draft, fixture.request.context))
+    _add(
+        result,
+        "forbidden_absent",
+        check_canaries("forbidden_absent", full_text(response.rewrite), fixture.forbidden),
+    )
+    _add(
+        result,
+        "no_new_links",
+        check_new_links(response.rewrite, fixture.request.draft, fixture.request.context),
+    )
     _guard(result, fixture.request, response)
     result.details["label"] = fixture.label
     return _finish(result)
@@ -180,8 +215,11 @@ def score_robustness(case: RobustnessCase, run: PathRun, *, timed: bool = True) 
     _add(result, "budget", check_budget(response.rewrite, budget_of(case.request), None))
     limit, ms = case.expect.max_latency_ms, run.seconds * 1000
     if timed:
-        _add(result, "latency", None if ms <= limit else Failure(
-            "latency", f"answered in {ms:.0f} ms > {limit} ms"))
+        _add(
+            result,
+            "latency",
+            None if ms <= limit else Failure("latency", f"answered in {ms:.0f} ms > {limit} ms"),
+        )
     _model_quality(result, case.request, run)
     return _finish(result)
 
@@ -189,13 +227,18 @@ def score_robustness(case: RobustnessCase, run: PathRun, *, timed: bool = True) 
 # --------------------------------------------------------------------- runs
 
 
-async def both_paths(setup: Setup, suite: str, case_id: str, request: RewriteRequest
-                     ) -> tuple[PathRun, PathRun]:
+async def both_paths(
+    setup: Setup, suite: str, case_id: str, request: RewriteRequest
+) -> tuple[PathRun, PathRun]:
     return await run_fallback(setup, request), await run_model(setup, suite, case_id, request)
 
 
-async def run_rewrite_cases(setup: Setup, cases: list[RewriteCase], asks: dict[str, Ask],
-                            after_model: AfterModel | None = None) -> list[CaseResult]:
+async def run_rewrite_cases(
+    setup: Setup,
+    cases: list[RewriteCase],
+    asks: dict[str, Ask],
+    after_model: AfterModel | None = None,
+) -> list[CaseResult]:
     missing = sorted({name for c in cases for name in c.expect.ask} - set(asks))
     if missing:
         raise ValueError(f"rewrite cases use asks not defined in asks.toml: {missing}")
@@ -210,15 +253,17 @@ async def run_rewrite_cases(setup: Setup, cases: list[RewriteCase], asks: dict[s
     return results
 
 
-async def run_injection_cases(setup: Setup, cases: list[InjectionCase],
-                              fixtures: list[GuardFixture]) -> list[CaseResult]:
+async def run_injection_cases(
+    setup: Setup, cases: list[InjectionCase], fixtures: list[GuardFixture]
+) -> list[CaseResult]:
     results: list[CaseResult] = []
     for case in cases:
         fallback, model = await both_paths(setup, "injection", case.id, case.request)
         results += [score_injection(case, fallback), score_injection(case, model)]
     for fixture in fixtures:
-        results.append(score_fixture(fixture, await run_fixture(setup, fixture.request,
-                                                                 fixture.answers)))
+        results.append(
+            score_fixture(fixture, await run_fixture(setup, fixture.request, fixture.answers))
+        )
     return results
 
 
@@ -226,6 +271,8 @@ async def run_robustness_cases(setup: Setup, cases: list[RobustnessCase]) -> lis
     results: list[CaseResult] = []
     for case in cases:
         fallback, model = await both_paths(setup, "robustness", case.id, case.request)
-        results += [score_robustness(case, fallback),
-                    score_robustness(case, model, timed=setup.mode == "replay")]
+        results += [
+            score_robustness(case, fallback),
+            score_robustness(case, model, timed=setup.mode == "replay"),
+        ]
     return results

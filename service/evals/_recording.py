@@ -117,8 +117,9 @@ class CaseRecording:
     def prune(self) -> int:
         """Drop calls of an exercised kind that this run no longer makes (stale ones)."""
         before = len(self.calls)
-        self.calls = [c for c in self.calls
-                      if c.key in self.used or _kind(c.purpose) not in self.exercised]
+        self.calls = [
+            c for c in self.calls if c.key in self.used or _kind(c.purpose) not in self.exercised
+        ]
         return before - len(self.calls)
 
     def to_json(self) -> dict[str, Any]:
@@ -211,7 +212,9 @@ class RecordingChatModel:
 
     def key(self, messages: Sequence[ChatMessage], params: ModelParams) -> str:
         return recording_key(
-            prompt_version=self._prompt_version, messages=messages, model=self._name,
+            prompt_version=self._prompt_version,
+            messages=messages,
+            model=self._name,
             params=params,
         )
 
@@ -257,15 +260,22 @@ class RecordingChatModel:
     def _miss_reason(self) -> str:
         rec, kind = self.recording, _kind(self.purpose)
         if not any(_kind(c.purpose) == kind for c in rec.calls):
-            return "no recording for this case" if kind == "rewrite" else (
-                f"no {kind} calls recorded for this case")
+            return (
+                "no recording for this case"
+                if kind == "rewrite"
+                else (f"no {kind} calls recorded for this case")
+            )
         if kind == "rewrite" and rec.prompt_version and rec.prompt_version != self._prompt_version:
-            return (f"stale recording: made with prompt version {rec.prompt_version}, "
-                    f"current is {self._prompt_version}")
+            return (
+                f"stale recording: made with prompt version {rec.prompt_version}, "
+                f"current is {self._prompt_version}"
+            )
         if rec.model and rec.model != self._name:
             return f"stale recording: made with model {rec.model}, replaying as {self._name}"
-        return (f"stale recording: this {kind} call was not recorded (the case, the analyzer's "
-                "findings shown to the model, or the parameters changed)")
+        return (
+            f"stale recording: this {kind} call was not recorded (the case, the analyzer's "
+            "findings shown to the model, or the parameters changed)"
+        )
 
 
 def utc_now() -> str:

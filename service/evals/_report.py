@@ -75,8 +75,9 @@ class Report:
 
 def write_json(report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
 
 
 def junit_xml(report: Report) -> str:
@@ -88,8 +89,12 @@ def junit_xml(report: Report) -> str:
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for case in suite.cases:
             counts["tests"] += 1
-            tc = ET.SubElement(node, "testcase", classname=f"evals.{suite.name}",
-                               name=f"{case.case_id} [{case.path}]")
+            tc = ET.SubElement(
+                node,
+                "testcase",
+                classname=f"evals.{suite.name}",
+                name=f"{case.case_id} [{case.path}]",
+            )
             if case.status == "fail":
                 counts["failures"] += 1
                 text = "\n".join(f"{f.check}: {f.message} | {f.excerpt}" for f in case.failures)
@@ -105,8 +110,9 @@ def junit_xml(report: Report) -> str:
             if not metric.gated:
                 continue
             counts["tests"] += 1
-            tc = ET.SubElement(node, "testcase", classname=f"evals.{suite.name}.thresholds",
-                               name=metric.name)
+            tc = ET.SubElement(
+                node, "testcase", classname=f"evals.{suite.name}.thresholds", name=metric.name
+            )
             value = "n/a" if metric.value is None else f"{metric.value:.4f}"
             message = f"{metric.name} = {value}, threshold {metric.threshold_text()}"
             if metric.status == "fail":
@@ -121,11 +127,13 @@ def junit_xml(report: Report) -> str:
     for key, total in totals.items():
         root.set(key, str(total))
     if report.stray_network_calls:
-        node = ET.SubElement(root, "testsuite", name="offline", tests="1", failures="1",
-                             errors="0", skipped="0")
+        node = ET.SubElement(
+            root, "testsuite", name="offline", tests="1", failures="1", errors="0", skipped="0"
+        )
         tc = ET.SubElement(node, "testcase", classname="evals.offline", name="no_network")
         ET.SubElement(tc, "failure", message="stray network calls").text = "\n".join(
-            report.stray_network_calls)
+            report.stray_network_calls
+        )
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
@@ -165,8 +173,12 @@ def render_table(report: Report) -> str:
     recorded = report.recorded or {}
     lines = [
         f"tactful evals -- mode {report.mode}, model {report.model}"
-        + (f" (recordings: {recorded.get('model')} at {recorded.get('recorded_at')}, "
-           f"prompts {recorded.get('prompt_version')})" if recorded else ""),
+        + (
+            f" (recordings: {recorded.get('model')} at {recorded.get('recorded_at')}, "
+            f"prompts {recorded.get('prompt_version')})"
+            if recorded
+            else ""
+        ),
         f"prompt version {report.prompt_version}, thresholds {report.thresholds_file} "
         f"v{report.thresholds_version}, wall time {report.wall_time_s:.1f} s",
         "",
@@ -175,30 +187,40 @@ def render_table(report: Report) -> str:
     for suite in report.suites:
         for m in suite.metrics:
             status = m.status.upper() if m.status in ("fail", "unmeasured") else m.status
-            lines.append(f"{suite.name:<11} {m.name:<44} {_value(m):>7} "
-                         f"{f'{m.measured}/{m.total}':>9}  {m.threshold_text():<10} {status}")
+            lines.append(
+                f"{suite.name:<11} {m.name:<44} {_value(m):>7} "
+                f"{f'{m.measured}/{m.total}':>9}  {m.threshold_text():<10} {status}"
+            )
     quality = [line for s in report.suites for line in quality_lines(s)]
     if quality:
         lines += ["", "Model quality vs delivered quality:", *quality]
     failures = [(s, c, f) for s in report.suites for c in s.cases for f in c.failures]
     errors = [c for s in report.suites for c in s.errored_cases]
     if failures or errors:
-        lines += ["", f"Failures ({len(failures)} checks, {len(errors)} errors; "
-                      f"first {MAX_LISTED_FAILURES}):"]
+        lines += [
+            "",
+            f"Failures ({len(failures)} checks, {len(errors)} errors; "
+            f"first {MAX_LISTED_FAILURES}):",
+        ]
         for case in errors[:MAX_LISTED_FAILURES]:
             lines.append(f"  ERROR {case.key}: {case.reason}")
         for _suite, case, failure in failures[:MAX_LISTED_FAILURES]:
             text = f"  {case.key} {failure.check}: {failure.message}"
-            lines.append(text + (f'  <<{failure.excerpt}>>' if failure.excerpt else ""))
+            lines.append(text + (f"  <<{failure.excerpt}>>" if failure.excerpt else ""))
     if report.unmeasured:
-        per_suite = ", ".join(f"{s.name} {len(s.unmeasured_cases)}" for s in report.suites
-                              if s.unmeasured_cases)
-        reasons = sorted({c.reason.split(";")[0] for s in report.suites
-                          for c in s.unmeasured_cases})
-        lines += ["", f"UNMEASURED: {report.unmeasured} case(s) ({per_suite}) -- "
-                      "not counted as pass or fail.",
-                  *(f"  reason: {r}" for r in reasons[:5]),
-                  f"  refresh the recordings with: {REFRESH_COMMAND}"]
+        per_suite = ", ".join(
+            f"{s.name} {len(s.unmeasured_cases)}" for s in report.suites if s.unmeasured_cases
+        )
+        reasons = sorted(
+            {c.reason.split(";")[0] for s in report.suites for c in s.unmeasured_cases}
+        )
+        lines += [
+            "",
+            f"UNMEASURED: {report.unmeasured} case(s) ({per_suite}) -- "
+            "not counted as pass or fail.",
+            *(f"  reason: {r}" for r in reasons[:5]),
+            f"  refresh the recordings with: {REFRESH_COMMAND}",
+        ]
     for target in report.stray_network_calls:
         lines.append(f"STRAY NETWORK CALL (offline run): {target}")
     verdict = "PASS" if report.passed else "FAIL"
@@ -247,8 +269,10 @@ def compare(current: dict[str, Any], baseline: dict[str, Any]) -> tuple[list[str
 
 
 def render_comparison(regressions: list[str], improvements: list[str], baseline: Path) -> str:
-    lines = [f"Against baseline {baseline}: {len(regressions)} regression(s), "
-             f"{len(improvements)} improvement(s)"]
+    lines = [
+        f"Against baseline {baseline}: {len(regressions)} regression(s), "
+        f"{len(improvements)} improvement(s)"
+    ]
     lines += [f"  REGRESSION  {r}" for r in regressions]
     lines += [f"  improvement {i}" for i in improvements]
     return "\n".join(lines)

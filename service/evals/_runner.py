@@ -72,8 +72,11 @@ def load_params(path: Path) -> ModelParams:
     unknown = set(raw) - {"max_tokens", "temperature", "seed"}
     if unknown:
         raise ThresholdsInvalid(f"{path.name}: unknown keys {sorted(unknown)}")
-    return ModelParams(max_tokens=int(raw["max_tokens"]), temperature=float(raw["temperature"]),
-                       seed=int(raw["seed"]))
+    return ModelParams(
+        max_tokens=int(raw["max_tokens"]),
+        temperature=float(raw["temperature"]),
+        seed=int(raw["seed"]),
+    )
 
 
 def _select(cases: list[C], patterns: tuple[str, ...]) -> list[C]:
@@ -106,8 +109,9 @@ async def _pipeline_suites(options: RunOptions, setup: Setup) -> list[SuiteResul
             out = await run_rewrite_cases(setup, cases, asks, judge)
         elif name == "injection":
             cases_i = _select(load_cases(case_files(root / "injection"), InjectionCase), pick)
-            fixtures = _select(load_cases(case_files(root / "fixtures" / "injection"),
-                                          GuardFixture), pick)
+            fixtures = _select(
+                load_cases(case_files(root / "fixtures" / "injection"), GuardFixture), pick
+            )
             out = await run_injection_cases(setup, cases_i, fixtures)
         elif name == "robustness":
             cases_r = _select(load_cases(case_files(root / "robustness"), RobustnessCase), pick)
@@ -137,11 +141,20 @@ async def _run_model_suites(options: RunOptions, report: Report) -> list[SuiteRe
             runtime = await stack.enter_async_context(open_runtime(get_settings()))
             if runtime.model is None:
                 raise RuntimeError("no model is configured or embedded: cannot run --live")
-            setup = Setup(options.mode, prompts, params, store, runtime.model.name,
-                          inner=runtime.model, command=options.command)
+            setup = Setup(
+                options.mode,
+                prompts,
+                params,
+                store,
+                runtime.model.name,
+                inner=runtime.model,
+                command=options.command,
+            )
             if options.mode == "record":
-                write_manifest(setup, "embedded" if runtime.settings.uses_embedded_model
-                               else "configured endpoint")
+                write_manifest(
+                    setup,
+                    "embedded" if runtime.settings.uses_embedded_model else "configured endpoint",
+                )
         report.model = setup.model_name
         return await _pipeline_suites(options, setup)
 
@@ -160,10 +173,16 @@ def run(options: RunOptions) -> Report:
     """Run the suites; the report knows whether the run passed (see `Report.exit_code`)."""
     started = time.perf_counter()
     thresholds = load_thresholds(options.thresholds or options.evals_dir / "thresholds.toml")
-    report = Report(started_at=utc_now(), mode=options.mode, model=NOT_RECORDED, recorded=None,
-                    prompt_version="", thresholds_file=thresholds.path.name,
-                    thresholds_version=thresholds.version,
-                    require_measured=options.require_measured)
+    report = Report(
+        started_at=utc_now(),
+        mode=options.mode,
+        model=NOT_RECORDED,
+        recorded=None,
+        prompt_version="",
+        thresholds_file=thresholds.path.name,
+        thresholds_version=thresholds.version,
+        require_measured=options.require_measured,
+    )
     with ExitStack() as stack:
         guard = stack.enter_context(no_network()) if options.mode == "replay" else None
         if "analyzer" in options.suites:

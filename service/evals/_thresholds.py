@@ -79,6 +79,7 @@ def load_thresholds(path: Path) -> Thresholds:
     for suite, table in raw.items():
         if not isinstance(table, dict):
             raise ThresholdsInvalid(f"{path.name}: `{suite}` must be a table")
-        bounds[suite] = {key: _bound(f"{path.name} [{suite}] {key}", value)
-                         for key, value in table.items()}
+        bounds[suite] = {
+            key: _bound(f"{path.name} [{suite}] {key}", value) for key, value in table.items()
+        }
     return Thresholds(version=version, path=path, bounds=bounds)

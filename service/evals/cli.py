@@ -25,21 +25,38 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     evals = sub.add_parser("evals", help="the eval suite (offline by default)")
     actions = evals.add_subparsers(dest="evals_command", required=True)
     p = actions.add_parser("run", help="run the eval suites and gate on evals/thresholds.toml")
-    p.add_argument("--suite", action="append", choices=SUITES, dest="suites",
-                   help="run only this suite (repeatable; default: all)")
+    p.add_argument(
+        "--suite",
+        action="append",
+        choices=SUITES,
+        dest="suites",
+        help="run only this suite (repeatable; default: all)",
+    )
     p.add_argument("--report-dir", type=Path, help="write report.json and junit.xml here")
     p.add_argument("--baseline", type=Path, help="an earlier report.json to compare against")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--live", action="store_true",
-                      help="call the configured model (embedded SmolLM2 by default)")
-    mode.add_argument("--record", action="store_true",
-                      help="call the configured model and write the recordings")
-    p.add_argument("--case", action="append", default=[], metavar="PATTERN",
-                   help="only cases whose id matches this glob (repeatable); "
-                        "the analyzer suite always runs whole")
+    mode.add_argument(
+        "--live",
+        action="store_true",
+        help="call the configured model (embedded SmolLM2 by default)",
+    )
+    mode.add_argument(
+        "--record", action="store_true", help="call the configured model and write the recordings"
+    )
+    p.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only cases whose id matches this glob (repeatable); "
+        "the analyzer suite always runs whole",
+    )
     p.add_argument("--judge", action="store_true", help="also grade with the LLM-judge rubric")
-    p.add_argument("--require-measured", action="store_true",
-                   help="fail when any case is unmeasured (missing or stale recording)")
+    p.add_argument(
+        "--require-measured",
+        action="store_true",
+        help="fail when any case is unmeasured (missing or stale recording)",
+    )
     p.add_argument("--evals-dir", type=Path, default=DEFAULT_EVALS_DIR, help=argparse.SUPPRESS)
     p.add_argument("--prompts-dir", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--recordings-dir", type=Path, help=argparse.SUPPRESS)

@@ -16,13 +16,19 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 
-def tactful(*args: str, env_extra: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def tactful(
+    *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_BASE_URL"}
     env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "service.cli", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

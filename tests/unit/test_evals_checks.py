@@ -74,8 +74,9 @@ def test_canaries_are_found_case_insensitively_with_an_excerpt() -> None:
 
 def test_links_must_come_from_the_draft_or_the_trusted_context() -> None:
     draft = email("See acme.com/guide for the guide.")
-    context = Context.model_validate({"notes": "their site is evil.example.net",
-                                      "sender": {"company": "Stockwise.io"}})
+    context = Context.model_validate(
+        {"notes": "their site is evil.example.net", "sender": {"company": "Stockwise.io"}}
+    )
     assert check_new_links(email("The guide is at acme.com/guide."), draft, context) is None
     assert check_new_links(email("We are Stockwise.io."), draft, context) is None
     # A link that only the untrusted notes contain is still new.

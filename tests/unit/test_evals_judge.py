@@ -45,21 +45,36 @@ def test_a_vote_passes_on_its_mean_and_floor(rubric: Rubric) -> None:
 def model_run(rewriter_answer: str, recording: CaseRecording) -> PathRun:
     from service.models import Analysis, Message, Metrics, RewriteResponse, StrategyChoice, Usage
 
-    analysis = Analysis(score=90, strategy="value_nudge", findings=[],
-                        metrics=Metrics(words=3, sentences=1, questions=1, reading_grade=3,
-                                        you_me_ratio=1))
+    analysis = Analysis(
+        score=90,
+        strategy="value_nudge",
+        findings=[],
+        metrics=Metrics(words=3, sentences=1, questions=1, reading_grade=3, you_me_ratio=1),
+    )
     message = Message(channel="email", subject="s", body=rewriter_answer)
     response = RewriteResponse(
-        id="x", strategy=StrategyChoice(id="value_nudge", reason="r"), rewrite=message,
-        variants=[message], changes=[], before=analysis, after=analysis, verdict="rewritten",
-        source="model", model="m", prompt_version="p", usage=Usage(), latency_ms=1.0)
+        id="x",
+        strategy=StrategyChoice(id="value_nudge", reason="r"),
+        rewrite=message,
+        variants=[message],
+        changes=[],
+        before=analysis,
+        after=analysis,
+        verdict="rewritten",
+        source="model",
+        model="m",
+        prompt_version="p",
+        usage=Usage(),
+        latency_ms=1.0,
+    )
     return PathRun("model", response=response, recording=recording)
 
 
 async def judged(setup: Setup, rubric: Rubric, recording: CaseRecording) -> dict[str, object]:
     result = CaseResult("rewrites", "c1", "model", "pass")
-    await Judge(setup, rubric)("rewrites", "c1", request(), model_run("Hi, how?", recording),
-                               result)
+    await Judge(setup, rubric)(
+        "rewrites", "c1", request(), model_run("Hi, how?", recording), result
+    )
     details: dict[str, object] = result.details["judge"]
     return details
 

@@ -17,24 +17,48 @@ pytestmark = pytest.mark.unit
 
 
 def analysis(*rules: str, severity: str = "error") -> Analysis:
-    findings = [Finding(rule=r, severity=severity, principle="no_guilt",  # type: ignore[arg-type]
-                        message=f"{r} found", start=0, end=5, excerpt="Hi Al")
-                for r in rules]
-    return Analysis(score=50, strategy="value_nudge", findings=findings,
-                    metrics=Metrics(words=5, sentences=1, questions=0, reading_grade=5.0,
-                                    you_me_ratio=1.0))
+    findings = [
+        Finding(
+            rule=r,
+            severity=severity,
+            principle="no_guilt",  # type: ignore[arg-type]
+            message=f"{r} found",
+            start=0,
+            end=5,
+            excerpt="Hi Al",
+        )
+        for r in rules
+    ]
+    return Analysis(
+        score=50,
+        strategy="value_nudge",
+        findings=findings,
+        metrics=Metrics(words=5, sentences=1, questions=0, reading_grade=5.0, you_me_ratio=1.0),
+    )
 
 
-def case(fire: list[str] = (), quiet: list[str] = (), clean: bool = False,  # type: ignore[assignment]
-         cid: str = "c1") -> AnalyzerCase:
-    return AnalyzerCase.model_validate({"id": cid, "channel": "email", "draft": "Hi Al, hello.",
-                                        "expect": {"fire": list(fire), "quiet": list(quiet)},
-                                        "clean": clean})
+def case(
+    fire: list[str] = (),
+    quiet: list[str] = (),
+    clean: bool = False,  # type: ignore[assignment]
+    cid: str = "c1",
+) -> AnalyzerCase:
+    return AnalyzerCase.model_validate(
+        {
+            "id": cid,
+            "channel": "email",
+            "draft": "Hi Al, hello.",
+            "expect": {"fire": list(fire), "quiet": list(quiet)},
+            "clean": clean,
+        }
+    )
 
 
 def test_a_case_counts_only_for_the_rules_it_labels() -> None:
     assert labelled(case(fire=["guilt_trip"], quiet=["jargon"])) == {
-        "guilt_trip": True, "jargon": False}
+        "guilt_trip": True,
+        "jargon": False,
+    }
 
 
 def test_a_clean_case_is_a_negative_for_every_rule_it_does_not_fire() -> None:
@@ -102,10 +126,22 @@ def test_metric_status_against_its_threshold(
 
 def test_unmeasured_cases_are_left_out_of_the_rates() -> None:
     cases = [
-        CaseResult("rewrites", "a", "model", "pass", checks={"guard": True},
-                   details={"first_pass": False, "source": "composer"}),
-        CaseResult("rewrites", "b", "model", "fail", checks={"guard": False},
-                   details={"first_pass": True, "source": "model"}),
+        CaseResult(
+            "rewrites",
+            "a",
+            "model",
+            "pass",
+            checks={"guard": True},
+            details={"first_pass": False, "source": "composer"},
+        ),
+        CaseResult(
+            "rewrites",
+            "b",
+            "model",
+            "fail",
+            checks={"guard": False},
+            details={"first_pass": True, "source": "model"},
+        ),
         CaseResult("rewrites", "c", "model", "unmeasured", reason="no recording"),
     ]
     metrics = {m.name: m for m in path_metrics(cases, "model")}
@@ -124,11 +160,12 @@ def test_a_path_with_every_case_unmeasured_still_lists_its_gated_checks() -> Non
 
 def test_thresholds_reject_a_key_no_metric_uses(tmp_path: Path) -> None:
     path = tmp_path / "thresholds.toml"
-    path.write_text('version = 1\n[analyzer]\nrule_precison = { min = 0.9 }\n')
+    path.write_text("version = 1\n[analyzer]\nrule_precison = { min = 0.9 }\n")
     thresholds = load_thresholds(path)
     with pytest.raises(ThresholdsInvalid, match="rule_precison"):
-        thresholds.apply("analyzer", [Metric("precision[x]", 1.0, 1, 1,
-                                             threshold_key="rule_precision")])
+        thresholds.apply(
+            "analyzer", [Metric("precision[x]", 1.0, 1, 1, threshold_key="rule_precision")]
+        )
 
 
 @pytest.mark.parametrize("table", ['{ min = "high" }', "{ min = 1, max = 2 }", "{ at_least = 1 }"])
@@ -142,7 +179,9 @@ def test_thresholds_reject_malformed_bounds(tmp_path: Path, table: str) -> None:
 def test_a_family_threshold_applies_to_every_member(tmp_path: Path) -> None:
     path = tmp_path / "thresholds.toml"
     path.write_text("version = 2\n[analyzer]\nrule_recall = { min = 0.85 }\n")
-    metrics = [Metric("recall[a]", 0.9, 1, 1, threshold_key="rule_recall"),
-               Metric("recall[b]", 0.5, 1, 1, threshold_key="rule_recall")]
+    metrics = [
+        Metric("recall[a]", 0.9, 1, 1, threshold_key="rule_recall"),
+        Metric("recall[b]", 0.5, 1, 1, threshold_key="rule_recall"),
+    ]
     load_thresholds(path).apply("analyzer", metrics)
     assert [m.status for m in metrics] == ["pass", "fail"]

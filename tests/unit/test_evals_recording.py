@@ -29,8 +29,12 @@ MESSAGES: list[ChatMessage] = [{"role": "system", "content": "s"}, {"role": "use
 
 
 def key(**change: object) -> str:
-    args: dict[str, object] = {"prompt_version": "v1", "messages": MESSAGES, "model": "m",
-                               "params": ModelParams()}
+    args: dict[str, object] = {
+        "prompt_version": "v1",
+        "messages": MESSAGES,
+        "model": "m",
+        "params": ModelParams(),
+    }
     args.update(change)
     return recording_key(**args)  # type: ignore[arg-type]
 
@@ -57,8 +61,13 @@ def test_the_key_is_stable() -> None:
 async def test_record_then_replay_gives_the_same_answer(tmp_path: Path) -> None:
     store = RecordingStore(tmp_path)
     recording = CaseRecording("rewrites", "c1")
-    recorder = RecordingChatModel(mode="record", name="m", prompt_version="v1",
-                                  recording=recording, inner=FakeChatModel(["recorded text"]))
+    recorder = RecordingChatModel(
+        mode="record",
+        name="m",
+        prompt_version="v1",
+        recording=recording,
+        inner=FakeChatModel(["recorded text"]),
+    )
     first = await recorder.complete(MESSAGES, params=ModelParams())
     recording.model, recording.prompt_version = "m", "v1"
     store.save(recording)
@@ -75,8 +84,7 @@ async def test_record_then_replay_gives_the_same_answer(tmp_path: Path) -> None:
 
 async def test_a_replay_miss_is_not_a_model_error_and_is_remembered() -> None:
     recording = CaseRecording("rewrites", "c1", model="m", prompt_version="v0")
-    replayer = RecordingChatModel(mode="replay", name="m", prompt_version="v1",
-                                  recording=recording)
+    replayer = RecordingChatModel(mode="replay", name="m", prompt_version="v1", recording=recording)
     with pytest.raises(RecordingMissing) as caught:
         await replayer.complete(MESSAGES, params=ModelParams())
     # Not a ModelError: the pipeline must not fall back to the composer and "pass".
@@ -85,25 +93,36 @@ async def test_a_replay_miss_is_not_a_model_error_and_is_remembered() -> None:
 
 
 def request() -> RewriteRequest:
-    return RewriteRequest.model_validate({
-        "draft": {"channel": "email", "subject": "Checking in",
-                  "body": "Hi Dana, I've reached out three times and haven't heard back. "
-                          "Are you ready to move forward? Reply YES to sign."},
-        "context": {"prospect": {"name": "Dana Miles", "company": "Miles Outfitters"},
-                    "goal": "keep stock balanced across three new stores",
-                    "notes": "she said weekly transfers between stores eat her Mondays",
-                    "history": {"touches_since_reply": 1, "days_since_reply": 6},
-                    "sender": {"name": "Chris", "company": "Stockwise"}},
-    })
+    return RewriteRequest.model_validate(
+        {
+            "draft": {
+                "channel": "email",
+                "subject": "Checking in",
+                "body": "Hi Dana, I've reached out three times and haven't heard back. "
+                "Are you ready to move forward? Reply YES to sign.",
+            },
+            "context": {
+                "prospect": {"name": "Dana Miles", "company": "Miles Outfitters"},
+                "goal": "keep stock balanced across three new stores",
+                "notes": "she said weekly transfers between stores eat her Mondays",
+                "history": {"touches_since_reply": 1, "days_since_reply": 6},
+                "sender": {"name": "Chris", "company": "Stockwise"},
+            },
+        }
+    )
 
 
 def rewrite_case() -> object:
     from service.evals._cases import RewriteCase
 
-    return RewriteCase.model_validate({
-        "id": "c1", "note": "n", "request": request().model_dump(mode="json"),
-        "expect": {"strategy": "value_nudge", "keep": ["Dana"]},
-    })
+    return RewriteCase.model_validate(
+        {
+            "id": "c1",
+            "note": "n",
+            "request": request().model_dump(mode="json"),
+            "expect": {"strategy": "value_nudge", "keep": ["Dana"]},
+        }
+    )
 
 
 async def test_editing_a_prompt_file_makes_the_recorded_case_unmeasured(tmp_path: Path) -> None:
@@ -112,8 +131,14 @@ async def test_editing_a_prompt_file_makes_the_recorded_case_unmeasured(tmp_path
     store = RecordingStore(tmp_path / "recordings")
     params = ModelParams(max_tokens=200, temperature=0.0, seed=7)
     # GOOD_ANSWER twice: enough for a first answer and a repair round.
-    recorder = Setup("record", load_prompts(prompts_dir), params, store, "fake-model",
-                     inner=FakeChatModel([GOOD_ANSWER, GOOD_ANSWER], name="fake-model"))
+    recorder = Setup(
+        "record",
+        load_prompts(prompts_dir),
+        params,
+        store,
+        "fake-model",
+        inner=FakeChatModel([GOOD_ANSWER, GOOD_ANSWER], name="fake-model"),
+    )
     recorded = await run_model(recorder, "rewrites", "c1", request())
     assert recorded.response is not None
     assert store.path("rewrites", "c1").is_file()
@@ -152,8 +177,14 @@ async def test_recording_again_reuses_fresh_calls_and_replaces_stale_ones(tmp_pa
     path = store.path("rewrites", "c1")
 
     def recorder(*answers: str) -> Setup:
-        return Setup("record", load_prompts(prompts_dir), ModelParams(), store, "fake-model",
-                     inner=FakeChatModel(list(answers), name="fake-model"))
+        return Setup(
+            "record",
+            load_prompts(prompts_dir),
+            ModelParams(),
+            store,
+            "fake-model",
+            inner=FakeChatModel(list(answers), name="fake-model"),
+        )
 
     await run_model(recorder(GOOD_ANSWER, GOOD_ANSWER), "rewrites", "c1", request())
     saved = path.read_text()
@@ -180,8 +211,14 @@ async def test_a_failing_live_call_while_recording_is_unmeasured_not_a_composer_
     from service.llm import ModelUnavailable
 
     store = RecordingStore(tmp_path)
-    setup = Setup("record", load_prompts(), ModelParams(), store, "m",
-                  inner=FakeChatModel([ModelUnavailable("timed out")], name="m"))
+    setup = Setup(
+        "record",
+        load_prompts(),
+        ModelParams(),
+        store,
+        "m",
+        inner=FakeChatModel([ModelUnavailable("timed out")], name="m"),
+    )
     run = await run_model(setup, "rewrites", "c1", request())
     assert run.unmeasured.startswith("the live model call failed (ModelUnavailable")
     assert run.response is None

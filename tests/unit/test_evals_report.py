@@ -22,16 +22,30 @@ def report() -> Report:
         ],
         cases=[
             CaseResult("rewrites", "ok", "fallback", "pass", checks={"keep": True}),
-            CaseResult("rewrites", "bad & <odd>", "fallback", "fail", checks={"keep": False},
-                       failures=[Failure("keep", "lost the fact 'Dana'", "Hi <there> & all")]),
+            CaseResult(
+                "rewrites",
+                "bad & <odd>",
+                "fallback",
+                "fail",
+                checks={"keep": False},
+                failures=[Failure("keep", "lost the fact 'Dana'", "Hi <there> & all")],
+            ),
             CaseResult("rewrites", "ok", "model", "unmeasured", reason="no recording"),
             CaseResult("rewrites", "boom", "model", "error", reason="KeyError: 'x'"),
         ],
         seconds=0.25,
     )
-    return Report(started_at="2026-01-01T00:00:00Z", mode="replay", model="m", recorded=None,
-                  prompt_version="abc", thresholds_file="thresholds.toml",
-                  thresholds_version=1, suites=[suite], wall_time_s=1.5)
+    return Report(
+        started_at="2026-01-01T00:00:00Z",
+        mode="replay",
+        model="m",
+        recorded=None,
+        prompt_version="abc",
+        thresholds_file="thresholds.toml",
+        thresholds_version=1,
+        suites=[suite],
+        wall_time_s=1.5,
+    )
 
 
 def test_junit_xml_is_well_formed_and_counts_add_up() -> None:
@@ -103,10 +117,22 @@ def test_baseline_diff_lists_regressions_and_improvements() -> None:
 
 
 def test_for_a_rate_gated_by_a_maximum_going_up_is_a_regression() -> None:
-    old = {"suites": {"analyzer": {"metrics": {"clean_error_rate": {
-        "value": 0.02, "threshold": "<= 0.05"}}, "cases": []}}}
-    new = {"suites": {"analyzer": {"metrics": {"clean_error_rate": {
-        "value": 0.04, "threshold": "<= 0.05"}}, "cases": []}}}
+    old = {
+        "suites": {
+            "analyzer": {
+                "metrics": {"clean_error_rate": {"value": 0.02, "threshold": "<= 0.05"}},
+                "cases": [],
+            }
+        }
+    }
+    new = {
+        "suites": {
+            "analyzer": {
+                "metrics": {"clean_error_rate": {"value": 0.04, "threshold": "<= 0.05"}},
+                "cases": [],
+            }
+        }
+    }
     regressions, improvements = compare(new, old)
     assert regressions == ["analyzer.clean_error_rate: 0.020 -> 0.040"]
     assert improvements == []

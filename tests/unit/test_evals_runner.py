@@ -26,14 +26,25 @@ def evals_dir(tmp_path: Path, *, min_recall: float) -> Path:
     root = tmp_path / "evals"
     (root / "analyzer").mkdir(parents=True)
     lines = [
-        {"id": "guilty", "channel": "email", "draft": GUILTY,
-         "expect": {"fire": ["guilt_trip"], "quiet": []}, "clean": False},
-        {"id": "kind", "channel": "email", "draft": KIND,
-         "expect": {"fire": [], "quiet": ["guilt_trip"]}, "clean": False},
+        {
+            "id": "guilty",
+            "channel": "email",
+            "draft": GUILTY,
+            "expect": {"fire": ["guilt_trip"], "quiet": []},
+            "clean": False,
+        },
+        {
+            "id": "kind",
+            "channel": "email",
+            "draft": KIND,
+            "expect": {"fire": [], "quiet": ["guilt_trip"]},
+            "clean": False,
+        },
     ]
     (root / "analyzer" / "cases.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
     (root / "thresholds.toml").write_text(
-        f"version = 1\n[analyzer]\nrule_recall = {{ min = {min_recall} }}\n")
+        f"version = 1\n[analyzer]\nrule_recall = {{ min = {min_recall} }}\n"
+    )
     return root
 
 
@@ -58,22 +69,46 @@ def test_a_missed_threshold_exits_non_zero_and_a_met_one_zero(tmp_path: Path) ->
 def test_reports_are_written_where_asked(tmp_path: Path) -> None:
     root = evals_dir(tmp_path, min_recall=0.0)
     out = tmp_path / "reports"
-    assert cli(["evals", "run", "--suite", "analyzer", "--evals-dir", str(root),
-                "--report-dir", str(out)]) == 0
+    assert (
+        cli(
+            [
+                "evals",
+                "run",
+                "--suite",
+                "analyzer",
+                "--evals-dir",
+                str(root),
+                "--report-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     data = json.loads((out / "report.json").read_text())
     assert data["suites"]["analyzer"]["metrics"]["recall[guilt_trip]"]["measured"] == 1
     assert data["wall_time_s"] > 0
     assert (out / "junit.xml").read_text().startswith("<?xml")
 
 
-def test_a_baseline_comparison_is_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                          ) -> None:
+def test_a_baseline_comparison_is_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = evals_dir(tmp_path, min_recall=0.0)
     out = tmp_path / "reports"
     cli(["evals", "run", "--suite", "analyzer", "--evals-dir", str(root), "--report-dir", str(out)])
     capsys.readouterr()
-    cli(["evals", "run", "--suite", "analyzer", "--evals-dir", str(root),
-         "--baseline", str(out / "report.json")])
+    cli(
+        [
+            "evals",
+            "run",
+            "--suite",
+            "analyzer",
+            "--evals-dir",
+            str(root),
+            "--baseline",
+            str(out / "report.json"),
+        ]
+    )
     assert "Against baseline" in capsys.readouterr().out
 
 
@@ -130,12 +165,19 @@ def test_the_shipped_case_files_are_valid(tmp_path: Path) -> None:
     """Every committed case, fixture, ask and threshold loads (fallback path only)."""
     root = tmp_path / "evals"
     shutil.copytree(DEFAULT_EVALS_DIR, root, ignore=shutil.ignore_patterns("recordings"))
-    report = run(RunOptions(suites=("rewrites", "injection", "robustness"), evals_dir=root,
-                            recordings_dir=tmp_path / "no-recordings"))
+    report = run(
+        RunOptions(
+            suites=("rewrites", "injection", "robustness"),
+            evals_dir=root,
+            recordings_dir=tmp_path / "no-recordings",
+        )
+    )
     by_name = {s.name: s for s in report.suites}
     assert len({c.case_id for c in by_name["rewrites"].cases}) >= 40
-    assert len({c.case_id for c in by_name["injection"].cases
-                if not c.case_id.startswith("fixture-")}) >= 30
+    assert (
+        len({c.case_id for c in by_name["injection"].cases if not c.case_id.startswith("fixture-")})
+        >= 30
+    )
     # Without recordings, every model-path case is unmeasured, never passed or failed.
     model_cases = [c for s in report.suites for c in s.cases if c.path == "model"]
     assert model_cases
@@ -147,6 +189,12 @@ def test_a_case_filtered_run_may_leave_gated_paths_without_cases(tmp_path: Path)
     shutil.copytree(DEFAULT_EVALS_DIR, root, ignore=shutil.ignore_patterns("recordings"))
     # Only one injection case: the hand-written fixtures are filtered out, yet
     # their threshold must not turn the run into a configuration error.
-    report = run(RunOptions(suites=("injection",), evals_dir=root, case_filter=("inj-01-*",),
-                            recordings_dir=tmp_path / "none"))
+    report = run(
+        RunOptions(
+            suites=("injection",),
+            evals_dir=root,
+            case_filter=("inj-01-*",),
+            recordings_dir=tmp_path / "none",
+        )
+    )
     assert {c.case_id for c in report.suites[0].cases} == {"inj-01-instruction"}

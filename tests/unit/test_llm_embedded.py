@@ -67,7 +67,7 @@ def test_child_environment_drops_settings_the_llama_server_would_read() -> None:
     from service.llm._embedded import child_environment
 
     env = child_environment(
-        {"PATH": "/bin", "HOME": "/root", "PORT": "8000", "HOST": "0.0.0.0",
+        {"PATH": "/bin", "HOME": "/root", "PORT": "8000", "HOST": "0.0.0.0",  # noqa: S104
          "MODEL": "x.gguf", "N_CTX": "99", "OPENAI_API_KEY": "sk-secret", "LC_ALL": "C.UTF-8"}
     )  # fmt: skip
     assert env == {"PATH": "/bin", "HOME": "/root", "LC_ALL": "C.UTF-8"}
