@@ -43,6 +43,7 @@ WEEKDAY_ABBR = {
 }
 _MULT = {
     "k": 1e3,
+    "hundred": 1e2,
     "thousand": 1e3,
     "m": 1e6,
     "mm": 1e6,
@@ -86,7 +87,10 @@ _QUARTER_NOON = r"(?P<quarter>q[1-4]\b)|(?P<time>(?:noon|midday)\b)"
 NAME = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'][A-Z\u00c0-\u00de])[\w]*(?:['-][\w]+)*")
 HAS_DIGIT = re.compile(r"[\d$€£]")
 SKIP_BACK = frozenset(" \t\"'*-\u2022>([0123456789")
-CALENDAR = re.compile(r"\b(?:" + "|".join((*WEEKDAYS, *MONTHS)) + r")\b")
+# Weekdays may be plural ("on Thursdays"); the key is the singular.
+CALENDAR = re.compile(
+    r"\b(?:(?:" + "|".join(WEEKDAYS) + r")s?|" + "|".join(MONTHS) + r")\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +132,18 @@ def vocab() -> Vocab:
     # In the message, only cardinals from two up count ("one quick idea" is not a claim).
     draft_numbers = frozenset(w for w, v in cardinals.items() if v >= 2)
     draft_alt = f"{compound}|{_word_alt(sorted(draft_numbers))}"
+    # Without a unit, a spelled-out number from eleven up is still a claim ("fifteen
+    # of those legs"); so is a ratio ("nine out of ten"). Small ones are not ("two ideas").
+    big = [w for w, v in cardinals.items() if 11 <= v < 100 and " " not in w and w != "dozen"]
+    big_alt = f"{compound}|{_word_alt(big)}"
+    ratio_alt = f"{draft_alt}|one"
     units = _word_alt(words["units"])
     fact_re = re.compile(
-        rf"\b(?:{_QUARTER_NOON}|(?P<nw>{draft_alt})"
-        rf"(?:[- ](?:{units})\b|(?P<pword>[- ](?:%|percent\b|per cent\b))))"
+        rf"\b(?:{_QUARTER_NOON}"
+        rf"|(?P<ratio>(?:{ratio_alt})[\s-]+out[\s-]+of[\s-]+(?:{draft_alt}|\d+))\b"
+        rf"|(?P<nw>{draft_alt})"
+        rf"(?:[- ](?:{units})\b|(?P<pword>[- ](?:%|percent\b|per cent\b)))"
+        rf"|(?P<big>{big_alt})\b)"
     )
     corpus_numbers_re = re.compile(rf"\b(?:{compound}|{_word_alt(list(numbers))})\b")
     return Vocab(
@@ -142,6 +154,8 @@ def vocab() -> Vocab:
         unit_after=re.compile(rf"[- ](?:{units})\b"),
         word_triggers=frozenset(w.split()[-1] for w in draft_numbers)
         | frozenset(w for w in tens)
+        | frozenset(big)
+        | {"out"}
         | {"q1", "q2", "q3", "q4", "noon", "midday"},
         not_names=frozenset(words["not_names"])
         | frozenset(words["function_words"])
@@ -213,11 +227,29 @@ def keys_for(kind: str, text: str, m: re.Match[str] | None, v: Vocab) -> tuple[s
         if m is None:
             return ()
         value = word_number(m.group("nw"), v)
-        return _with_duration(f"n:{value!r}", value, text) if value is not None else ()
+        if value is None:
+            return ()
+        if scale := _SCALE_WORD.search(text):  # "two thousand dollars" is 2000
+            return (f"n:{value * _MULT[scale.group(1)]!r}", f"n:{value!r}")
+        return _with_duration(f"n:{value!r}", value, text)
+    if kind == "big":
+        value = word_number(text, v)
+        return (f"n:{value!r}",) if value is not None else ()
+    if kind == "ratio":
+        first, _, second = re.split(r"[\s-]+(out)[\s-]+of[\s-]+", text)
+        a = word_number(first, v)
+        b = float(second) if second.isdigit() else word_number(second, v)
+        if a is None or not b:
+            return ()
+        # "nine out of ten" is also "90%": either supports it.
+        return (f"n:{a!r}", f"n:{round(100 * a / b, 4)!r}")
     key = num_key(text)
     if key is None:
         return ()
     return _with_duration(key, float(key[2:]), text)
+
+
+_SCALE_WORD = re.compile(r"[- ](hundred|thousand|million|billion)\b")
 
 
 # Minutes per unit, so "two weeks" and "14 days" meet at the same duration key.

@@ -109,6 +109,8 @@ def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
             continue
         if norm.endswith("happy ", 0, m.start()):
             continue  # "Happy Friday!" is a greeting, not a date
+        if word.endswith("s") and word[:-1] in WEEKDAY_SET:
+            word = word[:-1]  # "on Thursdays" is about Thursday
         kind = "weekday" if word in WEEKDAYS else "month"
         facts.append(Fact(kind, m.start(), m.end(), (f"w:{word}",)))
         mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
@@ -159,7 +161,13 @@ def _name_facts(folded: str, mask: bytearray, v: Vocab) -> list[Fact]:
         kept = [t for t in run if _name_word(t.group(0), v)]
         if not kept:
             continue
-        keys = tuple("w:" + _strip_possessive(t.group(0).lower()) for t in kept)
+        # "Reno-Sacramento" is two names: each part must be supported.
+        keys = tuple(
+            "w:" + part
+            for t in kept
+            for part in _strip_possessive(t.group(0).lower()).split("-")
+            if part
+        )
         facts.append(Fact("name", kept[0].start(), _name_end(kept[-1]), keys))
     return facts
 
@@ -201,6 +209,7 @@ def extract(doc: Doc) -> list[Fact]:
     return facts
 
 
+MONTH_INDEX = frozenset(MONTHS)
 _MONTH_NAMES = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 _DAY_MONTH = re.compile(
     rf"\b(?:(?P<m1>{_MONTH_NAMES})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
@@ -244,6 +253,10 @@ def support_keys(corpus: str) -> frozenset[str]:
             keys.add("w:" + part)
         if base in MONTH_ABBR:
             keys.add("w:" + MONTH_ABBR[base])
+        if base in MONTH_INDEX:  # "November" supports "Nov", "September" "Sept"
+            keys.update("w:" + abbr for abbr, full in MONTH_ABBR.items() if full == base)
+        if base in WEEKDAY_SET:  # "Thursday" supports "Thu", "Thurs"
+            keys.update("w:" + abbr for abbr, full in WEEKDAY_ABBR.items() if full == base)
         if base in WEEKDAY_ABBR:
             keys.add("w:" + WEEKDAY_ABBR[base])
         if base.endswith("s") and base[:-1] in WEEKDAY_SET:

@@ -36,7 +36,11 @@ class _Words:
 def _words() -> _Words:
     file = lexicons()["not_personalized"].file
     ignore = frozenset(file.words["stop"]) | frozenset(file.words["generic"])
-    return _Words(ignore=ignore, min_len=int(file.limits["min_word_length"]))
+    # "wanted" must not count when "want" is a stop word: compare stems too.
+    return _Words(
+        ignore=ignore | frozenset(stem(w) for w in ignore),
+        min_len=int(file.limits["min_word_length"]),
+    )
 
 
 def stem(word: str) -> str:
@@ -55,6 +59,8 @@ def stem(word: str) -> str:
             break
     if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
         word = word[:-1]  # shipp -> ship
+    elif len(word) > 4 and word.endswith("ll"):
+        word = word[:-1]  # travelling/travel, installing/install -> one canonical form
     if len(word) > 3 and word.endswith("e"):
         word = word[:-1]  # hire -> hir, hiring -> hir
     return word
@@ -67,7 +73,9 @@ def content_stems(text: str) -> frozenset[str]:
     for w in _WORD.findall(lower_same_length(fold(text))):
         for part in w.split("-"):
             if len(part) >= words.min_len and part not in words.ignore:
-                out.add(stem(part))
+                stemmed = stem(part)
+                if stemmed not in words.ignore:
+                    out.add(stemmed)
     return frozenset(out)
 
 
