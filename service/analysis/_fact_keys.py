@@ -88,9 +88,7 @@ NAME = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'][A-Z\u00c0-\u00de])[\w]*(?:['-][\
 HAS_DIGIT = re.compile(r"[\d$€£]")
 SKIP_BACK = frozenset(" \t\"'*-\u2022>([0123456789")
 # Weekdays may be plural ("on Thursdays"); the key is the singular.
-CALENDAR = re.compile(
-    r"\b(?:(?:" + "|".join(WEEKDAYS) + r")s?|" + "|".join(MONTHS) + r")\b"
-)
+CALENDAR = re.compile(r"\b(?:(?:" + "|".join(WEEKDAYS) + r")s?|" + "|".join(MONTHS) + r")\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +136,10 @@ def vocab() -> Vocab:
     big_alt = f"{compound}|{_word_alt(big)}"
     ratio_alt = f"{draft_alt}|one"
     units = _word_alt(words["units"])
+    # Run on " " + text: the leading non-word character lets the engine jump
+    # between word starts instead of trying every position (see _facts._scan).
     fact_re = re.compile(
-        rf"\b(?:{_QUARTER_NOON}"
+        rf"\W(?P<fact>{_QUARTER_NOON}"
         rf"|(?P<ratio>(?:{ratio_alt})[\s-]+out[\s-]+of[\s-]+(?:{draft_alt}|\d+))\b"
         rf"|(?P<nw>{draft_alt})"
         rf"(?:[- ](?:{units})\b|(?P<pword>[- ](?:%|percent\b|per cent\b)))"
@@ -155,7 +155,6 @@ def vocab() -> Vocab:
         word_triggers=frozenset(w.split()[-1] for w in draft_numbers)
         | frozenset(w for w in tens)
         | frozenset(big)
-        | {"out"}
         | {"q1", "q2", "q3", "q4", "noon", "midday"},
         not_names=frozenset(words["not_names"])
         | frozenset(words["function_words"])

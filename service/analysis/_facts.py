@@ -60,6 +60,11 @@ def _trim_url(norm: str, start: int, end: int) -> int:
     return end
 
 
+_WORDS = re.compile(r"[a-z0-9]+")
+# Named groups of Vocab.fact_re, in the order they are tried.
+_WORD_FACT_KINDS = ("quarter", "time", "ratio", "nw", "big")
+
+
 def _scan(norm: str, v: Vocab) -> list[tuple[str, int, int, re.Match[str] | None]]:
     """(kind, start, end, match) for every structured fact, leftmost first, no overlaps."""
     found: list[tuple[str, int, int, re.Match[str] | None]] = []
@@ -75,10 +80,10 @@ def _scan(norm: str, v: Vocab) -> list[tuple[str, int, int, re.Match[str] | None
         if m.lastgroup == "number" and (unit := v.unit_after.match(norm, end)):
             end = unit.end()  # underline "8 weeks", not just "8"
         found.append((m.lastgroup or "number", m.start(), end, m))
-    triggered = any(t in norm for t in v.word_triggers)
-    for m in v.fact_re.finditer(norm) if triggered else ():
-        kind = "nword" if m.group("nw") else (m.lastgroup or "")
-        found.append((kind, m.start(), m.end(), m))
+    if not v.word_triggers.isdisjoint(_WORDS.findall(norm)):
+        for m in v.fact_re.finditer(" " + norm):
+            kind = next(k for k in _WORD_FACT_KINDS if m.group(k) is not None)
+            found.append(("nword" if kind == "nw" else kind, m.start(), m.end() - 1, m))
     found.sort(key=lambda f: (f[1], -f[2]))
     out: list[tuple[str, int, int, re.Match[str] | None]] = []
     last_end = -1

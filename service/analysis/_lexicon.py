@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from service.models import RULE_IDS, PrincipleId, Severity
 
 from ._anchors import Anchors, anchors
+from ._dispatch import dispatch_compile
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -168,6 +169,16 @@ class RuleFile(RuleMeta):
         return self
 
 
+def alternation_source(bounded: list[str], unbounded: list[str]) -> tuple[str, bool]:
+    """The alternation of some entries (group 1 is the match), and whether it runs padded."""
+    alternation = "|".join(f"(?:{b})" for b in bounded)
+    if not unbounded:
+        return _BOUNDARY_CHAR + "(" + alternation + ")" + _RIGHT, True
+    parts = [_LEFT + "(?:" + alternation + ")" + _RIGHT] if bounded else []
+    parts.extend(f"(?:{b})" for b in unbounded)
+    return "(" + "|".join(parts) + ")", False
+
+
 class Compiled:
     """A list of entries with their anchors, scanned as one alternation.
 
@@ -235,14 +246,11 @@ class Compiled:
         regex engine can jump between candidate positions with its fast
         character-class scan; it then runs on " " + text so a match can start at 0.
         """
-        bounded = [self.sources[i] for i in active if self.entries[i].bounded]
-        unbounded = [self.sources[i] for i in active if not self.entries[i].bounded]
-        alternation = "|".join(f"(?:{b})" for b in bounded)
-        if not unbounded:
-            return (re.compile(_BOUNDARY_CHAR + "(" + alternation + ")" + _RIGHT), True)
-        parts = [_LEFT + "(?:" + alternation + ")" + _RIGHT] if bounded else []
-        parts.extend(f"(?:{b})" for b in unbounded)
-        return (re.compile("(" + "|".join(parts) + ")"), False)
+        source, padded = alternation_source(
+            [self.sources[i] for i in active if self.entries[i].bounded],
+            [self.sources[i] for i in active if not self.entries[i].bounded],
+        )
+        return (dispatch_compile(source, group=1), padded)
 
     def _spans(
         self, active: tuple[int, ...], text: str, start: int, stop: int

@@ -51,7 +51,7 @@ class Report:
             "schema": REPORT_SCHEMA,
             "tool": "tactful evals",
             "started_at": self.started_at,
-            "wall_time_s": round(self.wall_time_s, 3),
+            "wall_time_s": round(self.wall_time_s, 6),
             "mode": self.mode,
             "model": self.model,
             "recordings": self.recorded,

@@ -1,0 +1,173 @@
+"""Alternations rebuilt as a character trie, so a scan rejects most positions at once.
+
+Python's regex engine tries the alternatives of `a|b|c` one after another at
+every candidate position. An alternative whose first operation is a literal
+or a character class is rejected with a single comparison; one that starts
+with a group (`(?:i|we)'ve ...`), an optional word (`(?:just )?...`) or a
+repeat is entered, which costs far more. Lexicon patterns mostly start like
+that, and a rule's list is scanned at every word boundary of the message.
+
+`dispatch_compile` parses the alternation (the stdlib parser, as
+_anchors.py does), distributes leading groups, optional items and repeats
+into alternatives that each start with one literal or class, merges
+alternatives that share their first character into one branch (a trie, a
+few levels deep), and compiles the rewritten tree. Matching semantics are
+unchanged: the order in which alternatives are tried is kept wherever two of
+them could match at the same position, and tests compare every lexicon's
+matches with the plain alternation's.
+"""
+
+from __future__ import annotations
+
+import re
+import re._compiler as _sre_compile  # type: ignore[import-not-found]  # stdlib regex compiler
+import re._parser as _sre  # type: ignore[import-not-found]  # stdlib regex parser
+from typing import Any
+
+_LITERAL = _sre.LITERAL
+_IN = _sre.IN
+_ASSERT = _sre.ASSERT
+_ASSERT_NOT = _sre.ASSERT_NOT
+_BRANCH = _sre.BRANCH
+_SUBPATTERN = _sre.SUBPATTERN
+_MAX_REPEAT = _sre.MAX_REPEAT
+_MIN_REPEAT = _sre.MIN_REPEAT
+_MAXREPEAT = _sre.MAXREPEAT
+
+_MAX_ALTERNATIVES = 256  # per expansion: past this, the item is left as written
+_TRIE_DEPTH = 4
+
+Item = tuple[Any, Any]
+Seq = list[Item]
+
+
+def dispatch_compile(source: str, group: int | None = None) -> re.Pattern[str]:
+    """Compile `source`, rewriting the alternation in capture group `group` (or the whole)."""
+    parsed = _sre.parse(source)
+    if group is None:
+        parsed.data = _rewrite(parsed, list(parsed.data))
+    else:
+        for i, (op, av) in enumerate(parsed.data):
+            if op is _SUBPATTERN and av[0] == group:
+                sub = av[3]
+                sub.data = _rewrite(parsed, list(sub.data))
+                parsed.data[i] = (op, av)
+                break
+    compiled: re.Pattern[str] = _sre_compile.compile(parsed, 0)
+    return compiled
+
+
+def _rewrite(root: Any, seq: Seq) -> Seq:
+    alternatives = _expand(seq)
+    if alternatives is None or len(alternatives) < 2:
+        return seq
+    return _trie(root, alternatives, _TRIE_DEPTH)
+
+
+def _expand(seq: Seq, budget: int = _MAX_ALTERNATIVES) -> list[Seq] | None:
+    """Sequences equivalent to `seq`, in the order the engine would try them, each
+    starting with a literal or a class where possible; None if that would blow up."""
+    if not seq:
+        return [[]]
+    (op, av), rest = seq[0], seq[1:]
+    if op is _LITERAL or op is _IN:
+        return [seq]
+    if op is _SUBPATTERN and av[0] is None and not av[1] and not av[2]:
+        return _expand(list(av[3].data) + rest, budget)
+    if op is _BRANCH:
+        out: list[Seq] = []
+        for alternative in av[1]:
+            expanded = _expand(list(alternative.data) + rest, budget - len(out))
+            if expanded is None:
+                return None
+            out.extend(expanded)
+            if len(out) > budget:
+                return None
+        return out
+    if op in (_ASSERT, _ASSERT_NOT) and av[0] == -1 and rest:
+        return _behind_first(op, av[1], rest, budget)
+    if op in (_MAX_REPEAT, _MIN_REPEAT):
+        low, high, sub = av
+        body = list(sub.data)
+        if low == 0 and high == 1:
+            with_item = _expand(body + rest, budget)
+            without = _expand(rest, budget)
+            if with_item is None or without is None or len(with_item) + len(without) > budget:
+                return None
+            # Greedy tries the item first; lazy tries without it first.
+            return with_item + without if op is _MAX_REPEAT else without + with_item
+        if low >= 1 and _single_width(body):
+            high_left = high if high == _MAXREPEAT else high - 1
+            tail: Seq = [(op, (low - 1, high_left, sub))] if high_left else []
+            return _expand(body + tail + rest, budget)
+    return [seq]
+
+
+def _behind_first(op: Any, behind: Any, rest: Seq, budget: int) -> list[Seq] | None:
+    """`(?<!b)X...` as `X(?<!bX)...` when X is one character: the look-behind moves past
+    the first character, so the alternative starts with a literal or class again."""
+    following = _expand(rest, budget)
+    if following is None:
+        return None
+    out: list[Seq] = []
+    for alternative in following:
+        if not alternative or alternative[0][0] not in (_LITERAL, _IN):
+            return [[(op, (-1, behind)), *rest]]
+        first = alternative[0]
+        moved = _sre.SubPattern(behind.state, [*behind.data, first])
+        out.append([first, (op, (-1, moved)), *alternative[1:]])
+    return out
+
+
+def _single_width(body: Seq) -> bool:
+    return len(body) == 1 and body[0][0] in (_LITERAL, _IN)
+
+
+def _trie(root: Any, alternatives: list[Seq], depth: int) -> Seq:
+    """One branch whose alternatives each start with a distinct literal (plus others as is).
+
+    Alternatives that start with the same literal character are merged under it,
+    keeping their order. Only consecutive literal-led alternatives are regrouped:
+    a class or anything else between them is a barrier, so two alternatives that
+    could both match at one position are never reordered.
+    """
+    groups: list[Seq] = []
+    run: dict[int, list[Seq]] = {}
+
+    def flush() -> None:
+        for char, members in run.items():
+            groups.append(_merged(root, char, members, depth))
+        run.clear()
+
+    for alternative in alternatives:
+        if alternative and alternative[0][0] is _LITERAL:
+            run.setdefault(alternative[0][1], []).append(alternative)
+        else:
+            flush()
+            groups.append(alternative)
+    flush()
+    if len(groups) == 1:
+        return groups[0]
+    return [(_BRANCH, (None, [_sub(root, g) for g in groups]))]
+
+
+def _merged(root: Any, char: int, members: list[Seq], depth: int) -> Seq:
+    if len(members) == 1:
+        return members[0]
+    rests = [m[1:] for m in members]
+    if depth > 1:
+        expanded: list[Seq] = []
+        for rest in rests:
+            more = _expand(rest)
+            if more is None:
+                expanded = []
+                break
+            expanded.extend(more)
+        if expanded:
+            rests = expanded
+        return [(_LITERAL, char), *_trie(root, rests, depth - 1)]
+    return [(_LITERAL, char), (_BRANCH, (None, [_sub(root, r) for r in rests]))]
+
+
+def _sub(root: Any, data: Seq) -> Any:
+    return _sre.SubPattern(root.state, data)

@@ -1,0 +1,164 @@
+"""The trie-compiled alternations match exactly what the plain alternations match."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.analysis._dispatch import dispatch_compile
+from service.analysis._lexicon import Compiled, alternation_source, lexicons
+from service.analysis._text import prepare
+
+pytestmark = pytest.mark.unit
+
+_DATASET = Path(__file__).resolve().parents[2] / "evals" / "analyzer"
+
+
+def _lists() -> list[tuple[str, Compiled]]:
+    out = []
+    for rule, lex in sorted(lexicons().items()):
+        for name in ("match", "allow", "value", "invite", "not_support"):
+            compiled: Compiled = getattr(lex, name)
+            if compiled.entries:
+                out.append((f"{rule}.{name}", compiled))
+    return out
+
+
+LISTS = _lists()
+_PAIRS: dict[int, tuple[re.Pattern[str], re.Pattern[str], bool]] = {}
+
+
+def _both(compiled: Compiled) -> tuple[re.Pattern[str], re.Pattern[str], bool]:
+    """The plain and the trie-compiled alternation of a whole list (compiled once)."""
+    if id(compiled) not in _PAIRS:
+        _PAIRS[id(compiled)] = _both_uncached(compiled)
+    return _PAIRS[id(compiled)]
+
+
+def _both_uncached(compiled: Compiled) -> tuple[re.Pattern[str], re.Pattern[str], bool]:
+    bounded = [s for s, e in zip(compiled.sources, compiled.entries, strict=True) if e.bounded]
+    unbounded = [
+        s for s, e in zip(compiled.sources, compiled.entries, strict=True) if not e.bounded
+    ]
+    source, padded = alternation_source(bounded, unbounded)
+    return re.compile(source), dispatch_compile(source, group=1), padded
+
+
+def _spans(regex: re.Pattern[str], text: str, padded: bool) -> list[tuple[int, int]]:
+    return [m.span(1) for m in regex.finditer(" " + text if padded else text)]
+
+
+def _dataset_texts() -> list[str]:
+    texts = []
+    for path in sorted(_DATASET.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(prepare(json.loads(line)["draft"]["body"]).norm)
+    return texts
+
+
+TEXTS = _dataset_texts()
+
+
+@pytest.mark.parametrize(("name", "compiled"), LISTS, ids=[n for n, _ in LISTS])
+def test_every_lexicon_list_matches_the_same_spans_on_the_dataset(
+    name: str, compiled: Compiled
+) -> None:
+    plain, fast, padded = _both(compiled)
+    assert len(TEXTS) > 400
+    hits = 0
+    for text in TEXTS:
+        expected = _spans(plain, text, padded)
+        assert _spans(fast, text, padded) == expected, (name, text)
+        hits += len(expected)
+    if name.endswith(".match"):
+        assert hits > 0  # the comparison saw real matches, not only empty scans
+
+
+# Fragments that start, end or nearly match lexicon phrases, glued by the
+# characters the boundaries care about.
+_FRAGMENTS = st.sampled_from(
+    [
+        "i've",
+        "we have",
+        "you",
+        "u",
+        "ur",
+        "just",
+        "checking in",
+        "check-in",
+        "per my",
+        "last email",
+        "three times",
+        "3x",
+        "only",
+        "2 spots",
+        "left",
+        "ends friday",
+        "demo",
+        "walk you through",
+        "our platform",
+        "sign",
+        "today",
+        "no",
+        "not",
+        "[name]",
+        "{{company}}",
+        "xx%",
+        "<first name>",
+        "hi ,",
+        "reply yes",
+        "let me know",
+        "free",
+        "15% off",
+        "if you sign",
+        "leverage",
+        "synergy",
+        "heard back",
+        "from you",
+        "follow up",
+        "ready to move forward",
+        "a",
+        "e",
+        "'",
+        "-",
+    ]
+)
+_GLUE = st.sampled_from([" ", "  ", "\n", ", ", ". ", "-", "", "'", "!"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_FRAGMENTS, _GLUE), min_size=1, max_size=12))
+def test_random_fragment_soup_matches_the_same_spans(parts: list[tuple[str, str]]) -> None:
+    text = "".join(f + g for f, g in parts)
+    for name, compiled in LISTS:
+        plain, fast, padded = _both(compiled)
+        assert _spans(fast, text, padded) == _spans(plain, text, padded), (name, text)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"(?:(?:i|we)(?:'ve| have)?\s+(?:now\s+)?called|you (?:did|do)n't)",
+        r"(?:a|an)? ?(?:extra )?\d+ ?% off|x{2,}|(?<![a-z])(?:hi|hey) ,",
+        r"(?:just )??checking in|ab{1,3}c|[$€]\d+",
+        # Both "with" and "without" the optional part match: the engine's order decides.
+        r"ab(?:cd)?|pq(?:rs)??|u(?:v|vw)|k(?:lm|l)|(?:zz)?z",
+    ],
+)
+def test_rewritten_patterns_agree_with_re_on_tricky_shapes(source: str) -> None:
+    wrapped = f"({source})"
+    plain, fast = re.compile(wrapped), dispatch_compile(wrapped, group=1)
+    texts = [
+        "i've now called you, we have called; you didn't",
+        "an extra 15 % off, a 3% off, xx and xxxx, hi , hey ,",
+        "just checking in, checking in, abbbc abbbbc, $12 €3",
+        "abcd ab pqrs pq uvw klm kl zzz zz",
+    ]
+    for text in texts:
+        assert [m.span(1) for m in fast.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
