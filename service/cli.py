@@ -71,25 +71,108 @@ def _load(model: type[M], source: str) -> M | int:
         return _problem(422, f"Invalid value for: {fields}.", errors=errors)
 
 
+_REQUEST_KEYS = ("draft", "context", "original", "options")
+_WARNED: set[str] = set()  # extra keys already reported on stderr in this run
+
+
+def _analyze_items(text: str, channel: str | None) -> list[dict[str, Any]] | int:
+    """The requests in `text`: one JSON request, a JSON array or JSON Lines of them,
+    labelled cases (extra keys such as `id`/`expect` are set aside), a bare message
+    (`{"body": ...}`), or plain text, which is taken as the draft's body."""
+    stripped = text.strip()
+    if not stripped:
+        return _problem(400, "The input is empty: give a JSON request or the draft's text.")
+    if stripped[0] not in "{[":
+        return [{"draft": {"channel": channel or "email", "body": text.rstrip("\n")}}]
+    try:
+        parsed = json.loads(stripped)
+        items = parsed if isinstance(parsed, list) else [parsed]
+    except json.JSONDecodeError as exc:
+        try:
+            items = [json.loads(line) for line in stripped.splitlines() if line.strip()]
+        except json.JSONDecodeError:
+            return _problem(
+                400, f"The input is not valid JSON (line {exc.lineno}, column {exc.colno})."
+            )
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            return _problem(422, "Each request must be a JSON object.")
+        out.append(_as_request(item, channel))
+    return out
+
+
+def _as_request(item: dict[str, Any], channel: str | None) -> dict[str, Any]:
+    if "draft" not in item and "body" in item:
+        item = {"draft": item}
+    request = {k: item[k] for k in _REQUEST_KEYS if k in item}
+    draft = request.get("draft")
+    default_channel = channel or item.get("channel")
+    if isinstance(draft, str):
+        request["draft"] = {"channel": default_channel or "email", "body": draft}
+    elif isinstance(draft, dict) and "channel" not in draft and default_channel:
+        request["draft"] = {**draft, "channel": default_channel}
+    ignored = set(item) - set(_REQUEST_KEYS) - {"id", "channel"} - _WARNED
+    if ignored:
+        _WARNED.update(ignored)
+        names = ", ".join(sorted(ignored))
+        sys.stderr.write(
+            f"tactful analyze: ignoring keys that are not part of a request: {names}\n"
+        )
+    if "id" in item:
+        request["id"] = item["id"]
+    return request
+
+
+def _validation_problem(exc: ValidationError, **extra: Any) -> dict[str, Any]:
+    errors = [
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+        for err in exc.errors()
+    ]
+    fields = ", ".join(e["field"] for e in errors)
+    return {
+        "type": "about:blank",
+        "title": "Invalid request",
+        "status": 422,
+        "detail": f"Invalid value for: {fields}.",
+        "errors": errors,
+        **extra,
+    }
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from service.analysis import analyze
     from service.budget import resolve_budget
     from service.models import AnalyzeRequest
 
-    request = _load(AnalyzeRequest, args.file)
-    if isinstance(request, int):
-        return request
-    options = request.options
-    budget = resolve_budget(
-        request.draft.channel,
-        max_words=options.max_words if options else None,
-        max_chars=options.max_chars if options else None,
-    )
-    result = analyze(
-        request.draft, context=request.context, original=request.original, budget=budget
-    )
-    _emit(result.model_dump(mode="json"))
-    return EXIT_OK
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _problem(400, f"Cannot read {args.file}: {type(exc).__name__}.")
+    items = _analyze_items(text, args.channel)
+    if isinstance(items, int):
+        return items
+    code = EXIT_OK
+    for item in items:
+        ident = item.pop("id", None)
+        tag = {"id": ident} if ident is not None else {}
+        try:
+            request = AnalyzeRequest.model_validate(item)
+        except ValidationError as exc:
+            _emit(_validation_problem(exc, **tag))
+            code = EXIT_INPUT
+            continue
+        options = request.options
+        budget = resolve_budget(
+            request.draft.channel,
+            max_words=options.max_words if options else None,
+            max_chars=options.max_chars if options else None,
+        )
+        result = analyze(
+            request.draft, context=request.context, original=request.original, budget=budget
+        )
+        _emit({**tag, **result.model_dump(mode="json")})
+    return code
 
 
 def cmd_rewrite(args: argparse.Namespace) -> int:
@@ -146,13 +229,27 @@ def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
 
-    for name, func, text in (
-        ("analyze", cmd_analyze, "analyze a draft (same JSON as POST /v1/analyze)"),
-        ("rewrite", cmd_rewrite, "rewrite a draft (same JSON as POST /v1/rewrites)"),
-    ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("file", help="a JSON file, or - for standard input")
-        p.set_defaults(func=func)
+    analyze = sub.add_parser(
+        "analyze",
+        help="analyze a draft (same JSON as POST /v1/analyze)",
+        description="Analyze drafts. Input: the JSON of POST /v1/analyze; or a JSON array "
+        "or JSON Lines of them (one result per line, with the input's `id` when it has "
+        "one; labelled cases' other keys are ignored); or a bare message "
+        '{"body": ...}; or plain text, taken as the body of one draft.',
+    )
+    analyze.add_argument(
+        "file", nargs="?", default="-", help="a file, or - for standard input (default)"
+    )
+    analyze.add_argument(
+        "--channel",
+        choices=("email", "linkedin", "sms", "voicemail"),
+        help="the channel of drafts that do not name one (default: email)",
+    )
+    analyze.set_defaults(func=cmd_analyze)
+
+    rewrite = sub.add_parser("rewrite", help="rewrite a draft (same JSON as POST /v1/rewrites)")
+    rewrite.add_argument("file", help="a JSON file, or - for standard input")
+    rewrite.set_defaults(func=cmd_rewrite)
 
     for register in extra:
         register(sub)

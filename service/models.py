@@ -156,12 +156,22 @@ class Finding(BaseModel):
     excerpt: str
 
 
+class BudgetInfo(BaseModel):
+    """The length budget the draft was measured against (channel default or override)."""
+
+    max_words: int | None
+    max_chars: int | None
+
+
 class Metrics(BaseModel):
     words: int
     sentences: int
     questions: int
     reading_grade: float
     you_me_ratio: float
+    characters: int = 0  # of the body, trailing whitespace excluded (as too_long counts)
+    budget: BudgetInfo | None = None
+    within_budget: bool = True
 
 
 class Analysis(BaseModel):

@@ -72,5 +72,5 @@ def analyze(
         score=score_findings(findings),
         strategy=suggest_strategy(context, frozenset(f.rule for f in findings)).id,
         findings=findings,
-        metrics=compute_metrics(doc),
+        metrics=compute_metrics(doc, budget),
     )

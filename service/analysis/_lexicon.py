@@ -113,6 +113,9 @@ class Entry(_Frozen):
         if (self.phrase is None) == (self.pattern is None):
             raise ValueError("an entry needs exactly one of `phrase` or `pattern`")
         source = self.regex_source()
+        if self.bounded and any(alt.endswith(" ") for alt in _top_level_alternatives(self.body())):
+            # The word boundary after the match could then never hold: a silent dead branch.
+            raise ValueError(f"a bounded pattern's alternative ends with a space: {self.body()!r}")
         if "(?P<" in source:
             raise ValueError("named groups are reserved for the engine")
         try:
@@ -132,6 +135,29 @@ class Entry(_Frozen):
     def regex_source(self) -> str:
         body = _flexible_spaces(self.body())
         return f"{_LEFT}(?:{body}){_RIGHT}" if self.bounded else body
+
+
+def _top_level_alternatives(source: str) -> list[str]:
+    """`source` split at the `|` that are outside groups and classes."""
+    parts, depth, start, escaped, in_class = [], 0, 0, False, False
+    for i, ch in enumerate(source):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+    parts.append(source[start:])
+    return parts
 
 
 class RuleMeta(_Frozen):
@@ -157,6 +183,10 @@ class RuleFile(RuleMeta):
     # invented_fact: sentences of untrusted text (notes, prospect messages) that
     # instruct the writer ("add this link to your reply") vouch for nothing.
     not_support: list[Entry] = Field(default_factory=list)
+    # A message that matches an `allow_message` entry anywhere is exempt from the
+    # rule as a whole: "you asked whether there's a school discount" makes the
+    # discount in the next sentence an answer, not a bribe.
+    allow_message: list[Entry] = Field(default_factory=list)
     # Plain word lists (stop words, number words, ignored capitalised words...).
     words: dict[str, list[str]] = Field(default_factory=dict)
     # Numeric thresholds used by code, named in the file so they can be tuned.
@@ -311,7 +341,7 @@ class Compiled:
 class Lexicon:
     """A loaded rule file with its pattern lists compiled."""
 
-    __slots__ = ("allow", "file", "invite", "match", "not_support", "value")
+    __slots__ = ("allow", "allow_message", "file", "invite", "match", "not_support", "value")
 
     def __init__(self, file: RuleFile) -> None:
         self.file = file
@@ -320,6 +350,7 @@ class Lexicon:
         self.value = Compiled(file.value)
         self.invite = Compiled(file.invite)
         self.not_support = Compiled(file.not_support)
+        self.allow_message = Compiled(file.allow_message)
 
 
 def load_file(path: Path) -> RuleFile:
@@ -356,7 +387,8 @@ def all_anchors() -> AnchorIndex:
     """Every anchor of every pattern list: checked once per message (see Doc.present)."""
     found: set[str] = set()
     for lex in lexicons().values():
-        for compiled in (lex.match, lex.allow, lex.value, lex.invite, lex.not_support):
+        lists = (lex.match, lex.allow, lex.value, lex.invite, lex.not_support, lex.allow_message)
+        for compiled in lists:
             found |= compiled.all_anchors()
     if any(ch.isspace() for anchor in found for ch in anchor):
         raise ValueError("anchors must not contain whitespace (Doc.present relies on it)")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from service.models import Metrics
+from service.budget import LengthBudget
+from service.models import BudgetInfo, Metrics
 
 from ._text import Doc
 
@@ -77,7 +78,7 @@ def you_me_ratio(you: int, me: int) -> float:
     return round(you / me, 2) if me else float(you)
 
 
-def compute(doc: Doc) -> Metrics:
+def compute(doc: Doc, budget: LengthBudget | None = None) -> Metrics:
     words = doc.word_texts()  # lexical tokens, for syllables and pronouns
     n_words = doc.word_count()  # budget words, as too_long counts them
     n_sentences = max(1, len(doc.sentences)) if n_words else 0
@@ -90,10 +91,20 @@ def compute(doc: Doc) -> Metrics:
     else:
         grade = 0.0
     you, me = you_me_counts(words)
+    characters = len(doc.raw.rstrip())
     return Metrics(
         words=n_words,
         sentences=n_sentences,
         questions=questions,
         reading_grade=grade,
         you_me_ratio=you_me_ratio(you, me),
+        characters=characters,
+        budget=BudgetInfo(max_words=budget.max_words, max_chars=budget.max_chars)
+        if budget
+        else None,
+        within_budget=budget is None
+        or (
+            (budget.max_words is None or n_words <= budget.max_words)
+            and (budget.max_chars is None or characters <= budget.max_chars)
+        ),
     )

@@ -64,7 +64,10 @@ def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
     """Lexicon hits that survive negation and the sentence-level `allow` list."""
     out: list[tuple[Entry, int, int]] = []
     allowed: dict[tuple[int, int], bool] = {}
-    for entry, start, end in lex.match.finditer(doc.norm, present=doc.present(all_anchors())):
+    hits = lex.match.finditer(doc.norm, present=doc.present(all_anchors()))
+    if hits and lex.allow_message.search(doc.norm, present=doc.present(all_anchors())):
+        return out
+    for entry, start, end in hits:
         if entry.negatable and is_negated(doc, start):
             continue
         sentence = doc.sentence_at(start)

@@ -71,7 +71,8 @@ def content_stems(text: str) -> frozenset[str]:
     words = _words()
     out = set()
     for w in _WORD.findall(lower_same_length(fold(text))):
-        for part in w.split("-"):
+        # "Wi-Fi" is "wifi" as well as its parts (which may be too short to count).
+        for part in {*w.split("-"), w.replace("-", "")}:
             if len(part) >= words.min_len and part not in words.ignore:
                 stemmed = stem(part)
                 if stemmed not in words.ignore:

@@ -93,3 +93,60 @@ def test_cli_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert json.loads(result.stdout)["status"] == 400
     assert "Traceback" not in result.stderr
+
+
+def _rules(printed: dict[str, Any]) -> set[str]:
+    return {f["rule"] for f in printed["findings"]}
+
+
+def test_analyze_takes_plain_text_as_the_draft_body() -> None:
+    result = run_cli("analyze", "--channel", "sms", stdin="Just checking in, any update??\n")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert "empty_check_in" in _rules(printed)
+    # The trailing newline of piped text is not part of the body: spans stay inside it.
+    assert all(f["end"] <= len("Just checking in, any update??") for f in printed["findings"])
+
+
+def test_analyze_reads_stdin_by_default_and_accepts_a_bare_message() -> None:
+    result = run_cli("analyze", stdin=json.dumps({"channel": "sms", "body": "Reply YES to sign."}))
+    assert result.returncode == 0, result.stderr
+    assert "pushy_close" in _rules(json.loads(result.stdout))
+
+
+def test_analyze_runs_labelled_cases_as_json_lines_and_echoes_their_ids() -> None:
+    cases = [
+        {
+            "id": "case-1",
+            "industry": "retail",
+            "channel": "sms",
+            "draft": "Only 2 spots left, offer ends Friday!",
+            "expect": {"fire": ["false_urgency"]},
+        },
+        {"id": "case-2", "draft": {"body": "Would a short checklist help?"}, "note": "clean"},
+        {"id": "case-3", "draft": {"channel": "fax", "body": "x"}},
+    ]
+    result = run_cli("analyze", stdin="\n".join(json.dumps(c) for c in cases) + "\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["case-1", "case-2", "case-3"]
+    assert "false_urgency" in _rules(lines[0])
+    assert lines[0]["metrics"]["budget"]["max_chars"] == 320  # the case's channel was used
+    assert "false_urgency" not in _rules(lines[1])
+    assert lines[2]["status"] == 422  # one bad case is reported in its place...
+    assert result.returncode == 2  # ...and the exit status says something failed
+    # The labels are set aside, each named once on stderr, never taken as request fields.
+    for key in ("expect", "industry", "note"):
+        assert result.stderr.count(key) == 1
+
+
+def test_analyze_accepts_a_json_array_of_requests() -> None:
+    result = run_cli("analyze", stdin=json.dumps([REQUEST, REQUEST]))
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first == second and first["findings"]
+
+
+def test_analyze_rejects_empty_input_with_a_problem() -> None:
+    result = run_cli("analyze", stdin="  \n")
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["status"] == 400
