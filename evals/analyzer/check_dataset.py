@@ -65,7 +65,21 @@ def check_case(case: dict[str, Any], errors: list[str]) -> None:
             errors.append(f"{cid}: clean case needs a context")
         if fits is not True:
             errors.append(f"{cid}: clean case over (or at the edge of) its budget")
-        if not any(s in body.lower() for s in ("?", "let me know", "reply", "just say", "tell me")):
+        if not any(
+            s in body.lower()
+            for s in (
+                "?",
+                "let me know",
+                "reply",
+                "just say",
+                "tell me",
+                "text me",
+                "call me",
+                "ring me",
+                "drop me",
+                "send me",
+            )
+        ):
             errors.append(f"{cid}: clean case without a question or 'let me know' step")
     if "too_long" in fire and fits is not False:
         errors.append(f"{cid}: too_long positive is not clearly over budget")

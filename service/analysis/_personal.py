@@ -67,10 +67,13 @@ def stem(word: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def content_stems(text: str) -> frozenset[str]:
+def content_stems(text: str, names: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Stems of the content words of `text`; words in `names` (whole words) are skipped."""
     words = _words()
     out = set()
     for w in _WORD.findall(lower_same_length(fold(text))):
+        if w in names:
+            continue  # "Remindly" must not stem to "remind" and meet "reminder calls"
         # "Wi-Fi" is "wifi" as well as its parts (which may be too short to count).
         for part in {*w.split("-"), w.replace("-", "")}:
             if len(part) >= words.min_len and part not in words.ignore:
@@ -93,6 +96,10 @@ def _reference_text(context: Context) -> str:
         steps = (context.history.agreed_next_step, context.history.stage)
         parts.extend(p.replace("_", " ") for p in steps if p)
     return "\n".join(parts)
+
+
+def _buyer_text(context: Context) -> str:
+    return "\n".join([context.goal or "", context.notes or "", *context.prospect_messages])
 
 
 def _not_a_reference(context: Context) -> frozenset[str]:
@@ -121,8 +128,10 @@ def _not_a_reference(context: Context) -> frozenset[str]:
         if context.sender and context.sender.offer
         else frozenset()
     )
-    goal = content_stems(context.goal) if context.goal else frozenset()
-    return names | (offer - goal)
+    # The offer stops counting only where the buyer never used its words: "bank
+    # reconciliations are done by hand" makes "the reconciliation project" theirs.
+    buyer_words = content_stems(_buyer_text(context))
+    return names | (offer - buyer_words)
 
 
 def find_not_personalized(
@@ -137,27 +146,37 @@ def find_not_personalized(
     theirs = content_stems(reference) - _not_a_reference(context)
     if not theirs:
         return []
-    if _message_stems(doc, boasts or []) & theirs:
+    if _message_stems(doc, boasts or [], _name_words(context)) & theirs:
         return []
     lex = lexicons()["not_personalized"]
     start, end = _trimmed(doc.raw)
     return [make_finding(lex, doc, start, end)]
 
 
-def _message_stems(doc: Doc, boasts: list[Finding]) -> frozenset[str]:
+def _name_words(context: Context) -> frozenset[str]:
+    """Words of the people's and companies' names, as they appear in a message."""
+    texts: list[str | None] = []
+    if context.sender:
+        texts += [context.sender.name, context.sender.company]
+    if context.prospect:
+        texts += [context.prospect.name, context.prospect.company]
+    return frozenset(w for t in texts if t for w in _WORD.findall(lower_same_length(fold(t))))
+
+
+def _message_stems(doc: Doc, boasts: list[Finding], names: frozenset[str]) -> frozenset[str]:
     """Content stems of the message, minus sentences that only boast about the seller.
 
     "We've processed millions of invoices" uses the buyer's word but is
     self-promotion (the self_centered rule flagged it), not a reference to them.
     """
     if not boasts:
-        return content_stems(doc.raw)
+        return content_stems(doc.raw, names)
     kept = [
         doc.raw[start:end]
         for start, end in doc.sentences
         if not any(f.start < end and start < f.end for f in boasts)
     ]
-    return content_stems("\n".join(kept))
+    return content_stems("\n".join(kept), names)
 
 
 def _trimmed(text: str) -> tuple[int, int]:

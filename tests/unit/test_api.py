@@ -44,7 +44,13 @@ async def test_analyze_returns_the_contract_shape(
         "questions",
         "reading_grade",
         "you_me_ratio",
+        "characters",
+        "budget",
+        "within_budget",
     }
+    # The email default budget, and the draft measured against it.
+    assert data["metrics"]["budget"] == {"max_words": 125, "max_chars": None}
+    assert data["metrics"]["within_budget"] is (data["metrics"]["words"] <= 125)
     for finding in data["findings"]:
         assert PUSHY_DRAFT[finding["start"] : finding["end"]] == finding["excerpt"]
 

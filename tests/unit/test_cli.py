@@ -143,7 +143,8 @@ def test_analyze_accepts_a_json_array_of_requests() -> None:
     result = run_cli("analyze", stdin=json.dumps([REQUEST, REQUEST]))
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
-    assert first == second and first["findings"]
+    assert first == second
+    assert first["findings"]
 
 
 def test_analyze_rejects_empty_input_with_a_problem() -> None:
