@@ -41,26 +41,56 @@ Item = tuple[Any, Any]
 Seq = list[Item]
 
 
-def dispatch_compile(source: str, group: int | None = None) -> re.Pattern[str]:
-    """Compile `source`, rewriting the alternation in capture group `group` (or the whole)."""
+def dispatch_compile(
+    source: str, group: int | None = None, *, ordered: bool = True
+) -> re.Pattern[str]:
+    """Compile `source`, rewriting the alternation in capture group `group` (or the whole).
+
+    `ordered=False` is for patterns where only whether something matches counts
+    (a zero-width look-ahead): alternatives are then grouped by first character
+    regardless of order, which keeps a large union compact.
+    """
     parsed = _sre.parse(source)
     if group is None:
-        parsed.data = _rewrite(parsed, list(parsed.data))
+        parsed.data = _rewrite(parsed, list(parsed.data), ordered)
     else:
-        for i, (op, av) in enumerate(parsed.data):
-            if op is _SUBPATTERN and av[0] == group:
-                sub = av[3]
-                sub.data = _rewrite(parsed, list(sub.data))
-                parsed.data[i] = (op, av)
-                break
+        target = _find_group(parsed, group)
+        if target is not None:
+            target.data = _rewrite(parsed, list(target.data), ordered)
     compiled: re.Pattern[str] = _sre_compile.compile(parsed, 0)
     return compiled
 
 
-def _rewrite(root: Any, seq: Seq) -> Seq:
-    alternatives = _expand(seq)
+def _find_group(sub: Any, group: int) -> Any:
+    """The SubPattern of capture group `group`, at the top level or inside a look-around."""
+    for op, av in sub.data:
+        if op is _SUBPATTERN and av[0] == group:
+            return av[3]
+        if op in (_ASSERT, _ASSERT_NOT):
+            found = _find_group(av[1], group)
+            if found is not None:
+                return found
+    return None
+
+
+def _rewrite(root: Any, seq: Seq, ordered: bool = True) -> Seq:
+    # The top-level alternation is expanded branch by branch: a branch that would
+    # blow up stays as written instead of abandoning the rewrite of all the others.
+    if len(seq) == 1 and seq[0][0] is _BRANCH:
+        alternatives: list[Seq] | None = [
+            alternative
+            for branch in seq[0][1][1]
+            for alternative in (_expand(list(branch.data)) or [list(branch.data)])
+        ]
+    else:
+        alternatives = _expand(seq)
     if alternatives is None or len(alternatives) < 2:
         return seq
+    if not ordered:  # literal-led first, by character; the order of the rest is kept
+        literal = [a for a in alternatives if a and a[0][0] is _LITERAL]
+        others = [a for a in alternatives if not (a and a[0][0] is _LITERAL)]
+        literal.sort(key=lambda a: int(a[0][1]))
+        alternatives = literal + others
     return _trie(root, alternatives, _TRIE_DEPTH)
 
 

@@ -210,82 +210,56 @@ def alternation_source(bounded: list[str], unbounded: list[str]) -> tuple[str, b
 
 
 class Compiled:
-    """A list of entries with their anchors, scanned as one alternation.
+    """A list of entries scanned as one alternation, compiled once as a trie.
 
-    Only entries with an anchor (a required literal, see _anchors.py) in the
-    text take part; the alternation of those entries is compiled once per
-    distinct active set and cached, so a message is scanned once per rule.
-    The entry behind a hit is identified afterwards (hits are rare).
+    Each entry has anchors (required literals, see _anchors.py): when none of
+    the list's anchors occurs in the text, no entry can match and the scan is
+    skipped, which is the common case for most rules. Otherwise the whole
+    list's alternation runs once (_dispatch.py makes that cheap at every
+    position); the entry behind a hit is identified afterwards (hits are rare).
     """
 
-    __slots__ = ("_combined", "_full", "_seen", "anchors", "entries", "singles", "sources")
+    __slots__ = ("_always", "_anchor_union", "_regex", "anchors", "entries", "singles", "sources")
 
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = tuple(entries)
         self.sources = tuple(_flexible_spaces(e.body()) for e in entries)
         self.singles = tuple(re.compile(e.regex_source()) for e in entries)
         self.anchors: tuple[Anchors, ...] = tuple(anchors(e.regex_source()) for e in entries)
-        self._full: tuple[re.Pattern[str], bool] | None = None
-        self._combined: dict[tuple[int, ...], tuple[re.Pattern[str], bool]] = {}
-        self._seen: dict[tuple[object, ...], int] = {}
+        self._anchor_union = self.all_anchors()
+        self._always = any(a is None for a in self.anchors)  # an entry without anchors
+        self._regex: tuple[re.Pattern[str], bool] | None = None
 
     def all_anchors(self) -> frozenset[str]:
         return frozenset(a for anchor_set in self.anchors if anchor_set for a in anchor_set)
 
-    def _active(self, present: AbstractSet[str]) -> tuple[int, ...]:
-        return tuple(
-            i
-            for i, anchor_set in enumerate(self.anchors)
-            if anchor_set is None or not anchor_set.isdisjoint(present)
-        )
+    def _may_match(self, text: str, present: AbstractSet[str] | None) -> bool:
+        if not self.entries:
+            return False
+        if self._always:
+            return True
+        if present is None:
+            return any(a in text for a in self._anchor_union)
+        return not self._anchor_union.isdisjoint(present)
 
-    def _present(self, text: str) -> frozenset[str]:
-        return frozenset(a for a in self.all_anchors() if a in text)
+    def _compiled(self) -> tuple[re.Pattern[str], bool]:
+        """The alternation, and whether it runs on padded text.
 
-    def _regex(
-        self, active: tuple[int, ...], sighting: tuple[object, ...]
-    ) -> tuple[re.Pattern[str], bool]:
-        """The alternation to scan with, and whether it runs on padded text.
-
-        A message's active set (entries whose anchors occur) is usually new, so
-        the default is the alternation of all entries, compiled once: no compile
-        per message. An active set seen before (the same draft re-analysed on a
-        keystroke pause, a rewrite checked twice) gets its own smaller
-        alternation, compiled on the second sighting of the same (text, span)
-        and cached.
-        """
-        cached = self._combined.get(active)
-        if cached is not None:
-            return cached
-        seen = self._seen.get(sighting, 0) + 1
-        if seen < _SPECIALISE_AFTER:
-            if len(self._seen) >= _MAX_COMBINED:
-                self._seen.clear()
-            self._seen[sighting] = seen
-            if self._full is None:
-                self._full = self._compile(tuple(range(len(self.entries))))
-            return self._full
-        if len(self._combined) >= _MAX_COMBINED:
-            self._combined.clear()
-        cached = self._combined[active] = self._compile(active)
-        return cached
-
-    def _compile(self, active: tuple[int, ...]) -> tuple[re.Pattern[str], bool]:
-        """When every entry is word-bounded, the pattern consumes the character
+        When every entry is word-bounded, the pattern consumes the character
         before the match ("[^a-z0-9](...)") instead of a look-behind, so the
         regex engine can jump between candidate positions with its fast
         character-class scan; it then runs on " " + text so a match can start at 0.
         """
-        source, padded = alternation_source(
-            [self.sources[i] for i in active if self.entries[i].bounded],
-            [self.sources[i] for i in active if not self.entries[i].bounded],
-        )
-        return (dispatch_compile(source, group=1), padded)
+        if self._regex is None:
+            source, padded = alternation_source(
+                [s for s, e in zip(self.sources, self.entries, strict=True) if e.bounded],
+                [s for s, e in zip(self.sources, self.entries, strict=True) if not e.bounded],
+            )
+            self._regex = (dispatch_compile(source, group=1), padded)
+        return self._regex
 
-    def _spans(
-        self, active: tuple[int, ...], text: str, start: int, stop: int
-    ) -> list[tuple[int, int]]:
-        regex, padded = self._regex(active, (active, hash(text), start, stop))
+    def _spans(self, text: str, start: int, stop: int) -> list[tuple[int, int]]:
+        regex, padded = self._compiled()
         if padded:
             return [
                 (m.start(1) - 1, m.end(1) - 1)
@@ -294,16 +268,56 @@ class Compiled:
             ]
         return [m.span(1) for m in regex.finditer(text, start, stop) if m.end(1) > m.start(1)]
 
-    def _which(self, active: tuple[int, ...], text: str, start: int, end: int) -> Entry:
+    def _candidates(self, text: str, present: AbstractSet[str] | None) -> list[int]:
+        """Entries that can match at all: those with an anchor in the text."""
+        return [
+            i
+            for i, anchor_set in enumerate(self.anchors)
+            if anchor_set is None
+            or (
+                not anchor_set.isdisjoint(present)
+                if present is not None
+                else any(a in text for a in anchor_set)
+            )
+        ]
+
+    def _which(self, candidates: list[int], text: str, start: int, end: int) -> Entry:
+        """The entry the alternation matched: the first that matches here with this end."""
         fallback: Entry | None = None
-        for i in active:
+        for i in candidates:
             m = self.singles[i].match(text, start)
             if m is not None:
                 if m.end() == end:
                     return self.entries[i]
                 fallback = fallback or self.entries[i]
-        # The alternation matched, so some entry matches here; entries[0] is a formality.
-        return fallback or self.entries[active[0]]
+        # The alternation matched, so some entry matches here; this is a formality.
+        return fallback or self.entries[candidates[0] if candidates else 0]
+
+    @property
+    def padded(self) -> bool:
+        """True when every entry is word-bounded (the list scans " " + text)."""
+        return all(e.bounded for e in self.entries)
+
+    def _spans_at(
+        self, text: str, start: int, stop: int, starts: list[int]
+    ) -> list[tuple[int, int]]:
+        """What `_spans` finds, trying only at `starts` (padded positions where some
+        entry of some list matches, see CandidateIndex): the same leftmost,
+        non-overlapping matches, without scanning every word boundary."""
+        regex, _ = self._compiled()
+        padded = " " + text
+        out: list[tuple[int, int]] = []
+        cursor = start
+        for pos in starts:
+            if pos < cursor:
+                continue
+            if pos > stop:
+                break
+            m = regex.match(padded, pos, stop + 1)
+            if m is not None and m.end(1) > m.start(1):
+                out.append((m.start(1) - 1, m.end(1) - 1))
+                cursor = m.end()
+        return out
 
     def finditer(
         self,
@@ -311,15 +325,21 @@ class Compiled:
         start: int = 0,
         end: int | None = None,
         present: AbstractSet[str] | None = None,
+        starts: list[int] | None = None,
     ) -> list[tuple[Entry, int, int]]:
-        active = self._active(self._present(text) if present is None else present)
-        if not active:
+        """Every match, leftmost first; `starts` (optional) are candidate start positions
+        in " " + text that include every position where this list can match."""
+        if not self._may_match(text, present):
             return []
         stop = len(text) if end is None else end
-        return [
-            (self._which(active, text, s, e), s, e)
-            for s, e in self._spans(active, text, start, stop)
-        ]
+        if starts is not None and self.padded:
+            spans = self._spans_at(text, start, stop, starts)
+        else:
+            spans = self._spans(text, start, stop)
+        if not spans:
+            return []
+        candidates = self._candidates(text, present)
+        return [(self._which(candidates, text, s, e), s, e) for s, e in spans]
 
     def search(
         self,
@@ -328,11 +348,10 @@ class Compiled:
         end: int | None = None,
         present: AbstractSet[str] | None = None,
     ) -> bool:
-        active = self._active(self._present(text) if present is None else present)
-        if not active:
+        if not self._may_match(text, present):
             return False
         stop = len(text) if end is None else end
-        regex, padded = self._regex(active, (active, hash(text), start, stop))
+        regex, padded = self._compiled()
         if padded:
             return regex.search(" " + text, start, stop + 1) is not None
         return regex.search(text, start, stop) is not None
@@ -358,12 +377,6 @@ def load_file(path: Path) -> RuleFile:
     return RuleFile.model_validate(data)
 
 
-# Specialised alternations: compiled for an active set seen this many times, at
-# most this many kept per pattern list.
-_SPECIALISE_AFTER = 2
-_MAX_COMBINED = 512
-
-
 class AnchorIndex:
     """Every anchor of every pattern list, grouped by first character."""
 
@@ -380,6 +393,32 @@ class AnchorIndex:
         for c in set(token):
             found.extend(a for a in self._by_first.get(c, ()) if a in token)
         return frozenset(found)
+
+
+class CandidateIndex:
+    """One scan that finds every position where some lexicon `match` list can match.
+
+    The union of all word-bounded match lists, compiled as one trie inside a
+    look-ahead: each match is zero-width, so overlapping candidates are all
+    reported. A list then only tries at these positions (Compiled._spans_at),
+    which replaces a dozen full scans of the message with one.
+    """
+
+    def __init__(self, lists: list[Compiled]) -> None:
+        sources = list(dict.fromkeys(s for c in lists if c.padded for s in c.sources))
+        alternation = "|".join(f"(?:{s})" for s in sources)
+        self._regex = dispatch_compile(
+            _BOUNDARY_CHAR + "(?=(" + alternation + ")" + _RIGHT + ")", group=1, ordered=False
+        )
+
+    def starts(self, text: str) -> list[int]:
+        """Positions in " " + text (the boundary character before a possible match)."""
+        return [m.start() for m in self._regex.finditer(" " + text)]
+
+
+@cache
+def candidate_index() -> CandidateIndex:
+    return CandidateIndex([lex.match for lex in lexicons().values()])
 
 
 @cache

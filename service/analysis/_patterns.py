@@ -6,7 +6,7 @@ import re
 
 from service.models import Finding, Severity
 
-from ._lexicon import Entry, Lexicon, all_anchors
+from ._lexicon import Entry, Lexicon, all_anchors, candidate_index
 from ._text import Doc
 
 # Words that cancel a following negatable match when they sit just before it
@@ -64,7 +64,8 @@ def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
     """Lexicon hits that survive negation and the sentence-level `allow` list."""
     out: list[tuple[Entry, int, int]] = []
     allowed: dict[tuple[int, int], bool] = {}
-    hits = lex.match.finditer(doc.norm, present=doc.present(all_anchors()))
+    present = doc.present(all_anchors())
+    hits = lex.match.finditer(doc.norm, present=present, starts=doc.starts(candidate_index()))
     if hits and lex.allow_message.search(doc.norm, present=doc.present(all_anchors())):
         return out
     for entry, start, end in hits:

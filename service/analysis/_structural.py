@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from service.budget import LengthBudget
@@ -145,8 +146,11 @@ def _sender_company(context: Context | None) -> str:
 
 def _most_self_centered_sentence(doc: Doc) -> tuple[int, int]:
     best, best_score = doc.sentences[0], -1
+    spans = doc.words
+    starts = [s for s, _ in spans]
     for start, end in doc.sentences:
-        words = [doc.norm[s:e] for s, e in doc.words if start <= s < end]
+        first, last = bisect_left(starts, start), bisect_left(starts, end)
+        words = [doc.norm[s:e] for s, e in spans[first:last]]
         score = sum(1 for w in words if w in _WE_WORDS) - sum(1 for w in words if w in YOU_WORDS)
         if score > best_score:
             best, best_score = (start, end), score

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._lexicon import AnchorIndex
+    from ._lexicon import AnchorIndex, CandidateIndex
 
 # One character in, one character out: offsets survive the translation.
 _FOLD = str.maketrans(
@@ -85,6 +85,13 @@ class Doc:
     _word_texts: list[str] | None = None
     _word_spans: list[tuple[int, int]] | None = None
     _word_count: int | None = None
+    _starts_any: list[int] | None = None
+
+    def starts(self, index: CandidateIndex) -> list[int]:
+        """Where any lexicon match list may match (see CandidateIndex), once per message."""
+        if self._starts_any is None:
+            self._starts_any = index.starts(self.norm)
+        return self._starts_any
 
     def present(self, anchors: AnchorIndex) -> frozenset[str]:
         """The anchors that occur in the normalised text, computed once per message.

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.analysis._dispatch import dispatch_compile
-from service.analysis._lexicon import Compiled, alternation_source, lexicons
+from service.analysis._lexicon import Compiled, alternation_source, candidate_index, lexicons
 from service.analysis._text import prepare
 
 pytestmark = pytest.mark.unit
@@ -162,3 +162,28 @@ def test_rewritten_patterns_agree_with_re_on_tricky_shapes(source: str) -> None:
     ]
     for text in texts:
         assert [m.span(1) for m in fast.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
+
+
+MATCH_LISTS = [(n, c) for n, c in LISTS if n.endswith(".match")]
+
+
+def _with_and_without_candidates(text: str) -> None:
+    index = candidate_index()
+    starts = index.starts(text)
+    for name, compiled in MATCH_LISTS:
+        expected = compiled.finditer(text)
+        assert compiled.finditer(text, starts=starts) == expected, (name, text)
+
+
+def test_candidate_positions_find_exactly_what_full_scans_find_on_the_dataset() -> None:
+    found = 0
+    for text in TEXTS:
+        _with_and_without_candidates(text)
+        found += len(candidate_index().starts(text))
+    assert found > 100  # the index really proposes positions
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_FRAGMENTS, _GLUE), min_size=1, max_size=12))
+def test_candidate_positions_agree_on_random_fragment_soup(parts: list[tuple[str, str]]) -> None:
+    _with_and_without_candidates("".join(f + g for f, g in parts))
