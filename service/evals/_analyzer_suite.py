@@ -48,6 +48,8 @@ class AnalyzerScores:
     per_rule: dict[str, Confusion] = field(default_factory=dict)
     clean_total: int = 0
     clean_with_error: int = 0
+    clean_scores: list[int] = field(default_factory=list)
+    multi_error_scores: list[int] = field(default_factory=list)  # drafts with >= 2 errors
 
     def rule(self, rule: str) -> Confusion:
         return self.per_rule.setdefault(rule, Confusion())
@@ -88,9 +90,12 @@ def score_case(case: AnalyzerCase, analysis: Analysis, scores: AnalyzerScores) -
             )
         else:
             counts.tn += 1
+    errors = [f for f in analysis.findings if f.severity == "error"]
+    if len(errors) >= 2:
+        scores.multi_error_scores.append(analysis.score)
     if case.clean:
         scores.clean_total += 1
-        errors = [f for f in analysis.findings if f.severity == "error"]
+        scores.clean_scores.append(analysis.score)
         if errors:
             scores.clean_with_error += 1
             first = errors[0]
@@ -140,6 +145,19 @@ def metrics_from(scores: AnalyzerScores, total_cases: int) -> list[Metric]:
             scores.clean_total,
             total_cases,
             group="false alarms",
+        )
+    )
+    # The score's promise: every clean draft outscores every draft with two or
+    # more error findings. The share of clean drafts that keep it.
+    worst = max(scores.multi_error_scores, default=None)
+    kept = sum(1 for s in scores.clean_scores if worst is None or s > worst)
+    metrics.append(
+        Metric(
+            "score_calibration",
+            rate(kept, len(scores.clean_scores)) if scores.multi_error_scores else None,
+            len(scores.clean_scores),
+            total_cases,
+            group="score",
         )
     )
     return metrics

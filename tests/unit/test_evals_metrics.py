@@ -97,6 +97,25 @@ def test_clean_error_rate_counts_clean_drafts_with_any_error_finding() -> None:
     assert metric.measured == 2
 
 
+def test_score_calibration_is_the_share_of_clean_drafts_above_every_multi_error_draft() -> None:
+    scores = AnalyzerScores()
+    bad = analysis("guilt_trip", "pushy_close").model_copy(update={"score": 40})
+    score_case(case(fire=["guilt_trip"], cid="bad"), bad, scores)
+    for cid, score in (("high", 90), ("tie", 40), ("low", 30)):
+        clean = analysis().model_copy(update={"score": score})
+        score_case(case(clean=True, cid=cid), clean, scores)
+    metric = next(m for m in metrics_from(scores, 4) if m.name == "score_calibration")
+    assert metric.value == pytest.approx(1 / 3)  # a tie does not outscore
+    assert metric.measured == 3
+
+
+def test_score_calibration_is_unmeasured_without_a_multi_error_draft() -> None:
+    scores = AnalyzerScores()
+    score_case(case(clean=True), analysis(), scores)
+    metric = next(m for m in metrics_from(scores, 1) if m.name == "score_calibration")
+    assert metric.value is None
+
+
 def test_a_rule_with_no_predictions_has_no_precision_rather_than_a_perfect_one() -> None:
     scores = AnalyzerScores()
     score_case(case(fire=["guilt_trip"]), analysis(), scores)
