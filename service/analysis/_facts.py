@@ -201,6 +201,8 @@ def _name_end(m: re.Match[str]) -> int:
 def _name_word(word: str, v: Vocab) -> bool:
     if len(word) >= 2 and word.isupper():
         return False  # acronyms (CRM, ROI, YES) are not treated as names
+    if any(part[:1].islower() for part in word.split("-")[1:]):
+        return False  # "AI-powered", "Follow-up": a compound word, not a name
     low = _strip_possessive(word.lower())
     return low not in v.not_names and len(low) > 1
 
@@ -209,6 +211,11 @@ def extract(doc: Doc) -> list[Fact]:
     """Facts in a message, with spans into its body."""
     v = vocab()
     facts, mask = _extract_structured(doc.norm, v)
+    # Words inside a template slot ("[First Name]", "{{company}}") are the
+    # placeholder rule's business, not names or numbers someone made up.
+    for _, start, end in lexicons()["placeholder"].match.finditer(doc.norm):
+        mask[start:end] = b"\x01" * (end - start)
+        facts = [f for f in facts if not (start <= f.start < end)]
     facts.extend(_name_facts(doc.folded, mask, v))
     facts.sort(key=lambda f: f.start)
     return facts
