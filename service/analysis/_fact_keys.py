@@ -52,7 +52,7 @@ _MULT = {
     "b": 1e9,
     "billion": 1e9,
 }
-IGNORED = re.compile(r"24/7|1:1|\bb2[bc]\b|\bq&a\b")
+IGNORED = re.compile(r"24/7|1:1|\bb2[bc]\b|\bq&a\b|1-(?:pager|page|on-1)")
 WEEKDAY_SET = frozenset(WEEKDAYS)
 # "may"/"march" are verbs too: they count as months after these words or before a number.
 MONTH_CUE = re.compile(r"(?:in|by|since|until|early|mid|late|of|end of)\s+$")

@@ -98,8 +98,12 @@ def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
     facts: list[Fact] = []
     mask = bytearray(len(norm))
     for kind, start, end, m in _scan(norm, v):
-        if IGNORED.fullmatch(norm[start:end]) or (start and norm[start - 1] == "<"):
-            continue  # "<3" is a heart, not a number
+        if (
+            IGNORED.fullmatch(norm[start:end])
+            or (start and norm[start - 1] == "<")  # "<3" is a heart, not a number
+            or norm.startswith(("-pager", "-page ", "-on-1"), end)  # a "1-pager"
+        ):
+            continue
         keys = keys_for(kind, norm[start:end], m, v)
         if keys:
             facts.append(Fact(kind, start, end, keys))
@@ -227,6 +231,13 @@ _DAY_MONTH = re.compile(
     rf"\b(?:(?P<m1>{_MONTH_NAMES})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
     rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m2>{_MONTH_NAMES})\b)"
 )
+_QUARTER_NUMBER = {
+    "first": "1", "second": "2", "third": "3", "fourth": "4",
+    "1st": "1", "2nd": "2", "3rd": "3", "4th": "4", "1": "1", "2": "2", "3": "3", "4": "4",
+}  # fmt: skip
+_QUARTER_WORDS = re.compile(
+    r"\b(?:(first|second|third|fourth|[1-4](?:st|nd|rd|th))[- ]quarter|quarter ([1-4]))\b"
+)
 _NUMERIC_DATE = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\w/])")
 
 
@@ -250,6 +261,8 @@ def support_keys(corpus: str) -> frozenset[str]:
         day = int(m.group("d1") or m.group("d2"))
         number = MONTHS.index(MONTH_ABBR.get(month[:3], month)) + 1
         keys.update((f"d:{number}/{day}", f"d:{day}/{number}"))
+    for m in _QUARTER_WORDS.finditer(norm):  # "the third quarter" supports "Q3"
+        keys.add("q:" + _QUARTER_NUMBER[m.group(1) or m.group(2)])
     for m in _NUMERIC_DATE.finditer(norm):
         first, second = int(m.group(1)), int(m.group(2))
         keys.update((f"n:{float(first)!r}", f"n:{float(second)!r}"))

@@ -52,6 +52,16 @@ SUPPORTED: list[tuple[str, dict[str, Any]]] = [
     ("Over the next two weeks, could we try it?", {"notes": "a pilot of 14 days"}),
     ("Still on for 3/14?", {"notes": "meeting on March 14th"}),
     ("Still on for March 14?", {"notes": "meeting on 3/14"}),
+    ("Is the site freeze on Nov 25 still firm?", {"notes": "site freezes on 25 November"}),
+    ("Since Liam checks timesheets on Thursdays?", {"notes": "Liam reviews them every Thursday"}),
+    ("Is the Reno-Sacramento lane still the worst?", {"goal": "the Reno to Sacramento lane"}),
+    ("The two thousand dollars of produce a week?", {"notes": "bins about $2,000 a week"}),
+    ("Before Q3 ends?", {"notes": "they plan for the third quarter"}),
+    ("Is Acme Corp still on track?", {"prospect": {"company": "Acme"}}),
+    ("Want the 1-pager?", {"notes": "nothing"}),
+    ("Dear Professor Moreno, would it help?", {"prospect": {"name": "Alicia Moreno"}}),
+    ("Hi [First Name], saw {Store Name} on Insta.", {"notes": "a template"}),
+    ("An AI-powered summary?", {"notes": "nothing"}),
 ]
 
 
@@ -77,6 +87,10 @@ INVENTED: list[tuple[str, dict[str, Any], str]] = [
     ("We can start on 3/14?", {"notes": "start in spring"}, "3/14"),
     ("Your VP, Maria Lopez, agreed.", {"prospect": {"name": "Dana"}}, "Maria Lopez"),
     ("Sarah mentioned the same problem.", {"prospect": {"name": "Dana"}}, "Sarah"),
+    ("Could he fill fifteen of those legs a week?", {"notes": "40 trucks"}, "fifteen"),
+    ("Nine out of ten returns are colour.", {"notes": "340 returns"}, "Nine out of ten"),
+    ("Is the freeze on Dec 5?", {"notes": "site freezes on 25 November"}, "Dec"),
+    ("Is the Reno-Fresno lane next?", {"goal": "the Reno to Sacramento lane"}, "Reno-Fresno"),
 ]
 
 
