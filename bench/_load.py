@@ -31,11 +31,13 @@ def run_wrk(
     timeout_s: float = 10.0,
     api_key: str = "",
     cpu_pid: int | None = None,
+    start: int = 0,
 ) -> dict[str, Any]:
     """One wrk run (one thread: the machine has 2 cores to share with the server).
 
     With `cpu_pid`, also the server's CPU time per request (its process tree):
-    far less sensitive to other load on the machine than latency is.
+    far less sensitive to other load on the machine than latency is. A body
+    with "@@" slots is a template (see post.lua); `start` is its first counter.
     """
     wrk = require_tool("wrk", "wrk")
     cpu0 = tree_cpu_s(cpu_pid) if cpu_pid else 0.0
@@ -52,6 +54,7 @@ def run_wrk(
         "--",
         str(body),
         api_key,
+        str(start),
     ]
     done = subprocess.run(
         argv, capture_output=True, text=True, timeout=duration_s + 60, check=False

@@ -18,9 +18,18 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     def add(name: str, value: Any, goal: str, ok: bool | None) -> None:
         rows.append({"target": name, "measured": value, "goal": goal, "status": _ok(ok)})
 
-    for p in results.get("analyze", {}).get("points", []):
-        r = p["throughput_ratio"]
-        add(f"analyze throughput vs bare, c={p['concurrency']}", r, ">= 0.60", r >= 0.6)
+    analyze = results.get("analyze", {})
+    distinct = {p["concurrency"]: p for p in analyze.get("distinct_points", [])}
+    for p in analyze.get("points", []):
+        c, r = p["concurrency"], p["throughput_ratio"]
+        add(f"analyze throughput vs bare, c={c} (repeat draft: memo hit)", r, ">= 0.60", r >= 0.6)
+        if c in distinct:  # reported next to the target, not a target itself
+            add(
+                f"analyze throughput vs bare, c={c} (distinct drafts: memo miss)",
+                distinct[c]["throughput_ratio"],
+                "reported only",
+                None,
+            )
     inproc = results.get("analysis_in_process", {})
     if inproc:
         v = inproc["analyze_p50_ms"]
@@ -61,11 +70,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     rl = results.get("redis_round_trips", {})
     if rl.get("analyze"):
         v = rl["analyze"]["script_calls_per_request"]
+        # One atomic script per check, or fewer: large limits lease tokens (see
+        # service/security/_ratelimit.py), so most /v1/analyze requests need no round trip.
         add(
             "rate-limit check: atomic scripts per /v1/analyze",
             v,
-            "== 1 round trip",
-            abs(v - 1) <= 0.05 if rl.get("limiter_wired") else None,
+            "<= 1 round trip",
+            0 < v <= 1.05 if rl.get("limiter_wired") else None,
         )
     return rows
 
@@ -106,31 +117,42 @@ def markdown(results: dict[str, Any]) -> str:
     if failed:
         out += ["## Scenarios that failed", "", *[f"- {f}" for f in failed], ""]
     if results.get("analyze") and "error" not in results["analyze"]:
+        analyze = results["analyze"]
         out += [
             "## 1. /v1/analyze vs a bare Litestar handler (same server, same-size JSON)",
             "",
+            "Repeat draft: the same body on every request (what the browser extension sends "
+            "on each typing pause), answered from the per-process memo after the first. "
+            "Distinct drafts: every request sends a different draft of the same size (two "
+            "numbers vary), so every request is analyzed. The bare handler gets the same "
+            "bodies. The target is on the repeat rows.",
+            "",
             _table(
                 [
+                    "drafts",
                     "c",
                     "ours rps",
                     "bare rps",
                     "ratio",
+                    "memo hits",
                     "ours p50/p99 ms",
                     "bare p50/p99 ms",
                     "server CPU ms/req ours / bare",
                 ],
                 [
                     [
+                        p.get("drafts", "repeat draft"),
                         p["concurrency"],
                         p["ours"]["rps"],
                         p["bare"]["rps"],
                         p["throughput_ratio"],
+                        p["ours"].get("memo_hit_share", "?"),
                         f"{p['ours']['p50_ms']} / {p['ours']['p99_ms']}",
                         f"{p['bare']['p50_ms']} / {p['bare']['p99_ms']}",
                         f"{p['ours']['server_cpu_ms_per_req']} / "
                         f"{p['bare']['server_cpu_ms_per_req']}",
                     ]
-                    for p in results["analyze"]["points"]
+                    for p in [*analyze["points"], *analyze.get("distinct_points", [])]
                 ],
             ),
             "",
@@ -410,8 +432,10 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax = axes[0][0]
     if ok("analyze"):
         pts = results["analyze"]["points"]
-        series(ax, pts, "ours", "/v1/analyze", "tab:blue")
+        series(ax, pts, "ours", "/v1/analyze, repeat draft", "tab:blue")
         series(ax, pts, "bare", "bare handler", "tab:gray")
+        if distinct_pts := results["analyze"].get("distinct_points"):
+            series(ax, distinct_pts, "ours", "/v1/analyze, distinct drafts", "tab:orange")
         finish(ax, "1. /v1/analyze vs bare Litestar handler", [p["concurrency"] for p in pts])
     else:
         empty(ax, "1. /v1/analyze")

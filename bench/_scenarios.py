@@ -16,10 +16,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench._fixtures import ANALYZE_REQUEST, REWRITE_REQUEST, body_bytes
+from bench._fixtures import ANALYZE_REQUEST, REWRITE_REQUEST, body_bytes, distinct_template
 from bench._load import body_file, run_burst, run_client, run_wrk
 from bench._plan import Plan
-from bench._proc import TMP, BenchError, Child, http_post, memory_kb, stub_stats, wait_idle
+from bench._proc import (
+    TMP,
+    BenchError,
+    Child,
+    http_get,
+    http_post,
+    memory_kb,
+    stub_stats,
+    wait_idle,
+)
 
 MAX_CONNECTIONS = 1000  # TACTFUL_MODEL_MAX_CONNECTIONS for every server in the run
 
@@ -34,6 +43,7 @@ class Run:
     payloads: Path = field(default_factory=lambda: TMP / "payloads.json")
     server_pid: int | None = None  # the app server being measured (for CPU per request)
     began: float = field(default_factory=time.monotonic)
+    counter: int = 0  # next value for a body template's slots (distinct drafts)
 
     def left(self) -> float:
         """Seconds left in the run's budget."""
@@ -50,7 +60,10 @@ class Run:
             duration_s or self.plan.duration_s,
             api_key=self.api_key,
             cpu_pid=self.server_pid,
+            start=self.counter,
         )
+        # A template's next run continues where this one stopped (plus what was in flight).
+        self.counter += int(result["requests"]) + connections
         result["settle_s"] = settled
         return result
 
@@ -62,6 +75,8 @@ class Run:
 
 
 ANALYZE_BODY = body_file("analyze", body_bytes(ANALYZE_REQUEST))
+# The same request with two numbers of the draft varied per request (bench/post.lua).
+ANALYZE_DISTINCT = body_file("analyze-distinct", distinct_template(ANALYZE_REQUEST))
 REWRITE_BODY = body_file("rewrite", body_bytes(REWRITE_REQUEST))
 
 
@@ -158,27 +173,61 @@ def analysis_in_process(calls: int) -> dict[str, Any]:
     }
 
 
+def memo_counts(base: str) -> tuple[float, float]:
+    """(hits, misses) of the server's /v1/analyze memo so far, from /metrics."""
+    _, text = http_get(f"{base}/metrics")
+    counts = {"hit": 0.0, "miss": 0.0}
+    for line in text.decode().splitlines():
+        for result in counts:
+            if line.startswith(f'tactful_analyze_memo_total{{result="{result}"}}'):
+                counts[result] = float(line.rsplit(" ", 1)[1])
+    return counts["hit"], counts["miss"]
+
+
+def _with_memo_share(base: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`measure()` plus the share of its requests the memo answered."""
+    hits0, misses0 = memo_counts(base)
+    result = measure()
+    hits1, misses1 = memo_counts(base)
+    hits, misses = hits1 - hits0, misses1 - misses0
+    result["memo_hit_share"] = _ratio(hits, hits + misses)
+    return result
+
+
 def analyze_path(run: Run, base: str) -> dict[str, Any]:
-    plan, points = run.plan, []
+    """Ours vs bare for one repeated draft (memo hits) and for distinct drafts (misses)."""
+    plan = run.plan
     ours_url, bare_url = f"{base}/v1/analyze", f"{base}/bench/bare/analyze"
     for url in (ours_url, bare_url):
         run.wrk(url, ANALYZE_BODY, max(plan.concurrencies), plan.warmup_s)
-    for c in plan.concurrencies:
-        pair = alternate(
-            run,
-            {
-                "ours": partial(run.wrk, ours_url, ANALYZE_BODY, c, plan.fast_duration_s),
-                "bare": partial(run.wrk, bare_url, ANALYZE_BODY, c, plan.fast_duration_s),
-            },
-        )
-        pair["concurrency"] = c
-        pair["throughput_ratio"] = _ratio(pair["ours"]["rps"], pair["bare"]["rps"])
-        run.log(
-            f"analyze c={c}: ours {pair['ours']['rps']} rps p50 {pair['ours']['p50_ms']} ms"
-            f" | bare {pair['bare']['rps']} rps p50 {pair['bare']['p50_ms']} ms"
-        )
-        points.append(pair)
-    return {"points": points}
+    out: dict[str, Any] = {}
+    for key, label, body in (
+        ("points", "repeat draft", ANALYZE_BODY),
+        ("distinct_points", "distinct drafts", ANALYZE_DISTINCT),
+    ):
+        points = []
+        for c in plan.concurrencies:
+            ours = partial(run.wrk, ours_url, body, c, plan.fast_duration_s)
+            pair = alternate(
+                run,
+                {
+                    "ours": partial(_with_memo_share, base, ours),
+                    "bare": partial(run.wrk, bare_url, body, c, plan.fast_duration_s),
+                },
+            )
+            pair.update(
+                concurrency=c,
+                drafts=label,
+                throughput_ratio=_ratio(pair["ours"]["rps"], pair["bare"]["rps"]),
+            )
+            run.log(
+                f"analyze {label} c={c}: ours {pair['ours']['rps']} rps p50"
+                f" {pair['ours']['p50_ms']} ms (memo hits {pair['ours']['memo_hit_share']})"
+                f" | bare {pair['bare']['rps']} rps p50 {pair['bare']['p50_ms']} ms"
+            )
+            points.append(pair)
+        out[key] = points
+    return out
 
 
 def _ratio(a: float, b: float) -> float:

@@ -1,10 +1,28 @@
 -- wrk script: POST one fixed JSON body (file given as the first script argument),
 -- count non-2xx answers and answer kinds in every thread, and print one line
 -- "BENCH_JSON {...}" with the run's totals and latency percentiles (microseconds).
--- Usage: wrk -t1 -c16 -d3s -s bench/post.lua http://127.0.0.1:PORT/v1/analyze -- body.json [key]
+-- Usage: wrk -t1 -c16 -d3s -s bench/post.lua http://127.0.0.1:PORT/v1/analyze -- body.json [key] [start]
 -- An optional second argument is sent as the API key (Authorization: Bearer <key>).
+--
+-- Distinct bodies: when the body file contains "@@" (k times), each request fills
+-- the k slots with the next 2k-digit counter value (mod 10^2k), starting at the third
+-- argument: every request sends a different body of the same size (see bench/README.md).
 
 local threads = {}
+local parts, slots, modulo, counter = nil, 0, 1, 0
+
+local function split(text, sep)
+  local out, from = {}, 1
+  while true do
+    local at = string.find(text, sep, from, true)
+    if not at then
+      table.insert(out, string.sub(text, from))
+      return out
+    end
+    table.insert(out, string.sub(text, from, at - 1))
+    from = at + #sep
+  end
+end
 
 function setup(thread)
   table.insert(threads, thread)
@@ -21,12 +39,28 @@ function init(args)
   if args[2] and args[2] ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. args[2]
   end
+  if string.find(body, "@@", 1, true) then
+    parts = split(body, "@@")
+    slots = #parts - 1
+    modulo = 10 ^ (2 * slots)
+    counter = tonumber(args[3] or "0") or 0
+  end
   req = wrk.format()
   non2xx, composer, cached, responses = 0, 0, 0, 0
 end
 
 function request()
-  return req
+  if parts == nil then
+    return req
+  end
+  local digits = string.format("%0" .. (2 * slots) .. "d", counter % modulo)
+  counter = counter + 1
+  local pieces = { parts[1] }
+  for j = 1, slots do
+    table.insert(pieces, string.sub(digits, 2 * j - 1, 2 * j))
+    table.insert(pieces, parts[j + 1])
+  end
+  return wrk.format(nil, nil, nil, table.concat(pieces))
 end
 
 -- Reading bodies costs wrk a little CPU; every run uses this script, so it is the same for all.

@@ -78,6 +78,8 @@ class Settings(BaseModel):
     worker_sweep_s: Annotated[int, Field(ge=1)] = 5
 
     # --- HTTP ---
+    # Encoded /v1/analyze answers remembered per process (LRU entries; 0 disables).
+    analyze_memo_size: Annotated[int, Field(ge=0)] = 4096
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_MAX_BODY_BYTES
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -131,6 +133,7 @@ _ENV: dict[str, str] = {
     "TACTFUL_BATCH_HEARTBEAT_S": "batch_heartbeat_s",
     "TACTFUL_WORKER_CONCURRENCY": "worker_concurrency",
     "TACTFUL_WORKER_SWEEP_S": "worker_sweep_s",
+    "TACTFUL_ANALYZE_MEMO_SIZE": "analyze_memo_size",
     "TACTFUL_CORS_ORIGINS": "cors_origins",
     "TACTFUL_MAX_BODY_BYTES": "max_body_bytes",
     "TACTFUL_LOG_LEVEL": "log_level",

@@ -13,6 +13,7 @@ from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from service.analysis import RULES, analyze
+from service.api._memo import AnalyzeMemoMiddleware
 from service.budget import resolve_budget
 from service.models import Analysis, AnalyzeRequest, RewriteRequest, RewriteResponse
 from service.pipeline import Rewriter
@@ -28,7 +29,14 @@ class V1(Controller):
     path = "/v1"
     tags = ["v1"]  # noqa: RUF012 - litestar reads a plain list
 
-    @post("/analyze", status_code=200, sync_to_thread=False, summary="Score and lint a draft")
+    @post(
+        "/analyze",
+        status_code=200,
+        sync_to_thread=False,
+        summary="Score and lint a draft",
+        # A repeated body is answered from a per-process memo (service/api/_memo.py).
+        middleware=[AnalyzeMemoMiddleware],
+    )
     def analyze_draft(self, data: JSONBody[AnalyzeRequest]) -> Analysis:
         """Deterministic, no model: cheap enough to call on every keystroke pause."""
         options = data.options

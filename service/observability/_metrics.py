@@ -51,6 +51,12 @@ class Metrics:
         self.cache_lookups = Counter(
             "tactful_cache_lookups_total", "Response cache lookups.", ["result"], registry=r
         )
+        self.analyze_memo = Counter(
+            "tactful_analyze_memo_total",
+            "POST /v1/analyze answered from the in-process memo (hit) or analyzed (miss).",
+            ["result"],
+            registry=r,
+        )
         self.rate_limited = Counter(
             "tactful_rate_limited_total", "Requests rejected with 429.", ["limit"], registry=r
         )

@@ -22,7 +22,7 @@ from service.security._keys import (
 )
 from service.security._middleware import SecurityMiddleware
 from service.security._policy import RoutePolicy, limits_from, policy_for
-from service.security._ratelimit import Decision, Limit, MemoryLimiter, RateLimiter
+from service.security._ratelimit import Decision, Limit, MemoryLimiter, RateLimiter, lease_cap
 from service.security._state import SecurityState, security_state
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "is_loopback",
     "key_id",
     "key_store_for",
+    "lease_cap",
     "limits_from",
     "matches",
     "new_key",
