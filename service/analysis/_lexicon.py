@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from functools import cache, lru_cache
 from pathlib import Path
@@ -46,6 +47,25 @@ def _texting_form(source: str, i: int) -> tuple[str, str] | None:
     return None
 
 
+def _syntax(source: str) -> Iterator[tuple[int, str, bool]]:
+    """(index, character, is_syntax) over a regex: is_syntax is False for an escaped
+    character or one inside a [...] class, whose meaning is literal."""
+    in_class = escaped = False
+    for i, ch in enumerate(source):
+        if escaped:
+            escaped = False
+            yield i, ch, False
+        elif ch == "\\":
+            escaped = True
+            yield i, ch, False
+        elif in_class:
+            in_class = ch != "]"
+            yield i, ch, False
+        else:
+            in_class = ch == "["
+            yield i, ch, not in_class
+
+
 def _flexible_spaces(source: str) -> str:
     """A literal space in a pattern matches any run of whitespace; "you" also matches "u".
 
@@ -56,25 +76,18 @@ def _flexible_spaces(source: str) -> str:
     source = source.replace("[- ]", "(?:-| )")  # "check-in" / "check  in"
     out: list[str] = []
     groups: list[bool] = []  # one entry per open group: is it a look-behind?
-    in_class = escaped = False
     skip = 0
-    for i, ch in enumerate(source):
+    for i, ch, syntax in _syntax(source):
         if skip:  # characters already emitted in rewritten form
             skip -= 1
             continue
-        if not (escaped or in_class or any(groups)) and (short := _texting_form(source, i)):
+        if syntax and not any(groups) and (short := _texting_form(source, i)):
             word, alternative = short
             out.append(alternative)
             skip = len(word) - 1
             continue
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
+        if not syntax:
+            pass
         elif ch == "(":
             groups.append(source.startswith(("?<=", "?<!"), i + 1))
         elif ch == ")" and groups:
@@ -139,17 +152,11 @@ class Entry(_Frozen):
 
 def _top_level_alternatives(source: str) -> list[str]:
     """`source` split at the `|` that are outside groups and classes."""
-    parts, depth, start, escaped, in_class = [], 0, 0, False, False
-    for i, ch in enumerate(source):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
+    parts, depth, start = [], 0, 0
+    for i, ch, syntax in _syntax(source):
+        if not syntax:
+            continue
+        if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.observability import metrics
+from service.security._asgi import replay_body
 
 # Loose ASGI aliases, as in the security middleware.
 Scope = Any
@@ -156,7 +157,7 @@ class AnalyzeMemoMiddleware:
             await send({"type": "http.response.body", "body": entry.body, "more_body": False})
             return
         counters.labels(result="miss").inc()
-        await self._miss(scope, _replaying_body(body, receive), send, memo, key)
+        await self._miss(scope, replay_body(body, receive), send, memo, key)
 
     async def _miss(
         self, scope: Scope, receive: Receive, send: Send, memo: AnalyzeMemo, key: bytes
@@ -196,21 +197,6 @@ def _replaying(chunks: list[bytes], receive: Receive, *, then: Message | None = 
     async def inner() -> Message:
         if queue:
             return queue.pop(0)
-        message: Message = await receive()
-        return message
-
-    return inner
-
-
-def _replaying_body(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that hands out the complete body once, then the client's next message."""
-    sent = False
-
-    async def inner() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
         message: Message = await receive()
         return message
 

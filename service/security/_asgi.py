@@ -49,3 +49,19 @@ def client_ip(scope: Scope) -> str:
 def scope_state(scope: Scope) -> dict[str, Any]:
     state: dict[str, Any] = scope.setdefault("state", {})
     return state
+
+
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands out an already-read complete body once, then the client's next
+    message (a disconnect): for middleware that had to read the body before the handler."""
+    sent = False
+
+    async def inner() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        message: Message = await receive()
+        return message
+
+    return inner

@@ -25,6 +25,7 @@ from service.security._asgi import (
     Scope,
     Send,
     header_map,
+    replay_body,
     scope_state,
     send_problem,
 )
@@ -99,7 +100,7 @@ class IdempotencyMiddleware:
         streamed = "text/event-stream" in headers.get("accept", "")
         fp = fingerprint(scope["method"], scope["path"], body, streamed)
         key = f"{subject}:{hashlib.sha256(raw_key.encode()).hexdigest()}"
-        replay_receive = _replaying(body, receive)
+        replay_receive = replay_body(body, receive)
         try:
             claim = await sec.idempotency.begin(key, fp)
         except StoreUnavailable:
@@ -166,20 +167,6 @@ async def _quietly_release(sec: SecurityState, key: str, fp: str) -> None:
         await sec.idempotency.release(key, fp)
     except StoreUnavailable:
         sec.metrics.store_fallbacks.labels(what="idempotency").inc()
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def inner() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        message: Message = await receive()
-        return message
-
-    return inner
 
 
 async def _replay(send: Send, response: StoredResponse) -> None:

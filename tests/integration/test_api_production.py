@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,23 +19,14 @@ from service.llm import FakeChatModel
 from service.settings import Settings
 from tests._redis_fixtures import (
     CLOSED_REDIS_URL,
-    cleanup,
     redis_settings,
     served,
-    unique_prefix,
 )
 from tests.conftest import DANA_CONTEXT, GOOD_ANSWER, PUSHY_DRAFT
 
 pytestmark = pytest.mark.integration
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    value = unique_prefix()
-    yield value
-    cleanup(value)
 
 
 def body(marker: str = "") -> dict[str, Any]:

@@ -24,7 +24,7 @@ from litestar.testing import AsyncTestClient
 
 from service.api.app import create_app
 from tests._llm_fixtures import completion_json
-from tests._redis_fixtures import REDIS_TEST_URL, cleanup, redis_settings, unique_prefix
+from tests._redis_fixtures import REDIS_TEST_URL, redis_settings
 from tests.conftest import DANA_CONTEXT, GOOD_ANSWER, PUSHY_DRAFT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -72,13 +72,6 @@ def stub_model() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    value = unique_prefix()
-    yield value
-    cleanup(value)
 
 
 def worker_env(prefix: str, model_url: str) -> dict[str, str]:

@@ -9,7 +9,6 @@ stay meaningful. Time is a fake clock, never a sleep: nothing here is timed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from service.api.app import create_app
 from service.security import Limit, RateLimiter, lease_cap
 from service.security._ratelimit import LEASE_S, MAX_LEASE
 from service.store import SharedState, open_shared
-from tests._redis_fixtures import CLOSED_REDIS_URL, cleanup, redis_settings, unique_prefix
+from tests._redis_fixtures import CLOSED_REDIS_URL, redis_settings, unique_prefix
 from tests.conftest import DANA_CONTEXT, PUSHY_DRAFT
 
 pytestmark = pytest.mark.integration
@@ -46,19 +45,6 @@ class CountingLimiter(RateLimiter):
     async def _take(self, key: str, limit: Limit, want: int) -> list[Any] | None:
         self.round_trips += 1
         return await super()._take(key, limit, want)
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    value = unique_prefix()
-    yield value
-    cleanup(value)
-
-
-@pytest.fixture
-async def shared(prefix: str) -> AsyncIterator[SharedState]:
-    async with open_shared(redis_settings(prefix)) as state:
-        yield state
 
 
 def test_lease_sizes() -> None:

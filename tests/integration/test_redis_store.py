@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,27 +21,12 @@ from service.store import (
 )
 from tests._redis_fixtures import (
     REDIS_TEST_URL,
-    cleanup,
     redis_settings,
     sync_client,
-    unique_prefix,
 )
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    value = unique_prefix()
-    yield value
-    cleanup(value)
-
-
-@pytest.fixture
-async def shared(prefix: str) -> AsyncIterator[SharedState]:
-    async with open_shared(redis_settings(prefix)) as state:
-        yield state
 
 
 def cli(prefix: str, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
