@@ -205,6 +205,8 @@ def _name_end(m: re.Match[str]) -> int:
 def _name_word(word: str, v: Vocab) -> bool:
     if len(word) >= 2 and word.isupper():
         return False  # acronyms (CRM, ROI, YES) are not treated as names
+    if len(word) >= 3 and word[-1] == "s" and word[:-1].isupper():
+        return False  # plural acronyms: "PMs", "CFOs"
     if any(part[:1].islower() for part in word.split("-")[1:]):
         return False  # "AI-powered", "Follow-up": a compound word, not a name
     low = _strip_possessive(word.lower())
@@ -319,8 +321,12 @@ def corpus_of(context: Context | None, original: Message | None) -> str:
     parts: list[str] = []
     if context is not None:
         untrusted = {"notes": context.notes, "prospect_messages": context.prospect_messages}
-        trusted = context.model_dump(exclude_none=True, exclude=set(untrusted))
+        # History counters (touches_since_reply: 3) are CRM bookkeeping, not facts
+        # about the buyer: they must not vouch for "3 months free".
+        trusted = context.model_dump(exclude_none=True, exclude={*untrusted, "history"})
         parts.extend(_strings(trusted))
+        if context.history is not None:
+            parts.extend(s for s in (context.history.stage, context.history.agreed_next_step) if s)
         if context.notes:
             parts.append(vouching_part(context.notes))
         parts.extend(vouching_part(m) for m in context.prospect_messages)

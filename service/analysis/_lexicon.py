@@ -33,7 +33,16 @@ _BOUNDARY_CHAR = r"[^0-9a-z\u00c0-\u024f]"
 
 
 # Texting shorthand a pattern's "you"/"your" also accepts ("did u get my msg").
-_TEXTING = (("your", "(?:your|ur)"), ("you", "(?:you|u)"))
+_TEXTING = (
+    ("your", "(?:your|ur)"),
+    ("you", "(?:you|u)"),
+    ("are", "(?:are|r)"),
+    ("weeks", "(?:weeks|wks)"),
+    ("week", "(?:week|wk)"),
+    ("tomorrow", "(?:tomorrow|tmrw|tmr|2moro)"),
+    ("please", "(?:please|pls|plz)"),
+    ("with", "(?:with|w/)"),
+)
 
 
 def _texting_form(source: str, i: int) -> tuple[str, str] | None:
@@ -42,7 +51,10 @@ def _texting_form(source: str, i: int) -> tuple[str, str] | None:
         return None
     for word, alternative in _TEXTING:
         end = i + len(word)
-        if source.startswith(word, i) and (end == len(source) or not source[end].isalnum()):
+        # Not when a quantifier follows: in "weeks?" the "?" belongs to the "s" alone.
+        if source.startswith(word, i) and (
+            end == len(source) or not (source[end].isalnum() or source[end] in "?*+{")
+        ):
             return word, alternative
     return None
 
@@ -92,6 +104,9 @@ def _flexible_spaces(source: str) -> str:
             groups.append(source.startswith(("?<=", "?<!"), i + 1))
         elif ch == ")" and groups:
             groups.pop()
+        elif ch == "'" and not any(groups) and not source.startswith("?", i + 1):
+            out.append("'?")  # "im", "ive", "its": texts drop apostrophes
+            continue
         elif ch == " " and not any(groups):
             optional = source.startswith("?", i + 1)
             out.append(r"\s*" if optional else r"\s+")

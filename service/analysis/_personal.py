@@ -168,6 +168,8 @@ def _message_stems(doc: Doc, boasts: list[Finding], names: frozenset[str]) -> fr
 
     "We've processed millions of invoices" uses the buyer's word but is
     self-promotion (the self_centered rule flagged it), not a reference to them.
+    A boast that is addressed to them ("moves the needle on scrap across your
+    whole line") still refers to their situation, so it counts.
     """
     if not boasts:
         return content_stems(doc.raw, names)
@@ -175,8 +177,16 @@ def _message_stems(doc: Doc, boasts: list[Finding], names: frozenset[str]) -> fr
         doc.raw[start:end]
         for start, end in doc.sentences
         if not any(f.start < end and start < f.end for f in boasts)
+        or _addresses_them(doc.norm[start:end])
     ]
     return content_stems("\n".join(kept), names)
+
+
+_YOU = re.compile(r"\b(?:you|your|yours|u|ur|urs)\b")
+
+
+def _addresses_them(sentence: str) -> bool:
+    return _YOU.search(sentence) is not None
 
 
 def _trimmed(text: str) -> tuple[int, int]:
