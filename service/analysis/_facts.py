@@ -209,7 +209,7 @@ def _name_word(word: str, v: Vocab) -> bool:
         return False  # plural acronyms: "PMs", "CFOs"
     if any(part[:1].islower() for part in word.split("-")[1:]):
         return False  # "AI-powered", "Follow-up": a compound word, not a name
-    low = _strip_possessive(word.lower())
+    low = re.sub(r"'(?:d|ll|re|ve|m)$", "", _strip_possessive(word.lower()))  # "You'd"
     return low not in v.not_names and len(low) > 1
 
 
