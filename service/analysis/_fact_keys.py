@@ -142,7 +142,8 @@ def vocab() -> Vocab:
         rf"\W(?P<fact>{_QUARTER_NOON}"
         rf"|(?P<ratio>(?:{ratio_alt})[\s-]+out[\s-]+of[\s-]+(?:{draft_alt}|\d+))\b"
         rf"|(?P<nw>{draft_alt})"
-        rf"(?:[- ](?:{units})\b|(?P<pword>[- ](?:%|percent\b|per cent\b)))"
+        # A unit may follow after up to two words: "three national tourism awards".
+        rf"(?:[- ](?:[a-z]+[- ]){{0,2}}?(?:{units})\b|(?P<pword>[- ](?:%|percent\b|per cent\b)))"
         rf"|(?P<big>{big_alt})\b)"
     )
     corpus_numbers_re = re.compile(rf"\b(?:{compound}|{_word_alt(list(numbers))})\b")
