@@ -257,6 +257,8 @@ def support_keys(corpus: str) -> frozenset[str]:
             keys.add(f"n:{float(hour.group(0))!r}")
         if kind in {"money", "percent", "ordinal", "number"} and (key := num_key(text)):
             keys.add(key)
+            if kind == "money" and (currency := currency_of(text)) is not None:
+                keys.add(f"cur:{currency}:{key}")
     for m in _DAY_MONTH.finditer(norm):
         # "14 March" / "March 14th" also vouch for "3/14" and "14/3", and vice versa.
         month = m.group("m1") or m.group("m2")
@@ -289,6 +291,32 @@ def support_keys(corpus: str) -> frozenset[str]:
         if base.endswith("s") and base[:-1] in WEEKDAY_SET:
             keys.add("w:" + base[:-1])  # "Thursdays" supports "Thursday"
     return frozenset(keys)
+
+
+_CURRENCIES = (
+    ("usd", re.compile(r"\$|\b(?:usd|dollars?|bucks)\b")),
+    ("eur", re.compile(r"€|\b(?:eur|euros?)\b")),
+    ("gbp", re.compile(r"£|\b(?:gbp|pounds? sterling|quid)\b|\bpounds?\b(?! of)")),
+)
+
+
+def currency_of(text: str) -> str | None:
+    """The currency an amount is written in ("£30k" -> "gbp"), if it names one."""
+    for code, pattern in _CURRENCIES:
+        if pattern.search(text):
+            return code
+    return None
+
+
+def _other_currency(text: str, fact: Fact, support: frozenset[str]) -> bool:
+    """True when the context has this amount only in another currency: "£30k" is not
+    supported by "$30k" (but is by "30k", or by "£30,000")."""
+    if fact.kind != "money" or (currency := currency_of(text)) is None:
+        return False
+    amounts = [k for k in fact.keys if k.startswith("n:")]
+    if any(f"cur:{currency}:{a}" in support for a in amounts):
+        return False
+    return any(f"cur:{other}:{a}" in support for a in amounts for other, _ in _CURRENCIES)
 
 
 # Sentence ends: terminal punctuation before whitespace (not the dots of a URL).
@@ -365,7 +393,9 @@ def find_invented(doc: Doc, context: Context | None, original: Message | None) -
         if fact.kind == "name":
             ok = all(k in support for k in fact.keys)
         else:
-            ok = any(k in support for k in fact.keys)
+            ok = any(k in support for k in fact.keys) and not _other_currency(
+                doc.norm[fact.start : fact.end], fact, support
+            )
         if not ok:
             excerpt = doc.raw[fact.start : fact.end]
             msg = (

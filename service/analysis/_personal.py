@@ -22,6 +22,7 @@ from ._patterns import make_finding
 from ._text import Doc, fold, lower_same_length
 
 _WORD = re.compile(r"[a-z\u00e0-\u024f][a-z\u00e0-\u024f'-]*")
+_WORD_CASED = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'-]*")
 _PLURALS = ("ies", "es", "s")
 _ENDINGS = ("ing", "ed", "er", "ly")
 
@@ -30,6 +31,7 @@ _ENDINGS = ("ing", "ed", "er", "ly")
 class _Words:
     ignore: frozenset[str]
     min_len: int
+    synonyms: dict[str, str]  # stem -> the stem of its group's first word
 
 
 @cache
@@ -37,9 +39,14 @@ def _words() -> _Words:
     file = lexicons()["not_personalized"].file
     ignore = frozenset(file.words["stop"]) | frozenset(file.words["generic"])
     # "wanted" must not count when "want" is a stop word: compare stems too.
+    synonyms: dict[str, str] = {}
+    for group in file.words.get("synonyms", []):
+        stems = [stem(w) for w in group.lower().split()]
+        synonyms.update(dict.fromkeys(stems, stems[0]))
     return _Words(
         ignore=ignore | frozenset(stem(w) for w in ignore),
         min_len=int(file.limits["min_word_length"]),
+        synonyms=synonyms,
     )
 
 
@@ -54,6 +61,8 @@ def stem(word: str) -> str:
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
     for suffix in _ENDINGS:
+        if suffix == "ed" and word.endswith("eed"):
+            continue  # "speed", "need", "proceed" are not past tenses
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
@@ -68,18 +77,26 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=256)
 def content_stems(text: str, names: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Stems of the content words of `text`; words in `names` (whole words) are skipped."""
+    """Stems of the content words of `text`, synonyms folded to one stem.
+
+    Words in `names` are skipped where they are written as a name (capitalised):
+    "Remindly" must not stem to "remind" and meet "reminder calls", and "Dana"
+    is no reference; but "adult classes" still counts when the buyer's school is
+    "Northside Adult Learning".
+    """
     words = _words()
     out = set()
-    for w in _WORD.findall(lower_same_length(fold(text))):
-        if w in names:
-            continue  # "Remindly" must not stem to "remind" and meet "reminder calls"
+    folded = fold(text)
+    for m in _WORD_CASED.finditer(folded):
+        w = lower_same_length(m.group(0))
+        if w in names and m.group(0)[:1].isupper():
+            continue
         # "Wi-Fi" is "wifi" as well as its parts (which may be too short to count).
         for part in {*w.split("-"), w.replace("-", "")}:
             if len(part) >= words.min_len and part not in words.ignore:
                 stemmed = stem(part)
                 if stemmed not in words.ignore:
-                    out.add(stemmed)
+                    out.add(words.synonyms.get(stemmed, stemmed))
     return frozenset(out)
 
 
@@ -103,26 +120,11 @@ def _buyer_text(context: Context) -> str:
 
 
 def _not_a_reference(context: Context) -> frozenset[str]:
-    """Names and the seller's own offer: using them does not show we listened.
+    """The seller's own offer: using its words does not show we listened.
 
     An offer word that is also in the buyer's goal stays a reference: the goal
     is theirs ("finish intake in a day" for a seller of intake forms).
     """
-    texts: list[str | None] = []
-    if context.sender:
-        texts += [context.sender.name, context.sender.company]
-    if context.prospect:
-        texts += [context.prospect.name, context.prospect.company]
-    # Names are compared as whole words: "Intakely" must not knock out "intake".
-    reference_words = set(_WORD.findall(lower_same_length(fold(_reference_text(context)))))
-    name_words = {
-        w
-        for t in texts
-        if t
-        for w in _WORD.findall(lower_same_length(fold(t)))
-        if w in reference_words
-    }
-    names = frozenset(stem(w) for w in name_words)
     offer = (
         content_stems(context.sender.offer)
         if context.sender and context.sender.offer
@@ -130,8 +132,8 @@ def _not_a_reference(context: Context) -> frozenset[str]:
     )
     # The offer stops counting only where the buyer never used its words: "bank
     # reconciliations are done by hand" makes "the reconciliation project" theirs.
-    buyer_words = content_stems(_buyer_text(context))
-    return names | (offer - buyer_words)
+    buyer_words = content_stems(_buyer_text(context), _name_words(context))
+    return offer - buyer_words
 
 
 def find_not_personalized(
@@ -143,7 +145,7 @@ def find_not_personalized(
     reference = _reference_text(context)
     if not reference.strip():
         return []  # nothing known about the buyer: the rule cannot judge
-    theirs = content_stems(reference) - _not_a_reference(context)
+    theirs = content_stems(reference, _name_words(context)) - _not_a_reference(context)
     if not theirs:
         return []
     if _message_stems(doc, boasts or [], _name_words(context)) & theirs:

@@ -62,6 +62,8 @@ SUPPORTED: list[tuple[str, dict[str, Any]]] = [
     ("Dear Professor Moreno, would it help?", {"prospect": {"name": "Alicia Moreno"}}),
     ("Hi [First Name], saw {Store Name} on Insta.", {"notes": "a template"}),
     ("An AI-powered summary?", {"notes": "nothing"}),
+    ("For about £30k a year?", {"notes": "budget £30,000"}),
+    ("For about £30k a year?", {"notes": "budget is 30k, currency not said"}),
 ]
 
 
@@ -91,6 +93,10 @@ INVENTED: list[tuple[str, dict[str, Any], str]] = [
     ("Nine out of ten returns are colour.", {"notes": "340 returns"}, "Nine out of ten"),
     ("Is the freeze on Dec 5?", {"notes": "site freezes on 25 November"}, "Dec"),
     ("Is the Reno-Fresno lane next?", {"goal": "the Reno to Sacramento lane"}, "Reno-Fresno"),
+    # The right amount in the wrong currency is not the buyer's number.
+    ("For about £30k a year?", {"notes": "budget is $30k"}, "£30k"),
+    # CRM counters vouch for nothing: 3 touches do not make "3 months" true.
+    ("First 3 months free?", {"history": {"touches_since_reply": 3}, "goal": "x"}, "3 months"),
 ]
 
 
@@ -141,6 +147,30 @@ PERSONAL_CTX = {
 def test_not_personalized(body: str, fires: bool) -> None:
     ctx = Context.model_validate(PERSONAL_CTX)
     found = analyze(Message(body=body), context=ctx).rules()
+    assert ("not_personalized" in found) is fires
+
+
+@pytest.mark.parametrize(
+    ("body", "ctx", "fires"),
+    [
+        # A synonym from the data file is a reference: box/containers.
+        ("Where does each box go missing?", {"goal": "real-time visibility of containers"}, False),
+        ("Where does each truck go?", {"goal": "real-time visibility of containers"}, True),
+        # A name word written as a name is no reference; the same word as a topic is.
+        (
+            "How do the adult classes fill?",
+            {"prospect": {"company": "Northside Adult Learning"}, "notes": "adult education"},
+            False,
+        ),
+        (
+            "Hi from the Northside Adult Learning fan club. Chat?",
+            {"prospect": {"company": "Northside Adult Learning"}, "notes": "adult education"},
+            True,
+        ),
+    ],
+)
+def test_not_personalized_synonyms_and_names(body: str, ctx: dict[str, Any], fires: bool) -> None:
+    found = analyze(Message(body=body), context=Context.model_validate(ctx)).rules()
     assert ("not_personalized" in found) is fires
 
 
