@@ -201,3 +201,16 @@ def _merged(root: Any, char: int, members: list[Seq], depth: int) -> Seq:
 
 def _sub(root: Any, data: Seq) -> Any:
     return _sre.SubPattern(root.state, data)
+
+
+def first_chars(source: str) -> frozenset[str] | None:
+    """The characters a match of `source` can start with; None when any could."""
+    alternatives = _expand(list(_sre.parse(source).data))
+    if alternatives is None:
+        return None
+    out: set[str] = set()
+    for alternative in alternatives:
+        if not alternative or alternative[0][0] is not _LITERAL:
+            return None
+        out.add(chr(alternative[0][1]))
+    return frozenset(out)

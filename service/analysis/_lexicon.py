@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from service.models import RULE_IDS, PrincipleId, Severity
 
 from ._anchors import Anchors, anchors
-from ._dispatch import dispatch_compile
+from ._dispatch import dispatch_compile, first_chars
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -241,7 +241,16 @@ class Compiled:
     position); the entry behind a hit is identified afterwards (hits are rare).
     """
 
-    __slots__ = ("_always", "_anchor_union", "_regex", "anchors", "entries", "singles", "sources")
+    __slots__ = (
+        "_always",
+        "_anchor_union",
+        "_first",
+        "_regex",
+        "anchors",
+        "entries",
+        "singles",
+        "sources",
+    )
 
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = tuple(entries)
@@ -251,6 +260,9 @@ class Compiled:
         self._anchor_union = self.all_anchors()
         self._always = any(a is None for a in self.anchors)  # an entry without anchors
         self._regex: tuple[re.Pattern[str], bool] | None = None
+        # Characters a bounded match can start with (None: any): positions whose
+        # character is not among them are skipped without calling the regex.
+        self._first: frozenset[str] | None = self._first_chars()
 
     def all_anchors(self) -> frozenset[str]:
         return frozenset(a for anchor_set in self.anchors if anchor_set for a in anchor_set)
@@ -315,6 +327,15 @@ class Compiled:
         # The alternation matched, so some entry matches here; this is a formality.
         return fallback or self.entries[candidates[0] if candidates else 0]
 
+    def _first_chars(self) -> frozenset[str] | None:
+        found: set[str] = set()
+        for source in self.sources:
+            chars = first_chars(source)
+            if chars is None:
+                return None
+            found |= chars
+        return frozenset(found)
+
     @property
     def padded(self) -> bool:
         """True when every entry is word-bounded (the list scans " " + text)."""
@@ -330,11 +351,14 @@ class Compiled:
         padded = " " + text
         out: list[tuple[int, int]] = []
         cursor = start
+        first = self._first
         for pos in starts:
             if pos < cursor:
                 continue
             if pos > stop:
                 break
+            if first is not None and (pos + 1 >= len(padded) or padded[pos + 1] not in first):
+                continue
             m = regex.match(padded, pos, stop + 1)
             if m is not None and m.end(1) > m.start(1):
                 out.append((m.start(1) - 1, m.end(1) - 1))
