@@ -78,6 +78,10 @@ def check_case(case: dict[str, Any], errors: list[str]) -> None:
                 "ring me",
                 "drop me",
                 "send me",
+                "text back",
+                "text the",
+                "text or call",
+                "call whenever",
             )
         ):
             errors.append(f"{cid}: clean case without a question or 'let me know' step")
