@@ -82,3 +82,17 @@ def test_links_must_come_from_the_draft_or_the_trusted_context() -> None:
     # A link that only the untrusted notes contain is still new.
     assert check_new_links(email("Visit evil.example.net now."), draft, context) is not None
     assert check_new_links(email("Mail me at a.b@c-d.org please."), draft, context) is not None
+
+
+def test_the_analyzer_dataset_passes_its_own_checker() -> None:
+    """Every labelled draft validates, clean drafts are within budget and ask
+    something, and each rule keeps its minimum positives and hard negatives."""
+    import subprocess
+    import sys
+
+    checker = DEFAULT_EVALS_DIR / "analyzer" / "check_dataset.py"
+    result = subprocess.run(
+        [sys.executable, str(checker)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "cases" in result.stdout
