@@ -144,7 +144,8 @@ def _at_sentence_start(folded: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and folded[i] in SKIP_BACK:
         i -= 1
-    return i < 0 or folded[i] in ".!?:;\n"
+    # An emoji ends a sentence too: "here I am 🙂 Want the checklist?"
+    return i < 0 or folded[i] in ".!?:;\n" or ord(folded[i]) >= 0x2600
 
 
 def _name_facts(folded: str, mask: bytearray, v: Vocab) -> list[Fact]:

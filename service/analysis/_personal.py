@@ -174,14 +174,27 @@ def _message_stems(doc: Doc, boasts: list[Finding], names: frozenset[str]) -> fr
     whole line") still refers to their situation, so it counts.
     """
     if not boasts:
-        return content_stems(doc.raw, names)
+        return content_stems(_without_idioms(doc.raw), names)
     kept = [
         doc.raw[start:end]
         for start, end in doc.sentences
         if not any(f.start < end and start < f.end for f in boasts)
         or _addresses_them(doc.norm[start:end])
     ]
-    return content_stems("\n".join(kept), names)
+    return content_stems(_without_idioms("\n".join(kept)), names)
+
+
+@cache
+def _idioms() -> re.Pattern[str]:
+    phrases = lexicons()["not_personalized"].file.words.get("idioms", [])
+    alternation = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) or "(?!)"
+    return re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE)
+
+
+def _without_idioms(text: str) -> str:
+    """Figures of speech say nothing about the buyer: "get this over the line" is not
+    about their stamping line."""
+    return _idioms().sub(" ", text)
 
 
 _YOU = re.compile(r"\b(?:you|your|yours|u|ur|urs)\b")
