@@ -203,6 +203,9 @@ def _name_end(m: re.Match[str]) -> int:
     return m.end() - 2 if m.group(0).endswith("'s") else m.end()
 
 
+_CONTRACTION = re.compile(r"'(?:d|ll|re|ve|m)$")
+
+
 def _name_word(word: str, v: Vocab) -> bool:
     if len(word) >= 2 and word.isupper():
         return False  # acronyms (CRM, ROI, YES) are not treated as names
@@ -210,7 +213,7 @@ def _name_word(word: str, v: Vocab) -> bool:
         return False  # plural acronyms: "PMs", "CFOs"
     if any(part[:1].islower() for part in word.split("-")[1:]):
         return False  # "AI-powered", "Follow-up": a compound word, not a name
-    low = re.sub(r"'(?:d|ll|re|ve|m)$", "", _strip_possessive(word.lower()))  # "You'd"
+    low = _CONTRACTION.sub("", _strip_possessive(word.lower()))  # "You'd"
     return low not in v.not_names and len(low) > 1
 
 

@@ -244,8 +244,10 @@ class Compiled:
     __slots__ = (
         "_always",
         "_anchor_union",
+        "_by_anchor",
         "_first",
         "_regex",
+        "_unanchored",
         "anchors",
         "entries",
         "singles",
@@ -259,6 +261,11 @@ class Compiled:
         self.anchors: tuple[Anchors, ...] = tuple(anchors(e.regex_source()) for e in entries)
         self._anchor_union = self.all_anchors()
         self._always = any(a is None for a in self.anchors)  # an entry without anchors
+        self._unanchored = tuple(i for i, a in enumerate(self.anchors) if a is None)
+        self._by_anchor: dict[str, list[int]] = {}
+        for i, anchor_set in enumerate(self.anchors):
+            for anchor in anchor_set or ():
+                self._by_anchor.setdefault(anchor, []).append(i)
         self._regex: tuple[re.Pattern[str], bool] | None = None
         # Characters a bounded match can start with (None: any): positions whose
         # character is not among them are skipped without calling the regex.
@@ -303,17 +310,13 @@ class Compiled:
         return [m.span(1) for m in regex.finditer(text, start, stop) if m.end(1) > m.start(1)]
 
     def _candidates(self, text: str, present: AbstractSet[str] | None) -> list[int]:
-        """Entries that can match at all: those with an anchor in the text."""
-        return [
-            i
-            for i, anchor_set in enumerate(self.anchors)
-            if anchor_set is None
-            or (
-                not anchor_set.isdisjoint(present)
-                if present is not None
-                else any(a in text for a in anchor_set)
-            )
-        ]
+        """Entries that can match at all: those with an anchor in the text (in order)."""
+        if present is None:
+            present = {a for a in self._anchor_union if a in text}
+        found = set(self._unanchored)
+        for anchor in self._anchor_union.intersection(present):
+            found.update(self._by_anchor[anchor])
+        return sorted(found)
 
     def _which(self, candidates: list[int], text: str, start: int, end: int) -> Entry:
         """The entry the alternation matched: the first that matches here with this end."""
