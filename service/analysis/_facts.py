@@ -387,6 +387,16 @@ def _strings(value: object) -> list[str]:
     return []
 
 
+def _name_supported(key: str, support: frozenset[str]) -> bool:
+    """A name word is supported as written or in its singular/plural form
+    ("Chromebooks" by "1,800 Chromebook laptops")."""
+    if key in support:
+        return True
+    if key.endswith("s") and key[:-1] in support:
+        return True
+    return key + "s" in support
+
+
 def find_invented(doc: Doc, context: Context | None, original: Message | None) -> list[Finding]:
     if context is None and original is None:
         return []
@@ -395,7 +405,7 @@ def find_invented(doc: Doc, context: Context | None, original: Message | None) -
     out: list[Finding] = []
     for fact in extract(doc):
         if fact.kind == "name":
-            ok = all(k in support for k in fact.keys)
+            ok = all(_name_supported(k, support) for k in fact.keys)
         else:
             ok = any(k in support for k in fact.keys) and not _other_currency(
                 doc.norm[fact.start : fact.end], fact, support

@@ -150,9 +150,26 @@ def find_not_personalized(
         return []
     if _message_stems(doc, boasts or [], _name_words(context)) & theirs:
         return []
+    if _shares_a_fact(doc, context):
+        return []
     lex = lexicons()["not_personalized"]
     start, end = _trimmed(doc.raw)
     return [make_finding(lex, doc, start, end)]
+
+
+def _shares_a_fact(doc: Doc, context: Context) -> bool:
+    """A distinctive fact the buyer gave, repeated back (their date, time, quarter,
+    percentage, amount or link: "a sample run before Q3?" for "before Q3"), refers to
+    them even in other words. Names, weekdays and bare counts are too common to count."""
+    from ._facts import extract, support_keys
+
+    support = support_keys(_buyer_text(context))
+    return any(
+        fact.kind in _DISTINCTIVE and any(k in support for k in fact.keys) for fact in extract(doc)
+    )
+
+
+_DISTINCTIVE = frozenset({"date", "time", "quarter", "percent", "money", "url", "email", "phone"})
 
 
 def _name_words(context: Context) -> frozenset[str]:
