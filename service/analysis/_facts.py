@@ -207,6 +207,12 @@ _CONTRACTION = re.compile(r"'(?:d|ll|re|ve|m)$")
 
 
 def _name_word(word: str, v: Vocab) -> bool:
+    return _is_name_word(word, v.not_names)
+
+
+@lru_cache(maxsize=16384)
+def _is_name_word(word: str, not_names: frozenset[str]) -> bool:
+    """Memoised: the same capitalised words recur across drafts (Hi, Thanks, names)."""
     if len(word) >= 2 and word.isupper():
         return False  # acronyms (CRM, ROI, YES) are not treated as names
     if len(word) >= 3 and word[-1] == "s" and word[:-1].isupper():
@@ -214,7 +220,7 @@ def _name_word(word: str, v: Vocab) -> bool:
     if any(part[:1].islower() for part in word.split("-")[1:]):
         return False  # "AI-powered", "Follow-up": a compound word, not a name
     low = _CONTRACTION.sub("", _strip_possessive(word.lower()))  # "You'd"
-    return low not in v.not_names and len(low) > 1
+    return low not in not_names and len(low) > 1
 
 
 def extract(doc: Doc) -> list[Fact]:

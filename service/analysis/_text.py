@@ -52,7 +52,7 @@ _FOLD = str.maketrans(
 # A sentence ends at terminal punctuation followed by space/end, or at a line break.
 # An emoji followed by a capitalised word also ends one ("love it 🙌 Are the...").
 _SENTENCE_END = re.compile(
-    r"[.!?]+[\"')\]]*(?=\s|$)|\n|(?<=[\U0001f000-\U0001faff\u2600-\u27bf])(?=\s+[A-Za-z])"
+    r"[.!?]+[\"')\]]*(?=\s|$)|\n|[\U0001f000-\U0001faff\u2600-\u27bf](?=\s+[A-Za-z])"
 )
 _WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['\-][0-9a-z\u00c0-\u024f]+)*")
 # What the length budget counts as a word: a whitespace-separated token with a

@@ -162,6 +162,9 @@ def test_not_personalized(body: str, fires: bool) -> None:
             {"prospect": {"company": "Northside Adult Learning"}, "notes": "adult education"},
             False,
         ),
+        # A figure of speech is no reference: "over the line" is not their stamping line.
+        ("Can we get this over the line this week?", {"goal": "less scrap on the line"}, True),
+        ("Is the stamping line still the worst?", {"goal": "less scrap on the line"}, False),
         (
             "Hi from the Northside Adult Learning fan club. Chat?",
             {"prospect": {"company": "Northside Adult Learning"}, "notes": "adult education"},
