@@ -72,7 +72,6 @@ def _load(model: type[M], source: str) -> M | int:
 
 
 _REQUEST_KEYS = ("draft", "context", "original", "options")
-_WARNED: set[str] = set()  # extra keys already reported on stderr in this run
 
 
 def _analyze_items(text: str, channel: str | None) -> list[dict[str, Any]] | int:
@@ -95,14 +94,15 @@ def _analyze_items(text: str, channel: str | None) -> list[dict[str, Any]] | int
                 400, f"The input is not valid JSON (line {exc.lineno}, column {exc.colno})."
             )
     out: list[dict[str, Any]] = []
+    warned: set[str] = set()  # extra keys already reported on stderr
     for item in items:
         if not isinstance(item, dict):
             return _problem(422, "Each request must be a JSON object.")
-        out.append(_as_request(item, channel))
+        out.append(_as_request(item, channel, warned))
     return out
 
 
-def _as_request(item: dict[str, Any], channel: str | None) -> dict[str, Any]:
+def _as_request(item: dict[str, Any], channel: str | None, warned: set[str]) -> dict[str, Any]:
     if "draft" not in item and "body" in item:
         item = {"draft": item}
     request = {k: item[k] for k in _REQUEST_KEYS if k in item}
@@ -112,9 +112,9 @@ def _as_request(item: dict[str, Any], channel: str | None) -> dict[str, Any]:
         request["draft"] = {"channel": default_channel or "email", "body": draft}
     elif isinstance(draft, dict) and "channel" not in draft and default_channel:
         request["draft"] = {**draft, "channel": default_channel}
-    ignored = set(item) - set(_REQUEST_KEYS) - {"id", "channel"} - _WARNED
+    ignored = set(item) - set(_REQUEST_KEYS) - {"id", "channel"} - warned
     if ignored:
-        _WARNED.update(ignored)
+        warned.update(ignored)
         names = ", ".join(sorted(ignored))
         sys.stderr.write(
             f"tactful analyze: ignoring keys that are not part of a request: {names}\n"

@@ -224,7 +224,13 @@ def _is_name_word(word: str, not_names: frozenset[str]) -> bool:
 
 
 def extract(doc: Doc) -> list[Fact]:
-    """Facts in a message, with spans into its body."""
+    """Facts in a message, with spans into its body (computed once per Doc)."""
+    if doc.facts is None:
+        doc.facts = _extract(doc)
+    return doc.facts
+
+
+def _extract(doc: Doc) -> list[Fact]:
     v = vocab()
     facts, mask = _extract_structured(doc.norm, v)
     # Words inside a template slot ("[First Name]", "{{company}}") are the

@@ -250,6 +250,7 @@ class Compiled:
         "_unanchored",
         "anchors",
         "entries",
+        "padded",
         "singles",
         "sources",
     )
@@ -267,6 +268,7 @@ class Compiled:
             for anchor in anchor_set or ():
                 self._by_anchor.setdefault(anchor, []).append(i)
         self._regex: tuple[re.Pattern[str], bool] | None = None
+        self.padded = all(e.bounded for e in self.entries)  # the list scans " " + text
         # Characters a bounded match can start with (None: any): positions whose
         # character is not among them are skipped without calling the regex.
         self._first: frozenset[str] | None = self._first_chars()
@@ -338,11 +340,6 @@ class Compiled:
                 return None
             found |= chars
         return frozenset(found)
-
-    @property
-    def padded(self) -> bool:
-        """True when every entry is word-bounded (the list scans " " + text)."""
-        return all(e.bounded for e in self.entries)
 
     def _spans_at(
         self, text: str, start: int, stop: int, starts: list[int]

@@ -120,7 +120,7 @@ def _buyer_text(context: Context) -> str:
     return "\n".join([context.goal or "", context.notes or "", *context.prospect_messages])
 
 
-def _not_a_reference(context: Context) -> frozenset[str]:
+def _not_a_reference(context: Context, names: frozenset[str]) -> frozenset[str]:
     """The seller's own offer: using its words does not show we listened.
 
     An offer word that is also in the buyer's goal stays a reference: the goal
@@ -133,7 +133,7 @@ def _not_a_reference(context: Context) -> frozenset[str]:
     )
     # The offer stops counting only where the buyer never used its words: "bank
     # reconciliations are done by hand" makes "the reconciliation project" theirs.
-    buyer_words = content_stems(_buyer_text(context), _name_words(context))
+    buyer_words = content_stems(_buyer_text(context), names)
     return offer - buyer_words
 
 
@@ -146,10 +146,11 @@ def find_not_personalized(
     reference = _reference_text(context)
     if not reference.strip():
         return []  # nothing known about the buyer: the rule cannot judge
-    theirs = content_stems(reference, _name_words(context)) - _not_a_reference(context)
+    names = _name_words(context)
+    theirs = content_stems(reference, names) - _not_a_reference(context, names)
     if not theirs:
         return []
-    if _message_stems(doc, boasts or [], _name_words(context)) & theirs:
+    if _message_stems(doc, boasts or [], names) & theirs:
         return []
     if _shares_a_fact(doc, context):
         return []

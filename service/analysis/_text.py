@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._facts import Fact
     from ._lexicon import AnchorIndex, CandidateIndex
 
 # One character in, one character out: offsets survive the translation.
@@ -89,6 +90,9 @@ class Doc:
     _word_spans: list[tuple[int, int]] | None = None
     _word_count: int | None = None
     _starts_any: list[int] | None = None
+    # The message's facts (see _facts.extract): invented_fact and not_personalized
+    # both need them; extracted once per message.
+    facts: list[Fact] | None = None
 
     def starts(self, index: CandidateIndex) -> list[int]:
         """Where any lexicon match list may match (see CandidateIndex), once per message."""
