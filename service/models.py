@@ -146,6 +146,14 @@ class Budget(_Strict):
     max_chars: Annotated[int, Field(ge=20, le=20_000)] | None = None
 
 
+class Suggestion(BaseModel):
+    """A one-click fix: replace `body[start:end]` with `text` ("" deletes)."""
+
+    start: int
+    end: int
+    text: str
+
+
 class Finding(BaseModel):
     rule: str  # a RuleId; str so that new rules can be added without an API break
     severity: Severity
@@ -154,6 +162,9 @@ class Finding(BaseModel):
     start: int
     end: int
     excerpt: str
+    # Deterministic fixes where one exists (POST /v1/analyze fills them; the editor applies
+    # the same cuts). The range may be wider than the finding: a clause or its sentence.
+    suggestions: list[Suggestion] = Field(default_factory=list)
 
 
 class BudgetInfo(BaseModel):

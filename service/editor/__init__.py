@@ -1,0 +1,15 @@
+"""The draft-preserving editor: the deterministic path that keeps the rep's own message.
+
+Used whenever no model answers (none configured, down, or failing the guard
+twice): it keeps every sentence and clause of the draft that breaks no
+principle, cuts or replaces what does, and adds the strategy's move where it
+is missing. Its items (links, numbers, contacts) also tell the guard what a
+model answer must not lose.
+"""
+
+from __future__ import annotations
+
+from service.editor._edit import EditResult, edit
+from service.editor._items import Item, find_items, missing_items
+
+__all__ = ["EditResult", "Item", "edit", "find_items", "missing_items"]

@@ -1,0 +1,535 @@
+"""The draft-preserving editor: the rep's own message, made tactful.
+
+Everything in the draft that breaks no principle stays, in the rep's words
+and order. A finding that must not survive is cut at the smallest unit that
+removes it (a clause, else its sentence); a pushy close or a pitch-meeting
+ask is replaced by the strategy's light question; the strategy's move is
+added where the kept text lacks it. The result goes through the same check
+as every other output; what still fails is cut, and a draft with nothing
+left to keep is handed to the composer (with the rep's greeting and
+sign-off). Same input, same output: no randomness, no clock, no model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from service.analysis import analyze
+from service.budget import LengthBudget
+from service.editor._items import Item, find_items
+from service.editor._moves import moves, opener_for, question_for
+from service.editor._parse import LEVELS, Piece, find_frame, pieces, sentences
+from service.guard import SUBJECT_EXEMPT, blocking_findings
+from service.models import Analysis, Change, Context, Finding, Message, StrategyId
+
+# Findings the editor leaves to other steps: facts are the rep's own in a
+# draft, length and a missing next step are settled on the whole message.
+_NOT_CUT = frozenset({"invented_fact", "too_long", "no_next_step", "not_personalized"})
+# A clause or sentence holding one of these is replaced by the strategy's question.
+ASK_RULES = frozenset({"pushy_close", "sales_pitch_meeting"})
+_SUBORDINATE = re.compile(
+    r"(?:if|because|since|as (?:soon|long|far)|when|whenever|unless|although|though|so that"
+    r"|which|who|whom|whose|that|while|until|before|after|once|otherwise|then)\b",
+    re.IGNORECASE,
+)
+# A clause that followed another cannot open a sentence with these.
+_NOT_A_START = re.compile(
+    r"(?:how|why|what|where|whether|to|about|for|with|in|on|from|by|at|into|of|than|like"
+    r"|including|especially|such|all|both|even|which|who)\b",
+    re.IGNORECASE,
+)
+# A clause that followed another must open like a sentence: a pronoun, a determiner, a name.
+_CLAUSE_START = re.compile(
+    r"(?:(?i:i|you|we|they|he|she|it|this|that|these|those|there|here|our|your|my|their|its"
+    r"|the|a|an|one|most|many|some|every|each|no|happy|glad|thanks|please)\b|[A-Z0-9]|https?://)"
+)
+_LEADING_CONJ = re.compile(r"(?:and|but|so|or|plus|also)\b[,\s]*", re.IGNORECASE)
+_DANGLING_END = re.compile(
+    r"\b(?:and|or|but|so|to|the|a|an|of|for|with|if|by|at|on|in|your|our|my|that|because|as)\W*$",
+    re.IGNORECASE,
+)
+_QUESTION_START = re.compile(
+    r"(?:would|could|can|do|does|did|is|are|was|were|will|should|shall|may|might|have|has"
+    r"|what|when|how|who|where|which|why|any|want|open|up for|worth)\b",
+    re.IGNORECASE,
+)
+_PLACEHOLDER_NAME = re.compile(r"name", re.IGNORECASE)
+_PLACEHOLDER_COMPANY = re.compile(r"company|business|organi[sz]ation|firm", re.IGNORECASE)
+_MAX_ROUNDS = 8
+# Warnings the editor still cuts from a draft it rewrites: the pitch and the buzzwords.
+_CUT_WARNINGS = frozenset({"self_centered", "jargon", "empty_check_in"})
+
+
+@dataclass(slots=True)
+class EditResult:
+    """The edited message, what changed, and whether the draft had anything to keep."""
+
+    message: Message
+    changes: list[Change] = field(default_factory=list)
+    kept_items: list[Item] = field(default_factory=list)
+    # False when every sentence of the draft was an offence: the composer then writes.
+    kept_content: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    start: int
+    end: int
+    text: str  # the replacement ("" to remove)
+    finding: Finding
+
+
+def _names(context: Context | None) -> list[str]:
+    if context is None or context.prospect is None or not context.prospect.name:
+        return []
+    return [context.prospect.name]
+
+
+def _signers(context: Context | None) -> list[str]:
+    if context is None or context.sender is None or not context.sender.name:
+        return []
+    return [context.sender.name]
+
+
+def _clean_piece_text(text: str, was_question: bool, is_last: bool, first: bool) -> str | None:
+    """A kept clause turned into a sentence of its own, or None when it cannot stand alone."""
+    text = text.strip().strip(",;:\u2014\u2013- ")
+    text = _LEADING_CONJ.sub("", text, count=1) if _LEADING_CONJ.match(text) else text
+    if len(re.findall(r"\w+", text)) < 3 or _SUBORDINATE.match(text) or _DANGLING_END.search(text):
+        return None
+    if not first and (_NOT_A_START.match(text) or not _CLAUSE_START.match(text)):
+        return None
+    body = text.rstrip(".!?\u2026")
+    if not body:
+        return None
+    asks = (was_question and is_last) or bool(_QUESTION_START.match(body))
+    # A sentence that still starts where it did keeps its case ("Hi Anita, it's Owen ...").
+    head = body[0] if first else body[0].upper()
+    return head + body[1:] + ("?" if asks else ".")
+
+
+def _sentence_cut(
+    body: str, span: tuple[int, int], hits: list[Finding], replacement: str
+) -> tuple[int, int, str]:
+    """Cut what the findings cover from one sentence: a clause where the rest stands alone."""
+    start, end = span
+    was_question = body[start:end].rstrip().endswith("?")
+    for level in range(LEVELS):
+        parts = pieces(body, start, end, level)
+        if len(parts) < 2:
+            continue
+        bad = [any(p.start < f.end and f.start < p.end for f in hits) for p in parts]
+        if all(bad) or not any(bad):
+            continue
+        kept: list[Piece] = [p for p, b in zip(parts, bad, strict=True) if not b]
+        if level == 0 and bad[0] and not find_items(body[kept[0].start : kept[-1].end]):
+            continue  # "... and we still don't have one": a trailing clause leans on what went
+        text = _join(body, kept)
+        sentence = _clean_piece_text(text, was_question, is_last=not bad[-1], first=not bad[0])
+        if sentence is not None:
+            return start, end, sentence + (f" {replacement}" if replacement else "")
+    return start, end, replacement
+
+
+def _join(body: str, kept: list[Piece]) -> str:
+    out = ""
+    previous_end: int | None = None
+    for piece in kept:
+        chunk = body[piece.start : piece.end]
+        if previous_end is None:
+            out = chunk
+        elif piece.start == previous_end + len(piece.sep):
+            out += piece.sep + chunk
+        else:
+            out += (piece.sep if piece.sep.strip() in (",", "") else ", ") + chunk
+        previous_end = piece.end
+    return out
+
+
+# A sentence that only answers the one before it ("Totally fine if not.") goes with it.
+_LEANS_BACK = re.compile(
+    r"\s*(?:(?:totally|that's|it's|that is|it is|no worries|no problem|all good|also)\s+)?"
+    r"(?:fine\s+)?(?:if not|if so|if you haven't|no worries if not)\b[^.!?\n]{0,40}[.!?]",
+    re.IGNORECASE,
+)
+
+
+def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
+    extra: list[tuple[int, int, str]] = []
+    for _, end, text in cuts:
+        if not text and (lean := _LEANS_BACK.match(body, end)) is not None:
+            extra.append((lean.start(), lean.end(), ""))
+    taken = {(s, e) for s, e, _ in cuts}
+    cuts = cuts + [c for c in extra if (c[0], c[1]) not in taken]
+    for start, end, text in sorted(cuts, reverse=True):
+        if not text:
+            # Take the spaces after a removed sentence with it (never the line break).
+            while end < len(body) and body[end] in " \t":
+                end += 1
+        body = body[:start] + text + body[end:]
+    return tidy(body)
+
+
+def tidy(body: str) -> str:
+    """Whitespace and punctuation left clean after cuts."""
+    body = re.sub(r"[ \t]+([,.!?;:])", r"\1", body)
+    body = re.sub(r"[ \t]{2,}", " ", body)
+    body = re.sub(r"[ \t]+\n", "\n", body)
+    body = re.sub(r"\n[ \t]+(?=\S)", "\n", body)
+    body = re.sub(r"\n{3,}", "\n\n", body)
+    body = re.sub(r"^[\s,;:.!?\u2014\u2013-]+\n", "", body)
+    return body.strip()
+
+
+def _fill_placeholder(excerpt: str, context: Context | None) -> str | None:
+    prospect = context.prospect if context else None
+    if prospect is not None and prospect.name and _PLACEHOLDER_NAME.search(excerpt):
+        return (
+            prospect.name.split()[0]
+            if "first" in excerpt.lower() or "last" not in excerpt.lower()
+            else prospect.name.split()[-1]
+        )
+    if prospect is not None and prospect.company and _PLACEHOLDER_COMPANY.search(excerpt):
+        return prospect.company
+    return None
+
+
+PRINCIPLE_OF_MOVE = {
+    "value_nudge": "value_and_next_step",
+    "learning_conversation": "learning_conversation",
+    "timing_check": "their_timing",
+    "reason_finding": "safe_to_say_no",
+    "honest_reset": "honest_reset",
+    "cost_of_delay": "real_urgency",
+}
+# Kept text shorter than this, with no item and no question, is not worth keeping.
+MIN_KEPT_WORDS = 7
+
+
+class _Draft:
+    """The body being edited, its frame re-found after every change."""
+
+    def __init__(self, body: str, names: list[str], signers: list[str]) -> None:
+        self.names, self.signers = names, signers
+        self.body = body
+        self.frame = find_frame(body, names, signers)
+
+    def set(self, body: str) -> None:
+        self.body = body
+        self.frame = find_frame(body, self.names, self.signers)
+
+    @property
+    def content(self) -> str:
+        return self.body[self.frame.greeting_end : self.frame.signoff_start]
+
+    def content_sentences(self) -> list[tuple[int, int]]:
+        return sentences(self.body, self.frame.greeting_end, self.frame.signoff_start)
+
+
+def _first_cuts(
+    doc: _Draft, findings: list[Finding], context: Context | None
+) -> tuple[list[tuple[int, int, str]], list[Change]]:
+    """Cuts for the draft's own findings, one per sentence (clause-level where possible)."""
+    body = doc.body
+    cuts: list[tuple[int, int, str]] = []
+    changes: list[Change] = []
+    by_sentence: dict[tuple[int, int], list[Finding]] = {}
+    spans = doc.content_sentences()
+    for finding in findings:
+        span = next((s for s in spans if s[0] <= finding.start < s[1]), None)
+        if span is None:
+            # In the greeting or sign-off: only a placeholder is touched there.
+            if finding.rule == "placeholder":
+                fill = _fill_placeholder(finding.excerpt, context) or ""
+                cuts.append((finding.start, finding.end, fill))
+                changes.append(_change(finding, finding.excerpt, fill))
+            continue
+        by_sentence.setdefault(span, []).append(finding)
+    for span, hits in by_sentence.items():
+        local = [_local_fix(f, context) for f in hits]
+        if all(fix is not None for fix in local):
+            # Only buzzwords with a swap and fillable slots: fix the words, keep the sentence.
+            for finding, fix in zip(hits, local, strict=True):
+                assert fix is not None  # noqa: S101 - checked above
+                cuts.append((finding.start, finding.end, fix))
+                changes.append(_change(finding, finding.excerpt, fix))
+            continue
+        serious = [f for f in hits if f.severity == "error"]
+        sentence = body[span[0] : span[1]]
+        start, end, text = _sentence_cut(body, span, hits, "")
+        if not serious and _loses_items(sentence, text):
+            continue  # a warning never costs the draft a link, figure or contact
+        cuts.append((start, end, text))
+        lead = min(hits, key=lambda f: (f.rule not in ASK_RULES, f.severity != "error", f.start))
+        changes.append(_change(lead, body[start:end], text))
+    return cuts, changes
+
+
+def _loses_items(before: str, after: str) -> bool:
+    kept = {i.key for i in find_items(after)}
+    return any(i.key not in kept for i in find_items(before))
+
+
+def _local_fix(finding: Finding, context: Context | None) -> str | None:
+    if finding.rule == "placeholder":
+        return _fill_placeholder(finding.excerpt, context)
+    return _swap(finding)
+
+
+def _swap(finding: Finding) -> str | None:
+    """A plain-words swap for a buzzword (data in moves.toml), if there is one."""
+    if finding.rule != "jargon":
+        return None
+    return moves().swaps.get(finding.excerpt.lower().replace(" ", "-"))
+
+
+def _change(finding: Finding, before: str, after: str) -> Change:
+    return Change(rule=finding.rule, principle=finding.principle, before=before, after=after)
+
+
+def _addition(strategy: StrategyId, text: str) -> Change:
+    principle = PRINCIPLE_OF_MOVE[strategy]
+    return Change(rule=None, principle=principle, before="", after=text)
+
+
+def _add_question(doc: _Draft, question: str, channel: str) -> None:
+    body, frame = doc.body, doc.frame
+    head = body[: frame.signoff_start].rstrip()
+    tail = body[frame.signoff_start :]
+    sep = "\n\n" if channel == "email" and "\n\n" in head[frame.greeting_end :].strip() else " "
+    if frame.greeting_end and head == body[: frame.greeting_end].rstrip():
+        sep = "\n\n" if channel == "email" else " "
+    gap = (
+        "\n\n"
+        if tail.strip() and channel == "email"
+        else (
+            " "
+            if tail.strip() and "\n" not in body[frame.signoff_start - 2 : frame.signoff_start]
+            else "\n"
+            if tail.strip()
+            else ""
+        )
+    )
+    doc.set(tidy(f"{head}{sep}{question}{gap}{tail.lstrip()}"))
+
+
+_INTRO = re.compile(
+    r"\s*(?:(?:this is|it's|it is|i'm|i am)\s+[A-Z][\w'-]*(?:\s[A-Z][\w'-]*)?"
+    r"(?:\s+(?:from|at|with|of|over at)\s+[\w&'. -]{1,40}?)?"
+    r"|[A-Z][\w'-]*(?:\s[A-Z][\w'-]*)?\s+(?:from|at|with|w/|@)\s+[\w&'.-]+(?:\s[\w&'.-]+){0,3}?(?:\s+here)?"
+    r"|[A-Z][\w'-]*\s+here)[.,!]\s*",
+)
+
+
+def _add_opener(doc: _Draft, opener: str) -> None:
+    body, frame = doc.body, doc.frame
+    at = frame.greeting_end
+    # A voicemail or text says who is calling first: the opener comes after that.
+    if (intro := _INTRO.match(body, at)) is not None:
+        at = intro.end()
+        if body[at - 1 : at].isspace() is False and at < len(body):
+            pass
+    head, rest = body[:at], body[at:]
+    lead = re.match(r"\s*", rest)
+    space = lead.group(0) if lead and lead.group(0) else " "
+    doc.set(tidy(f"{head.rstrip()}{space if head else ''}{opener} {rest.lstrip()}"))
+
+
+def _has_question(text: str) -> bool:
+    return "?" in text
+
+
+def _worth_keeping(text: str) -> bool:
+    """Whether kept text says anything beyond pleasantries."""
+    if find_items(text):
+        return True
+    low = text.lower()
+    for pattern in moves().filler:
+        low = re.sub(pattern, " ", low)
+    return len(re.findall(r"\w+", low)) >= MIN_KEPT_WORDS
+
+
+def _trim_one(doc: _Draft, protected: set[str]) -> Change | None:
+    """Drop the content sentence that costs the reader least (too long)."""
+    spans = doc.content_sentences()
+    candidates = [s for s in spans if doc.body[s[0] : s[1]] not in protected]
+    if not candidates:
+        return None
+    plain = [s for s in candidates if not find_items(doc.body[s[0] : s[1]])]
+    start, end = (plain or candidates)[-1]
+    before = doc.body[start:end]
+    doc.set(_apply(doc.body, [(start, end, "")]))
+    return Change(rule="too_long", principle="value_and_next_step", before=before, after="")
+
+
+def edit_body(
+    draft: Message,
+    *,
+    context: Context | None,
+    strategy: StrategyId,
+    budget: LengthBudget,
+    before: Analysis,
+) -> EditResult:
+    """Cut and replace what breaks a principle; keep everything else as the rep wrote it."""
+    seed = draft.body
+    question = question_for(strategy, draft.channel, seed)
+    doc = _Draft(draft.body, _names(context), _signers(context))
+    cuts, changes = _first_cuts(doc, _to_cut(before), context)
+    doc.set(_apply(doc.body, cuts))
+    if not _worth_keeping(doc.content):
+        return EditResult(draft, changes, kept_content=False)
+    added: set[str] = set()
+    move = moves().strategies[strategy]
+    if (opener := opener_for(strategy, seed)) and not move.made(doc.body):
+        _add_opener(doc, opener)
+        changes.append(_addition(strategy, opener))
+        added.add(opener)
+    subject = _subject(draft, context, strategy, changes)
+    asked = False
+    for _ in range(_MAX_ROUNDS):
+        message = Message(channel=draft.channel, subject=subject, body=doc.body)
+        analysis = analyze(message, context=context, original=draft, budget=budget)
+        blockers = blocking_findings(analysis)
+        needs_ask = (
+            not asked
+            and not _has_question(doc.content)
+            and ("no_next_step" in analysis.rules() or any(c.rule in ASK_RULES for c in changes))
+        )
+        if needs_ask:
+            _add_question(doc, question, draft.channel)
+            _record_question(changes, strategy, question)
+            added.add(question)
+            asked = True
+            continue
+        if not blockers:
+            return EditResult(message, changes, kept_items=_kept(draft.body, doc.body))
+        if not _repair(doc, blockers, changes, added):
+            break
+    return EditResult(draft, changes, kept_content=False)
+
+
+def _to_cut(before: Analysis) -> list[Finding]:
+    """The draft's findings the editor removes: errors, and the pitch and buzzword warnings."""
+    return [
+        f
+        for f in before.findings
+        if f.rule not in _NOT_CUT and (f.severity == "error" or f.rule in _CUT_WARNINGS)
+    ]
+
+
+def _record_question(changes: list[Change], strategy: StrategyId, question: str) -> None:
+    """The question replaces the ask that was cut, or is recorded as the strategy's addition."""
+    for i, change in enumerate(changes):
+        if change.rule in ASK_RULES and question not in change.after:
+            after = f"{change.after} {question}".strip()
+            changes[i] = change.model_copy(update={"after": after})
+            return
+    changes.append(_addition(strategy, question))
+
+
+def _repair(
+    doc: _Draft, blockers: tuple[Finding, ...], changes: list[Change], added: set[str]
+) -> bool:
+    """One round of fixes for what the check still finds; False when nothing more can be done."""
+    spans = doc.content_sentences()
+    for finding in blockers:
+        if finding.rule in ("too_long", "no_next_step"):
+            continue
+        span = next((s for s in spans if s[0] <= finding.start < s[1]), None)
+        if span is None or doc.body[span[0] : span[1]] in added:
+            return False
+        before = doc.body[span[0] : span[1]]
+        doc.set(_apply(doc.body, [(span[0], span[1], "")]))
+        changes.append(_change(finding, before, ""))
+        return True
+    rules = {f.rule for f in blockers}
+    if "too_long" in rules and (change := _trim_one(doc, added)) is not None:
+        changes.append(change)
+        return True
+    return False
+
+
+def _kept(draft_body: str, body: str) -> list[Item]:
+    present = {i.key for i in find_items(body)}
+    return [i for i in find_items(draft_body) if i.key in present]
+
+
+_THREAD = re.compile(r"^\s*((?:(?:re|fwd?|aw|wg|tr|sv)\s*:\s*)+)", re.IGNORECASE)
+
+
+def _subject(
+    draft: Message, context: Context | None, strategy: StrategyId, changes: list[Change]
+) -> str | None:
+    """The rep's subject (a reply thread's prefix always kept) unless it offends."""
+    if draft.channel != "email" or not draft.subject:
+        return draft.subject if draft.channel == "email" else None
+    unlimited = LengthBudget(max_words=None, max_chars=None)
+    probe = Message(channel=draft.channel, body=draft.subject)
+    analysis = analyze(probe, context=context, original=draft, budget=unlimited)
+    blockers = [
+        f for f in blocking_findings(analysis, exempt=SUBJECT_EXEMPT) if f.rule not in _NOT_CUT
+    ]
+    if not blockers:
+        return draft.subject
+    prefix = m.group(1) if (m := _THREAD.match(draft.subject)) else ""
+    replacement = prefix + moves().subjects[strategy]
+    changes.append(_change(blockers[0], draft.subject, replacement))
+    return replacement
+
+
+def edit(
+    draft: Message,
+    *,
+    context: Context | None,
+    strategy: StrategyId,
+    budget: LengthBudget,
+    before: Analysis,
+) -> EditResult:
+    """The rep's message made tactful; the composer (in the rep's frame) when nothing is kept."""
+    result = edit_body(draft, context=context, strategy=strategy, budget=budget, before=before)
+    if result.kept_content:
+        return result
+    from service.composer import compose
+
+    composed = compose(
+        strategy=strategy, channel=draft.channel, context=context, draft=draft, budget=budget
+    )
+    framed = _in_rep_frame(composed, draft, context)
+    if framed is not None:
+        analysis = analyze(framed, context=context, original=draft, budget=budget)
+        if not blocking_findings(analysis):
+            composed = framed
+    subject = _subject(draft, context, strategy, []) if draft.channel == "email" else None
+    if subject is not None:
+        candidate = composed.model_copy(update={"subject": subject})
+        analysis = analyze(candidate, context=context, original=draft, budget=budget)
+        if not blocking_findings(analysis):
+            composed = candidate
+    changes = result.changes or [
+        Change(
+            rule=None, principle=PRINCIPLE_OF_MOVE[strategy], before=draft.body, after=composed.body
+        )
+    ]
+    return EditResult(
+        composed, changes, kept_items=_kept(draft.body, composed.body), kept_content=False
+    )
+
+
+def _in_rep_frame(composed: Message, draft: Message, context: Context | None) -> Message | None:
+    """The composed message with the rep's own greeting and sign-off, where the draft had them."""
+    names, signers = _names(context), _signers(context)
+    mine = find_frame(draft.body, names, signers)
+    theirs = find_frame(composed.body, names, signers)
+    greeting = draft.body[: mine.greeting_end].strip() if mine.greeting_end else None
+    signoff = (
+        draft.body[mine.signoff_start :].strip() if mine.signoff_start < len(draft.body) else None
+    )
+    if greeting is None and signoff is None:
+        return None
+    middle = composed.body[theirs.greeting_end : theirs.signoff_start].strip()
+    head = greeting if greeting is not None else composed.body[: theirs.greeting_end].strip()
+    tail = signoff if signoff is not None else composed.body[theirs.signoff_start :].strip()
+    gap = "\n\n" if draft.channel == "email" else ("\n" if "\n" in draft.body else " ")
+    body = gap.join(part for part in (head, middle, tail) if part)
+    return composed.model_copy(update={"body": body})

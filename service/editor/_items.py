@@ -1,0 +1,108 @@
+"""The substance of a message: the specific items a rewrite must not lose.
+
+Links, e-mail addresses, phone numbers, prices, percentages and other
+figures are what a rep's draft carries that a buyer can act on. The editor
+keeps them, the guard fails a model answer that drops one the draft carried
+(and that was not itself the offence), and the evals count them.
+
+Items are compared in a normal form (a phone number by its digits, a link
+without its scheme and trailing punctuation, a figure by its digits), so a
+model that writes "555 0143" for "555-0143" has not lost anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+ItemKind = Literal["link", "email", "phone", "money", "percent", "figure"]
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LINK = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"')\]]+"
+    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|io|co|org|net|ai|app|dev|me|us|uk|de|fr|es|"
+    r"nl|ca|au|in|info|biz|link|ly|so|to|tech|health|site|page|example)"
+    r"(?:/[^\s<>\"')\]]*)?\b",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(r"(?<![\w$£€])\+?\(?\d[\d\s().-]{5,}\d(?![\w%])")
+_MONEY = re.compile(
+    r"[$£€]\s?\d[\d,]*(?:\.\d+)?\s?(?:k|m|bn)?\b"
+    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:usd|eur|gbp|dollars|euros|pounds)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_FIGURE = re.compile(r"(?<![\w.,/-])\d{2,}(?:[.,:]\d+)*(?![\w%])|\b\d+(?:\.\d+)?x\b")
+_TRAIL = ".,;:!?)"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One specific item of a message, with where it is."""
+
+    kind: ItemKind
+    text: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        return normal_form(self.kind, self.text)
+
+
+def normal_form(kind: ItemKind, text: str) -> str:
+    """The form two mentions of the same item share."""
+    if kind == "link":
+        low = text.lower().rstrip(_TRAIL)
+        low = re.sub(r"^(?:https?://)?(?:www\.)?", "", low)
+        return low.rstrip("/")
+    if kind == "email":
+        return text.lower().rstrip(_TRAIL)
+    return re.sub(r"\D", "", text)
+
+
+def find_items(text: str) -> list[Item]:
+    """Every item in `text`, in order; an e-mail is not also a link, a price not a figure."""
+    found: list[Item] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    def add(kind: ItemKind, pattern: re.Pattern[str], min_digits: int = 0) -> None:
+        for m in pattern.finditer(text):
+            raw = m.group(0)
+            stripped = raw.rstrip(_TRAIL)
+            start, end = m.start(), m.start() + len(stripped)
+            if not stripped or not free(start, end):
+                continue
+            if min_digits and sum(c.isdigit() for c in stripped) < min_digits:
+                continue
+            found.append(Item(kind, stripped, start, end))
+            taken.append((start, end))
+
+    add("email", _EMAIL)
+    add("link", _LINK)
+    add("phone", _PHONE, min_digits=7)
+    add("money", _MONEY)
+    add("percent", _PERCENT)
+    add("figure", _FIGURE)
+    found.sort(key=lambda i: i.start)
+    return found
+
+
+def missing_items(required: list[Item], text: str) -> list[Item]:
+    """The required items that `text` no longer carries (compared in normal form)."""
+    present = {i.key for i in find_items(text)}
+    digits = re.sub(r"\D", "", text)
+    missing: list[Item] = []
+    for item in required:
+        key = item.key
+        if key in present:
+            continue
+        # A figure or phone number written with other separators still counts.
+        if item.kind in ("phone", "money", "percent", "figure") and key and key in digits:
+            continue
+        missing.append(item)
+    return missing

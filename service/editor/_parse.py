@@ -1,0 +1,161 @@
+"""A draft's frame (greeting, sign-off) and its sentences and clauses, as spans.
+
+The editor never rewrites the frame: the greeting form the rep chose ("Hi
+Dr. Patel,", "Hi Carol and Dave,") and the sign-off stay as written. Only
+the sentences between them are cut or replaced, at the smallest unit that
+removes the offence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TITLE = r"(?:dr|mr|mrs|ms|mx|prof|fr|rev|sr|jr)\."
+_GREETING = re.compile(
+    r"\s*(?:hi|hey|heya|hiya|hello|hallo|dear|good\s+(?:morning|afternoon|evening|day)|greetings"
+    r"|morning|afternoon|evening|yo)\b"
+    rf"(?:{_TITLE}|[^\n,.!?:;\u2014\u2013]){{0,60}}?"
+    r"(?:,|!+|:|;|\s[\u2014\u2013-]\s?|(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bmx)(?<!\bprof)\.(?=\s)"
+    r"|(?=\n)|$)",
+    re.IGNORECASE,
+)
+_NAME_GREETING = (
+    r"\s*(?:{names})(?:\s+(?:and|&)\s+[A-Z][\w'\u2019-]*)?\s*(?:,|!+|:|\s?[\u2014\u2013]|\s-\s)"
+)
+_CLOSING = re.compile(
+    r"(?:best|best wishes|best regards|kind regards|warm regards|warmly|regards|thanks|thank you"
+    r"|many thanks|thanks again|cheers|all the best|talk soon|speak soon|sincerely|take care"
+    r"|with thanks|yours|yours sincerely|have a (?:good|great) (?:day|week|weekend))\b"
+    r"[ !,.\w]{0,24}$",
+    re.IGNORECASE,
+)
+_INLINE_SIGNOFF = re.compile(
+    r"(?:(?<=\s)|^)(?:[\u2014\u2013-]\s?"
+    r"|(?:thanks|thank you|cheers|best|regards|talk soon|speak soon)"
+    r"[,!.]?\s*[\u2014\u2013-]?\s*)[A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*)?\.?\s*$"
+)
+_NAME_LINE = re.compile(r"[\u2014\u2013-]?\s?[A-Z][\w'\u2019.-]*(?:\s[A-Z][\w'\u2019.-]*){0,2}")
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s|$)|\n")
+_HAS_WORD = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """Where the editable content of a body starts and ends."""
+
+    greeting_end: int  # 0 when there is no greeting
+    signoff_start: int  # len(body) when there is no sign-off
+
+
+def _first_names(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        out.extend(
+            re.escape(part)
+            for part in name.replace(".", " ").split()
+            if len(part) > 1 and part[0].isalpha()
+        )
+    return out
+
+
+def find_frame(body: str, names: list[str], signers: list[str] | None = None) -> Frame:
+    """The greeting (the rep's own form of address) and the sign-off block."""
+    greeting_end = 0
+    m = _GREETING.match(body)
+    if m is None and (known := _first_names(names)):
+        pattern = _NAME_GREETING.format(names="|".join(known))
+        m = re.match(pattern, body, re.IGNORECASE)
+    if m is not None and m.end() < len(body) and len(m.group(0).strip()) <= 70:
+        greeting_end = m.end()
+    start = _signoff_start(body, greeting_end)
+    if start == len(body) and (known := _first_names(signers or [])):
+        # "... any thoughts? Noor": the sender's own name closing a one-line message.
+        tail = re.search(
+            rf"(?<=[\s.!?])[\u2014\u2013-]?\s?(?:{'|'.join(known)})\b[\w .'-]{{0,30}}\s*$", body
+        )
+        if tail is not None and tail.start() > greeting_end:
+            start = tail.start()
+    return Frame(greeting_end, start)
+
+
+def _signoff_start(body: str, floor: int) -> int:
+    stripped_end = len(body.rstrip())
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in body[:stripped_end].split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+
+    def text(i: int) -> str:
+        return body[spans[i][0] : spans[i][1]].strip()
+
+    count = len(spans)
+    # A closing line ("Best,", "Thanks!") followed by at most three short name lines.
+    for back in range(1, min(4, count) + 1):
+        i = count - back
+        names_ok = all(
+            len(text(j)) <= 40 and not text(j).endswith("?") for j in range(i + 1, count)
+        )
+        if names_ok and _CLOSING.fullmatch(text(i)) and spans[i][0] > floor:
+            return spans[i][0]
+    start_last = spans[-1][0]
+    # A name alone on the last line ("Sam", "- Sam", "Sam Ortiz").
+    if count > 1 and start_last > floor and _NAME_LINE.fullmatch(text(count - 1)):
+        return start_last
+    # "... Thanks, Sam" at the end of a one-line message.
+    inline = _INLINE_SIGNOFF.search(body, start_last, stripped_end)
+    if inline is not None and inline.start() > max(floor, start_last):
+        return inline.start()
+    return len(body)
+
+
+def sentences(body: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans between `start` and `end` (a line break also ends one)."""
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _SENTENCE_END.finditer(body, start, end):
+        _add(body, pos, m.end(), spans)
+        pos = m.end()
+    _add(body, pos, end, spans)
+    return spans
+
+
+def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start and _HAS_WORD.search(text, start, end):
+        out.append((start, end))
+
+
+# Clause separators, finest first: a conjunction, a comma, a dash or semicolon.
+_LEVELS: tuple[re.Pattern[str], ...] = (
+    re.compile(r",?\s+(?=(?:and|but|or|plus)\s)", re.IGNORECASE),
+    re.compile(r",\s+"),
+    re.compile(r"\s+[\u2014\u2013-]+\s+|\s*[\u2014\u2013]\s*|;\s+|:\s+|\s+\(|\)\s+"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    start: int
+    end: int
+    sep: str  # the separator text before this piece ("" for the first)
+
+
+def pieces(body: str, start: int, end: int, level: int) -> list[Piece]:
+    """The sentence `body[start:end]` split at one level of clause separators."""
+    out: list[Piece] = []
+    pos, sep = start, ""
+    for m in _LEVELS[level].finditer(body, start, end):
+        if m.start() <= pos:
+            continue
+        out.append(Piece(pos, m.start(), sep))
+        pos, sep = m.end(), m.group(0)
+    out.append(Piece(pos, end, sep))
+    return [p for p in out if p.end > p.start]
+
+
+LEVELS = len(_LEVELS)

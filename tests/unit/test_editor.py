@@ -1,0 +1,209 @@
+"""The draft-preserving editor: the rep's own message, made tactful (issue #15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.analysis import analyze
+from service.budget import resolve_budget
+from service.editor import edit, find_items, missing_items
+from service.editor._moves import MovesFile, moves
+from service.editor._suggest import suggest
+from service.guard import blocking_findings
+from service.models import Context, Message, StrategyId
+
+CTX = Context.model_validate(
+    {
+        "prospect": {"name": "Anita Patel", "company": "Lakeside Clinics", "role": "Director"},
+        "goal": "fill weekend shifts without agency staff",
+        "notes": "Met at the staffing summit; weekend rota is built by hand every Thursday.",
+        "history": {"touches_since_reply": 2, "days_since_reply": 9, "stage": "proposal_sent"},
+        "sender": {"name": "Owen Marsh", "company": "Rotawise", "offer": "shift planning"},
+    }
+)
+
+
+def run(
+    body: str,
+    *,
+    channel: str = "email",
+    subject: str | None = None,
+    strategy: StrategyId = "reason_finding",
+    context: Context | None = CTX,
+):
+    draft = Message(channel=channel, subject=subject, body=body)  # type: ignore[arg-type]
+    budget = resolve_budget(draft.channel)
+    before = analyze(draft, context=context, budget=budget)
+    result = edit(draft, context=context, strategy=strategy, budget=budget, before=before)
+    after = analyze(result.message, context=context, original=draft, budget=budget)
+    return draft, result, after
+
+
+def test_keeps_link_and_figures_and_cuts_only_the_offence() -> None:
+    body = (
+        "Hi Dr. Patel,\n\nI've emailed you three times and heard nothing back. "
+        "The weekend rota template is here: https://rotawise.example/weekend-rota and it cut "
+        "one clinic's agency spend by 38%.\n\nThis offer expires "
+        "Friday, so sign today.\n\nBest,\nOwen"
+    )
+    _, result, after = run(body)
+    out = result.message.body
+    assert "https://rotawise.example/weekend-rota" in out
+    assert "38%" in out
+    assert out.startswith("Hi Dr. Patel,")
+    assert out.rstrip().endswith("Best,\nOwen")
+    assert "three times" not in out
+    assert "expires Friday" not in out
+    assert result.kept_content
+    assert not blocking_findings(after)
+
+
+def test_clause_level_cut_keeps_the_rest_of_the_sentence() -> None:
+    body = (
+        "Hi Anita, here is the onboarding checklist: https://rotawise.example/checklist "
+        "\u2014 can you sign the order form by Friday? Owen"
+    )
+    _, result, after = run(body, channel="linkedin")
+    out = result.message.body
+    assert "https://rotawise.example/checklist" in out
+    assert "sign the order form" not in out
+    assert not blocking_findings(after)
+
+
+def test_pushy_close_is_replaced_by_the_strategy_question_and_recorded() -> None:
+    body = (
+        "Hi Anita,\n\nThe rota export now includes the Thursday staffing view you asked about. "
+        "Are you ready to move forward?\n\nOwen"
+    )
+    _, result, _ = run(body, strategy="timing_check")
+    change = next(c for c in result.changes if c.rule == "pushy_close")
+    assert change.before.startswith("Are you ready to move forward")
+    assert change.after
+    assert change.after in result.message.body
+    assert change.after.endswith("?")
+    assert "Thursday staffing view" in result.message.body
+
+
+def test_changes_carry_the_real_removed_text() -> None:
+    body = "Hi Anita,\n\nJust circling back on this. The rota guide is at https://rotawise.example/g.\n\nOwen"
+    draft, result, _ = run(body)
+    removed = [c for c in result.changes if c.rule == "empty_check_in"]
+    assert removed
+    assert all(c.before in draft.body for c in removed)
+    assert all(c.after == "" for c in removed)
+
+
+@pytest.mark.parametrize(
+    ("greeting", "name_ctx"),
+    [
+        ("Hi Carol and Dave,", "Carol Reid"),
+        ("Dear Mr. Vogel,", "Lukas Vogel"),
+        ("Hi Dr. Patel,", "Anita Patel"),
+    ],
+)
+def test_greeting_form_is_kept(greeting: str, name_ctx: str) -> None:
+    ctx = CTX.model_copy(update={"prospect": CTX.prospect.model_copy(update={"name": name_ctx})})  # type: ignore[union-attr]
+    body = (
+        f"{greeting}\n\nPer my last email, the pilot summary is "
+        f"attached and shows 12 fewer agency shifts a month.\n\nOwen"
+    )
+    _, result, _ = run(body, context=ctx)
+    assert result.message.body.startswith(greeting)
+    assert "Per my last email" not in result.message.body
+
+
+def test_reply_thread_subject_is_kept_and_an_offending_subject_keeps_its_prefix() -> None:
+    body = "Hi Anita,\n\nI've followed up four times now. The rota guide: https://rotawise.example/g.\n\nOwen"
+    _, kept, _ = run(body, subject="Re: weekend rota pricing")
+    assert kept.message.subject == "Re: weekend rota pricing"
+    _, replaced, after = run(body, subject="Re: Last chance - 50% off ends tonight")
+    assert replaced.message.subject is not None
+    assert replaced.message.subject.startswith("Re: ")
+    assert "50%" not in replaced.message.subject
+    assert not blocking_findings(after)
+
+
+def test_voicemail_keeps_callback_number_and_name() -> None:
+    body = (
+        "Hi Anita, it's Owen from Rotawise, this is my fourth call this month. "
+        "I found a way to build the weekend rota in ten minutes. Call me back on 555-0143."
+    )
+    _, result, after = run(body, channel="voicemail", strategy="honest_reset")
+    out = result.message.body
+    assert "555-0143" in out
+    assert "it's Owen from Rotawise" in out
+    assert "fourth call" not in out
+    assert not blocking_findings(after)
+
+
+def test_placeholder_is_filled_from_the_context() -> None:
+    body = (
+        "Hi {{first_name}},\n\nThe template I mentioned is at "
+        "https://rotawise.example/t. Would it help?\n\nOwen"
+    )
+    _, result, _ = run(body)
+    assert result.message.body.startswith("Hi Anita,")
+
+
+def test_a_draft_that_is_only_the_offence_gets_the_move_in_the_reps_frame() -> None:
+    body = "Hi Anita,\n\nJust checking in!! Any update??\n\nOwen"
+    _, result, after = run(body)
+    assert not result.kept_content
+    assert result.message.body.startswith("Hi Anita,")
+    assert result.message.body.rstrip().endswith("Owen")
+    assert "checking in" not in result.message.body.lower()
+    assert not blocking_findings(after)
+
+
+def test_same_input_same_output() -> None:
+    body = "Hi Anita, I've reached out 3 times. Guide: https://rotawise.example/g. Owen"
+    assert run(body, channel="sms")[1].message == run(body, channel="sms")[1].message
+
+
+def test_items_normal_form_tolerates_separators() -> None:
+    items = find_items("Call 555-0143 or see https://Rotawise.example/G/. Costs $1,200 (38%).")
+    kinds = {i.kind for i in items}
+    assert {"phone", "link", "money", "percent"} <= kinds
+    assert missing_items(items, "Call 555 0143, see rotawise.example/g, $1200, 38 %") == []
+    lost = missing_items(items, "Call me. See the site.")
+    assert {i.kind for i in lost} == kinds
+
+
+def test_moves_file_rejects_unknown_keys_and_questions_without_question_marks() -> None:
+    raw = moves().model_dump()
+    raw["surprise"] = 1
+    with pytest.raises(ValueError, match="surprise"):
+        MovesFile.model_validate(raw)
+    raw = moves().model_dump()
+    raw["strategies"]["value_nudge"]["questions"] = ["A statement."]
+    with pytest.raises(ValueError, match="must end with"):
+        MovesFile.model_validate(raw)
+
+
+def test_every_move_sentence_passes_the_analyzer_alone() -> None:
+    for strategy, move in moves().strategies.items():
+        for text in (*move.questions, *move.short, *move.openers):
+            found = analyze(Message(channel="email", body=f"Hi Anita,\n\n{text}"), context=CTX)
+            errors = [f.rule for f in found.findings if f.severity == "error"]
+            assert not errors, (strategy, text, errors)
+
+
+def test_suggestions_apply_like_the_editor() -> None:
+    body = (
+        "Hi Anita,\n\nThe guide is at https://rotawise.example/g. "
+        "I've emailed 4 times with no reply.\n\nOwen"
+    )
+    draft = Message(channel="email", body=body)
+    analysis = analyze(draft, context=CTX)
+    rich = suggest(draft, analysis, context=CTX, strategy="reason_finding")
+    guilt = next(f for f in rich.findings if f.rule == "guilt_trip")
+    assert guilt.suggestions
+    fix = guilt.suggestions[0]
+    fixed = body[: fix.start] + fix.text + body[fix.end :]
+    assert "emailed 4 times" not in fixed
+    assert "https://rotawise.example/g" in fixed
+    assert not [
+        f
+        for f in analyze(Message(channel="email", body=fixed), context=CTX).findings
+        if f.rule == "guilt_trip"
+    ]
