@@ -174,7 +174,54 @@ def _goal(raw: str | None) -> str | None:
     if goal is None:
         return None
     goal = goal.rstrip(f" .!{_TRAILING}")
-    return goal if any(ch.isalpha() for ch in goal) else None
+    return goal_phrase(goal) if any(ch.isalpha() for ch in goal) else None
+
+
+# The CRM goal is written by the seller, often as an instruction ("cut flour
+# waste") or about the buyer ("protect their largest renewal"). Templates say
+# it to the buyer, so it becomes a phrase that fits "on ___": a gerund where it
+# starts with a verb, and in the second person.
+_GOAL_VERBS = frozenset(
+    "cut reduce keep grow increase improve stop fill raise get make build launch hire move find"
+    " shorten speed lower avoid win sell bring replace automate consolidate standardise standardize"
+    " streamline scale expand prepare pass close recover protect retain track balance fix free save"
+    " spend plan modernise modernize migrate unify simplify onboard train ship deliver open attract"
+    " book boost double halve clear prevent eliminate lift drive run set roll start finish meet"
+    " hit lose shrink tighten centralise centralize digitise digitize modernise manage handle"
+    " organise organize prove show see sort stay turn trim upgrade use".split()
+)
+_PRONOUNS = {
+    "their": "your", "her": "your", "his": "your", "they": "you", "she": "you", "he": "you",
+    "them": "you", "him": "you", "themselves": "yourselves", "herself": "yourself",
+    "himself": "yourself", "they're": "you're", "theirs": "yours",
+}  # fmt: skip
+_DOUBLE_FINAL = frozenset("cut get stop win plan ship run set drop hit trim sell".split()) - {"sell"}
+
+
+def _gerund(verb: str) -> str:
+    if verb in _DOUBLE_FINAL:
+        return verb + verb[-1] + "ing"
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    return verb + "ing"
+
+
+def goal_phrase(goal: str) -> str:
+    """The goal as a second-person phrase that reads after "on" (never pasted as written)."""
+    words = goal.split()
+    if words and words[0].lower() == "to" and len(words) > 1:
+        words = words[1:]
+    words = [
+        _PRONOUNS.get(w.lower(), w) if w.lower() in _PRONOUNS else w for w in words
+    ]
+    first = words[0]
+    if first.lower() in _GOAL_VERBS and (first.islower() or first.istitle()):
+        words[0] = _gerund(first.lower())
+    elif first.istitle() and not first.isupper() and len(words) > 1:
+        words[0] = first.lower()
+    return " ".join(words)
 
 
 def extract_facts(context: Context | None) -> Facts:

@@ -208,7 +208,9 @@ def test_email_is_greeted_and_signed() -> None:
     assert message.body.startswith("Hi Dana,\n\n")
     assert message.body.endswith("\n\nBest,\nChris")
     assert message.subject == "A small idea for Miles Outfitters"
-    assert "keep stock balanced across three new stores" in message.body
+    # The goal is said to the buyer ("on keeping ..."), never pasted as the CRM wrote it.
+    assert "keeping stock balanced across three new stores" in message.body
+    assert "your goal: keep" not in message.body
 
 
 @pytest.mark.parametrize(
@@ -255,10 +257,10 @@ def test_long_goal_is_shortened_at_a_word_boundary() -> None:
     shown_somewhere = False
     for channel in CHANNELS:
         body = _compose("value_nudge", channel, CONTEXTS["long_goal"], resolve_budget(channel)).body
-        match = re.search(r"your goal: ([^.]+)\.", body)
+        match = re.search(r"a thought on cutting ([^.]+)\.", body)
         if match is None:
             continue
-        shown = match.group(1)
+        shown = "cut " + match.group(1)  # said to the buyer as "cutting ..."
         shown_somewhere = True
         assert LONG_GOAL.startswith(shown)
         assert LONG_GOAL[len(shown)] == " "
