@@ -316,7 +316,7 @@ def test_facts_are_cleaned_or_dropped() -> None:
     assert (facts.first_name, facts.company, facts.goal) == (
         "Dana",
         "Miles Outfitters",
-        "keep stock balanced",
+        "keeping stock balanced",
     )
     assert facts.sender_name is None
     assert facts.sender_company is None
