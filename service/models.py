@@ -245,7 +245,9 @@ class RewriteRequest(_Strict):
 
 
 Verdict = Literal["rewritten", "already_good"]
-Source = Literal["model", "composer"]
+# "editor": the draft-preserving editor kept the rep's message and fixed what offended;
+# "composer": the draft had nothing worth keeping, so a message was written from the context.
+Source = Literal["model", "editor", "composer"]
 
 
 class RewriteResponse(BaseModel):
@@ -260,7 +262,9 @@ class RewriteResponse(BaseModel):
     source: Source
     # True when the first model answer failed the guard and the repair round passed.
     repaired: bool = False
-    # Why the composer was used (model unreachable, guard failed twice, ...); None otherwise.
+    # Why a model answer is not what you received (model unreachable, timed out, failed the
+    # check twice, ...). None when a model answered, and when no model is configured at all
+    # (then `source` alone says which deterministic path wrote the message).
     degraded_reason: str | None = None
     model: str
     prompt_version: str

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from service.analysis import analyze
 from service.budget import LengthBudget, resolve_budget
-from service.composer import compose
+from service.editor import Item, edit, missing_items
 from service.guard import blocking_findings, check
 from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelError, ModelParams
 from service.models import (
@@ -32,6 +32,7 @@ from service.models import (
     Message,
     RewriteRequest,
     RewriteResponse,
+    Source,
     StrategyChoice,
     Usage,
 )
@@ -79,25 +80,46 @@ class _NullObserver:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Plan:
     request: RewriteRequest
     budget: LengthBudget
     before: Analysis
     strategy: StrategyChoice
     already_good: bool
+    _substance: list[Item] | None = None
+
+    def substance(self) -> list[Item]:
+        """The draft's items a model answer must keep: those the editor keeps (not offences)."""
+        if self._substance is None:
+            if self.already_good:
+                from service.editor import find_items  # noqa: PLC0415 - cheap, rarely needed
+
+                self._substance = find_items(self.request.draft.body)
+            else:
+                result = edit(
+                    self.request.draft,
+                    context=self.request.context,
+                    strategy=self.strategy.id,
+                    budget=self.budget,
+                    before=self.before,
+                )
+                self._substance = result.kept_items
+        return self._substance
 
 
 @dataclass(slots=True)
 class _Outcome:
     message: Message
-    source: str
+    source: Source
     after: Analysis
     changes_from_model: list[Change] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     repaired: bool = False
     degraded_reason: str | None = None
     variants: list[Message] = field(default_factory=list)
+    # The deterministic path's own record of what it cut, replaced and added.
+    edits: list[Change] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +231,8 @@ class Rewriter:
         plan = plan or self._plan(request)
         outcome = await self._generate(plan, on_delta)
         self._observer.guard_outcome(
-            "composer"
-            if outcome.source == "composer"
+            outcome.source
+            if outcome.source != "model"
             else "repaired"
             if outcome.repaired
             else "model"
@@ -223,7 +245,7 @@ class Rewriter:
     async def _generate(self, plan: _Plan, on_delta: DeltaSink | None) -> _Outcome:
         draft = plan.request.draft
         if self._model is None:
-            return self._fallback(plan, "No model is configured.")
+            return self._fallback(plan, None)
         messages = render_rewrite(
             self._prompts,
             strategy=plan.strategy.id,
@@ -233,8 +255,9 @@ class Rewriter:
             budget=plan.budget,
         )
         usage = Usage()
+        params = self._request_params(plan)
         try:
-            answer = await self._call(messages, self._params, on_delta)
+            answer = await self._call(messages, params, on_delta)
         except ModelError as exc:
             return self._fallback(plan, f"The model could not be reached ({type(exc).__name__}).")
         usage = usage + answer.usage
@@ -257,7 +280,7 @@ class Rewriter:
                 budget=plan.budget,
             )
             try:
-                second = await self._call(repair, self._params, None)
+                second = await self._call(repair, params, None)
             except ModelError as exc:
                 outcome = self._fallback(
                     plan, f"The repair call failed ({type(exc).__name__}) after a rejected answer."
@@ -277,21 +300,26 @@ class Rewriter:
                 parsed_message(parsed, draft), "model", after, parsed.changes, usage, repaired=True
             )
         if plan.request.options.variants > 1:
-            extra, extra_usage = await self._variants(plan, messages)
+            extra, extra_usage = await self._variants(plan, messages, params)
             outcome.variants = extra
             outcome.usage = outcome.usage + extra_usage
         return outcome
 
+    def _request_params(self, plan: _Plan) -> ModelParams:
+        """The process's generation parameters with the request's own temperature, if any."""
+        temperature = plan.request.options.temperature
+        return self._params if temperature is None else replace(self._params, temperature=temperature)
+
     async def _variants(
-        self, plan: _Plan, messages: Sequence[ChatMessage]
+        self, plan: _Plan, messages: Sequence[ChatMessage], base: ModelParams
     ) -> tuple[list[Message], Usage]:
-        """Extra candidates at higher temperatures; only those passing the guard are kept."""
+        """Extra candidates at higher temperatures; only distinct ones passing the guard are kept."""
         count = plan.request.options.variants - 1
         params = [
             replace(
-                self._params,
-                temperature=min(2.0, self._params.temperature + VARIANT_TEMPERATURE_STEP * (i + 1)),
-                seed=None if self._params.seed is None else self._params.seed + i + 1,
+                base,
+                temperature=min(2.0, base.temperature + VARIANT_TEMPERATURE_STEP * (i + 1)),
+                seed=None if base.seed is None else base.seed + i + 1,
             )
             for i in range(count)
         ]
@@ -306,7 +334,9 @@ class Rewriter:
             usage = usage + result.usage
             parsed, _, after = self._accept(plan, result)
             if parsed is not None and after is not None:
-                kept.append(parsed_message(parsed, plan.request.draft))
+                candidate = parsed_message(parsed, plan.request.draft)
+                if all(candidate.body != k.body for k in kept):
+                    kept.append(candidate)
         return kept, usage
 
     async def _call(
@@ -365,6 +395,9 @@ class Rewriter:
         result = check(candidate, context=plan.request.context, original=draft, budget=plan.budget)
         if not result.passed:
             return None, result.blocking, None
+        lost = missing_items(plan.substance(), f"{candidate.subject or ''}\n{candidate.body}")
+        if lost:
+            return None, tuple(_lost(item) for item in lost), None
         if (
             plan.already_good
             and _similarity(draft.body, candidate.body) < LIGHT_EDIT_MIN_SIMILARITY
@@ -372,26 +405,61 @@ class Rewriter:
             return None, (), None
         return parsed, (), result.analysis
 
-    def _fallback(self, plan: _Plan, reason: str) -> _Outcome:
-        """The deterministic path: keep a good draft as it is, or compose a message."""
+    def _fallback(self, plan: _Plan, reason: str | None) -> _Outcome:
+        """The deterministic path: keep a good draft, else edit it (or compose when nothing is kept).
+
+        `reason` says why no model answer is delivered; None when no model is configured,
+        which is not a degradation: the response's `source` alone says which path wrote it.
+        """
         request = plan.request
         if plan.already_good:
-            message = request.draft
-            reason = (
-                f"{reason} Your draft already follows the principles, so it was kept as written."
-            )
+            message, edits, source = request.draft, [], "editor"
+            if reason is not None:
+                reason = f"{reason} Your draft already follows the principles, so it was kept as written."
         else:
-            message = compose(
-                strategy=plan.strategy.id,
-                channel=request.draft.channel,
+            result = edit(
+                request.draft,
                 context=request.context,
-                draft=request.draft,
+                strategy=plan.strategy.id,
                 budget=plan.budget,
+                before=plan.before,
             )
+            message, edits = result.message, result.changes
+            source = "editor" if result.kept_content else "composer"
+            if plan._substance is None:
+                plan._substance = result.kept_items
         after = analyze(
             message, context=request.context, original=request.draft, budget=plan.budget
         )
-        return _Outcome(message, "composer", after, degraded_reason=reason)
+        outcome = _Outcome(message, source, after, degraded_reason=reason, edits=edits)
+        if request.options.variants > 1 and not plan.already_good:
+            outcome.variants = self._edited_variants(plan, message)
+        return outcome
+
+    def _edited_variants(self, plan: _Plan, first: Message) -> list[Message]:
+        """Other phrasings of the strategy's move around the same kept text, each checked."""
+        request, seen = plan.request, {first.body}
+        out: list[Message] = []
+        for i in range(1, 4 * request.options.variants):
+            if len(out) >= request.options.variants - 1:
+                break
+            result = edit(
+                request.draft,
+                context=request.context,
+                strategy=plan.strategy.id,
+                budget=plan.budget,
+                before=plan.before,
+                seed=f"{request.draft.body}#{i}",
+            )
+            if result.message.body in seen:
+                continue
+            check_result = check(
+                result.message, context=request.context, original=request.draft, budget=plan.budget
+            )
+            if check_result.passed:
+                seen.add(result.message.body)
+                out.append(result.message)
+        return out
 
     def _respond(self, plan: _Plan, outcome: _Outcome, started: float) -> RewriteResponse:
         return RewriteResponse(
@@ -403,7 +471,7 @@ class Rewriter:
             before=plan.before,
             after=outcome.after,
             verdict="already_good" if plan.already_good else "rewritten",
-            source="composer" if outcome.source == "composer" else "model",
+            source=outcome.source,
             repaired=outcome.repaired,
             degraded_reason=outcome.degraded_reason,
             model=self.model_name,
@@ -453,32 +521,49 @@ def parsed_message(parsed: ParsedAnswer, draft: Message) -> Message:
 
 
 def _changes(plan: _Plan, outcome: _Outcome) -> list[Change]:
-    """What changed and why: resolved findings first, then the model's own notes."""
+    """What changed and why, with the real text: `before` as the draft had it, `after` as sent."""
+    if outcome.edits is not None:
+        return outcome.edits
     changes: list[Change] = []
-    if outcome.message.body == plan.request.draft.body:
+    draft_body = plan.request.draft.body
+    if outcome.message.body == draft_body:
         return changes
-    remaining = outcome.after.rules()
+    sent = f"{outcome.message.subject or ''}\n{outcome.message.body}"
     seen: set[str] = set()
+    for change in outcome.changes_from_model:
+        rule = change.rule if change.rule in RULE_IDS else None
+        # The model's own notes are kept only where they are true of what is sent.
+        if not change.before or change.before not in draft_body:
+            continue
+        if change.after and change.after not in sent:
+            continue
+        changes.append(change.model_copy(update={"rule": rule}))
+        if rule is not None:
+            seen.add(rule)
+    remaining = outcome.after.rules()
     for finding in plan.before.findings:
-        if finding.rule in remaining or finding.rule in seen:
+        if finding.rule in remaining or finding.rule in seen or finding.excerpt in sent:
             continue
         seen.add(finding.rule)
         changes.append(
-            Change(
-                rule=finding.rule,
-                principle=finding.principle,
-                before=finding.excerpt,
-                after="(rewritten: " + finding.message.rstrip(".") + ")",
-            )
+            Change(rule=finding.rule, principle=finding.principle, before=finding.excerpt, after="")
         )
-    draft_body = plan.request.draft.body
-    for change in outcome.changes_from_model:
-        if change.rule is not None and change.rule not in RULE_IDS:
-            change = change.model_copy(update={"rule": None})
-        if change.rule in seen or not change.before or change.before not in draft_body:
-            continue
-        changes.append(change)
     return changes
+
+
+def _lost(item: Item) -> Finding:
+    return Finding(
+        rule="lost_substance",
+        severity="error",
+        principle="accuracy",
+        message=(
+            f"The draft's {item.kind} \u201c{item.text}\u201d is missing: keep it exactly as the "
+            "rep wrote it."
+        ),
+        start=0,
+        end=0,
+        excerpt=item.text,
+    )
 
 
 def _synthetic(rule: str, message: str) -> Finding:

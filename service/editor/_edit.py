@@ -370,9 +370,10 @@ def edit_body(
     strategy: StrategyId,
     budget: LengthBudget,
     before: Analysis,
+    seed: str | None = None,
 ) -> EditResult:
     """Cut and replace what breaks a principle; keep everything else as the rep wrote it."""
-    seed = draft.body
+    seed = draft.body if seed is None else seed
     question = question_for(strategy, draft.channel, seed)
     doc = _Draft(draft.body, _names(context), _signers(context))
     cuts, changes = _first_cuts(doc, _to_cut(before), context)
@@ -485,9 +486,16 @@ def edit(
     strategy: StrategyId,
     budget: LengthBudget,
     before: Analysis,
+    seed: str | None = None,
 ) -> EditResult:
-    """The rep's message made tactful; the composer (in the rep's frame) when nothing is kept."""
-    result = edit_body(draft, context=context, strategy=strategy, budget=budget, before=before)
+    """The rep's message made tactful; the composer (in the rep's frame) when nothing is kept.
+
+    `seed` picks among the phrasings of the strategy's move (the draft itself by default),
+    so callers can ask for distinct variants of the same edit.
+    """
+    result = edit_body(
+        draft, context=context, strategy=strategy, budget=budget, before=before, seed=seed
+    )
     if result.kept_content:
         return result
     from service.composer import compose
