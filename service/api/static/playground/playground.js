@@ -92,6 +92,9 @@
     channel: () => $('channel').value,
     getSubject: () => $('subject').value.trim() || undefined,
     getContext: context,
+    onUse: (result) => {
+      if (result.rewrite && result.rewrite.subject) $('subject').value = result.rewrite.subject;
+    },
     onRequest: (kind, request) => {
       if (kind === 'analyze' || kind === 'rewrite') $('curl').textContent = curlFor(kind, request);
     },

@@ -3,7 +3,7 @@
  * Shared verbatim by the extension's content script and the /playground page;
  * the caller injects a transport, so this file never sees an API key.
  *
- *   const coach = TactfulCoach.create({transport, channel, getContext, onRequest});
+ *   const coach = TactfulCoach.create({transport, channel, getContext, getSubject, onRequest, onUse});
  *   coach.attach(element);     // start coaching this compose box
  *
  * transport.analyze(request)              -> Promise<{ok, data} | {ok: false, error}>
@@ -389,6 +389,7 @@
     const getContext = options.getContext || (() => undefined);
     const getSubject = options.getSubject || (() => undefined);
     const onRequest = options.onRequest || (() => {});
+    const onUse = options.onUse || (() => {});
     const debounceMs = Math.min(options.debounceMs || DEBOUNCE_MS, 1000);
 
     // ---- DOM (created lazily: nothing is injected until a compose box is used)
@@ -823,6 +824,8 @@
         return;
       }
       if (state.rewrite && !state.rewrite.done && state.rewrite.cancel) state.rewrite.cancel();
+      hideCard();
+      u.summary.classList.remove('tf-on');
       const request = analyzeRequest(text);
       const run = { request, result: null, done: false, used: false, cancel: null, original: text, streamed: '' };
       state.rewrite = run;
@@ -917,6 +920,7 @@
       const edited = state.resultEdited && normalizeWs(text) !== normalizeWs(run.result.rewrite.body);
       replaceAll(el, text);
       run.used = true;
+      onUse(run.result);
       feedback(run, edited ? 'edited' : 'accepted', text);
       u.panel.classList.remove('tf-on');
       setStatus('Replaced. Ctrl+Z undoes it.', 'info');
