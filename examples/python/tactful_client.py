@@ -36,13 +36,13 @@ class TactfulError(Exception):
         self.status = response.status_code
         self.problem = problem if isinstance(problem, dict) else {}
         self.retry_after = response.headers.get("retry-after")
-        super().__init__(f"{self.status}: {self.problem.get('detail') or self.problem.get('title')}")
+        super().__init__(
+            f"{self.status}: {self.problem.get('detail') or self.problem.get('title')}"
+        )
 
 
 class Tactful:
-    def __init__(
-        self, base_url: str, api_key: str | None = None, *, timeout: float = 60.0
-    ) -> None:
+    def __init__(self, base_url: str, api_key: str | None = None, *, timeout: float = 60.0) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
 
@@ -62,7 +62,9 @@ class Tactful:
     def analyze(self, body: str, *, channel: str = "email", **request: Any) -> dict[str, Any]:
         return self._post("/v1/analyze", {"draft": {"channel": channel, "body": body}, **request})
 
-    def rewrite(self, request: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+    def rewrite(
+        self, request: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         return self._post("/v1/rewrites", request, **headers)
 
@@ -86,7 +88,7 @@ class Tactful:
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[Event]:
-    """Events from already-split lines: `field: value`, `data` lines joined, blank line dispatches."""
+    """Events from split lines: `field: value`; `data` lines joined; a blank line dispatches."""
     event, data = "", []
     for line in lines:
         if not line:
