@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve test lint typecheck check evals bench clean
+.PHONY: install serve test lint typecheck check evals bench clean ui-install ui-test ui-sync bench-ui
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check service tests bench
-	$(BIN)/ruff format --check service tests bench
+	$(BIN)/ruff check service tests bench examples
+	$(BIN)/ruff format --check service tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -40,5 +40,30 @@ check: lint typecheck test evals
 bench: $(STAMP)
 	$(BIN)/python -m bench --quick
 
+## Browser extension, /playground and JS client: tests in headless Chromium (Debian's
+## `chromium`, driven by playwright-core; no browser download). Screenshots: reports/ui/.
+NODE_STAMP := node_modules/.installed
+CHROMIUM   ?= /usr/bin/chromium
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+ui-install: $(NODE_STAMP)
+
+ui-test: $(STAMP) $(NODE_STAMP)
+	mkdir -p reports/ui
+	TACTFUL_PYTHON=$(abspath $(BIN))/python CHROMIUM_PATH=$(CHROMIUM) node --test --test-concurrency=1 \
+		--test-reporter=spec --test-reporter-destination=stdout \
+		--test-reporter=junit --test-reporter-destination=reports/ui/junit.xml tests/ui/
+
+## The playground serves copies of extension/lib/ (a unit test checks they match).
+ui-sync:
+	cp extension/lib/sse.js extension/lib/api.js extension/lib/coach.js service/api/static/playground/lib/
+
+## Typing pause -> underlines drawn, through the extension, with distinct drafts (not part of CI).
+bench-ui: $(STAMP) $(NODE_STAMP)
+	TACTFUL_PYTHON=$(abspath $(BIN))/python CHROMIUM_PATH=$(CHROMIUM) node bench/ui_roundtrip.mjs
+
 clean:
-	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) reports node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from service import __version__
 from service.api._memo import AnalyzeMemo
 from service.api.errors import EXCEPTION_HANDLERS
+from service.api.playground import openapi_render_plugins, playground_routes
 from service.api.routes import V1, live, provide_rewriter, ready
 from service.batches import BatchService, BatchStore, batch_controller, make_queue
 from service.llm import ChatModel
@@ -99,6 +100,7 @@ def create_app(
             create_feedback,
             batch_controller(settings),
             metrics_endpoint,
+            *playground_routes(),
         ],
         # Outermost first: request id + metrics + access log, auth + limits, idempotency.
         middleware=[RequestContextMiddleware, SecurityMiddleware, IdempotencyMiddleware],
@@ -107,7 +109,12 @@ def create_app(
         lifespan=[lifespan],
         cors_config=cors,
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(title="Tactful", version=__version__, path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Tactful",
+            version=__version__,
+            path="/schema",
+            render_plugins=openapi_render_plugins(),  # offline Swagger UI (playground.py)
+        ),
         state=State({"analyze_memo": AnalyzeMemo(settings.analyze_memo_size)}),
         debug=False,
         # Logging is configured once per process (JSON, see service.observability);
