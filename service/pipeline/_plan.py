@@ -1,0 +1,55 @@
+"""Planning: the budget, the draft's analysis and the strategy, each computed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.analysis import analyze
+from service.budget import LengthBudget, budget_for
+from service.guard import draft_blockers
+from service.models import (
+    Analysis,
+    Change,
+    Message,
+    RewriteRequest,
+    StrategyChoice,
+    Usage,
+)
+from service.strategies import suggest_strategy
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What every later step reads about the request; never recomputed."""
+
+    request: RewriteRequest
+    budget: LengthBudget
+    before: Analysis
+    strategy: StrategyChoice
+    already_good: bool
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The message chosen for the response, and how it was obtained."""
+
+    message: Message
+    source: str  # "model" | "composer"
+    after: Analysis
+    changes_from_model: list[Change] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    repaired: bool = False
+    degraded_reason: str | None = None
+    variants: list[Message] = field(default_factory=list)
+
+
+def make_plan(request: RewriteRequest) -> Plan:
+    """Resolve the budget, analyze the draft and pick the strategy (once per request)."""
+    draft, context, options = request.draft, request.context, request.options
+    budget = budget_for(draft.channel, options)
+    before = analyze(draft, context=context, budget=budget)
+    if options.strategy == "auto":
+        strategy = suggest_strategy(context, frozenset(before.rules()))
+    else:
+        strategy = StrategyChoice(id=options.strategy, reason="Requested by the caller.")
+    return Plan(request, budget, before, strategy, already_good=not draft_blockers(before))
