@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from service.models import Channel
 
@@ -49,3 +50,20 @@ def resolve_budget(
         max_words=max_words if max_words is not None else default.max_words,
         max_chars=max_chars if max_chars is not None else default.max_chars,
     )
+
+
+class _Limits(Protocol):
+    """Per-request overrides: a request's `options` (rewrite or analyze)."""
+
+    @property
+    def max_words(self) -> int | None: ...
+
+    @property
+    def max_chars(self) -> int | None: ...
+
+
+def budget_for(channel: Channel, options: _Limits | None) -> LengthBudget:
+    """The budget a request asks for: the one place options become a budget."""
+    if options is None:
+        return resolve_budget(channel)
+    return resolve_budget(channel, max_words=options.max_words, max_chars=options.max_chars)

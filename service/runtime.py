@@ -45,7 +45,9 @@ async def open_model(
 ) -> AsyncIterator[tuple[ChatModel | None, str | None]]:
     """AsyncOpenAI against the configured endpoint, or the embedded local server."""
     if settings.openai_base_url is None and not settings.uses_embedded_model:
-        _log.info("no model endpoint configured: the draft-preserving editor answers (set OPENAI_BASE_URL for a model)")
+        _log.info(
+            "no model endpoint: the draft-preserving editor answers (OPENAI_BASE_URL sets one)"
+        )
         yield None, None
         return
     base_url = settings.openai_base_url

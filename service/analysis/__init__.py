@@ -7,23 +7,20 @@ live in `lexicons/<rule>.toml`; docs/analyzer.md explains them and the score.
 
 from __future__ import annotations
 
+from service.analysis._catalogue import RuleInfo, rules_catalogue, severities
+from service.analysis._empty_check_in import find_empty_check_in
+from service.analysis._invented_fact import find_invented
+from service.analysis._metrics import compute as compute_metrics
+from service.analysis._no_next_step import find_no_next_step
+from service.analysis._not_personalized import find_not_personalized
+from service.analysis._patterns import pattern_rule
+from service.analysis._score import score as score_findings
+from service.analysis._self_centered import find_self_centered
+from service.analysis._text import prepare
+from service.analysis._too_long import find_too_long
 from service.budget import LengthBudget, resolve_budget
 from service.models import Analysis, Context, Finding, Message
 from service.strategies import suggest_strategy
-
-from ._catalogue import RuleInfo, rules_catalogue, severities
-from ._facts import find_invented
-from ._metrics import compute as compute_metrics
-from ._personal import find_not_personalized
-from ._score import score as score_findings
-from ._structural import (
-    find_empty_check_in,
-    find_no_next_step,
-    find_self_centered,
-    find_too_long,
-    pattern_rule,
-)
-from ._text import prepare
 
 __all__ = ["RULES", "RuleInfo", "analyze", "rule_severities", "score_findings"]
 

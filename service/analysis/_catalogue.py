@@ -6,9 +6,8 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict
 
+from service.analysis._matcher import lexicons
 from service.models import RULE_IDS, PrincipleId, Severity
-
-from ._lexicon import lexicons
 
 
 class RuleInfo(BaseModel):

@@ -1,4 +1,4 @@
-"""Fact vocabulary and canonical keys for invented_fact (see _facts.py).
+"""Fact vocabulary and canonical keys for invented_fact (see _fact_extract.py).
 
 Every fact becomes one or more keys so that different spellings meet:
 "six weeks"/"6 weeks" -> `n:6.0`, "$1,200"/"1200 dollars" -> `n:1200.0`,
@@ -11,7 +11,18 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ._lexicon import lexicons
+from service.analysis._matcher import lexicons
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One fact in a text: its kind, span and canonical keys."""
+
+    kind: str
+    start: int
+    end: int
+    keys: tuple[str, ...]
+
 
 MONTHS = (
     "january",

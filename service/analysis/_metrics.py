@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from service.analysis._text import Doc
 from service.budget import LengthBudget
 from service.models import BudgetInfo, Metrics
-
-from ._text import Doc
 
 YOU_WORDS = frozenset(
     {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from service.analysis._lexicon import Entry
+from service.analysis._matcher import Lexicon, all_anchors, candidate_index, lexicons
+from service.analysis._text import Doc
 from service.models import Finding, Severity
-
-from ._lexicon import Entry, Lexicon, all_anchors, candidate_index
-from ._text import Doc
 
 # Words that cancel a following negatable match when they sit just before it
 # in the same clause ("there's no deadline", "no pressure to decide now").
@@ -84,3 +84,9 @@ def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
 
 def lexicon_findings(lex: Lexicon, doc: Doc) -> list[Finding]:
     return [make_finding(lex, doc, s, e, entry.message) for entry, s, e in matches(lex, doc)]
+
+
+def pattern_rule(rule_id: str, doc: Doc) -> list[Finding]:
+    """A rule that is its lexicon's matches and nothing more."""
+    lex: Lexicon = lexicons()[rule_id]
+    return lexicon_findings(lex, doc)

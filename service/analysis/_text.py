@@ -11,11 +11,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ._facts import Fact
-    from ._lexicon import AnchorIndex, CandidateIndex
+from service.analysis._fact_keys import Fact
+from service.analysis._matcher import AnchorIndex, CandidateIndex
 
 # One character in, one character out: offsets survive the translation.
 _FOLD = str.maketrans(
@@ -90,7 +88,7 @@ class Doc:
     _word_spans: list[tuple[int, int]] | None = None
     _word_count: int | None = None
     _starts_any: list[int] | None = None
-    # The message's facts (see _facts.extract): invented_fact and not_personalized
+    # The message's facts (see _fact_extract.extract): invented_fact and not_personalized
     # both need them; extracted once per message.
     facts: list[Fact] | None = None
 

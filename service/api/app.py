@@ -14,21 +14,27 @@ from litestar.openapi import OpenAPIConfig
 
 from service import __version__
 from service.api._memo import AnalyzeMemo
-from service.api.errors import EXCEPTION_HANDLERS
-from service.api.playground import openapi_render_plugins, playground_routes
-from service.api.routes import V1, live, provide_rewriter, ready
-from service.batches import BatchService, BatchStore, batch_controller, make_queue
-from service.llm import ChatModel
-from service.observability import (
-    MetricsObserver,
-    ModelProbe,
-    RequestContextMiddleware,
-    metrics_endpoint,
+from service.api._state import (
+    AppRuntime,
+    provide_app_runtime,
+    provide_rewriter,
 )
+from service.api.analyze import AnalyzeController
+from service.api.batches import batch_controller
+from service.api.catalogue import CatalogueController
+from service.api.errors import EXCEPTION_HANDLERS
+from service.api.feedback import create_feedback
+from service.api.health import live, ready
+from service.api.metrics import metrics_endpoint
+from service.api.playground import openapi_render_plugins, playground_routes
+from service.api.rewrites import RewritesController
+from service.batches import BatchService, BatchStore, make_queue
+from service.llm import ChatModel
+from service.observability import MetricsObserver, ModelProbe, RequestContextMiddleware
 from service.runtime import open_runtime
 from service.security import IdempotencyMiddleware, SecurityMiddleware, security_state
 from service.settings import Settings, get_settings
-from service.store import ResponseCache, create_feedback, feedback_for
+from service.store import ResponseCache, feedback_for
 
 # Headers a browser extension must be able to read (CORS hides the others).
 EXPOSED_HEADERS = [
@@ -57,26 +63,26 @@ def create_app(
         async with open_runtime(
             settings, model=model, use_model=use_model, cache=cache, observer=MetricsObserver()
         ) as rt:
-            app.state.runtime = rt
-            app.state.shared = rt.shared
+            # Middleware reads `security`; handlers get the rest by dependency injection.
             app.state.security = security_state(rt.shared, settings)
-            app.state.feedback = feedback_for(rt.shared, settings.feedback_file)
-            app.state.batches = (
-                BatchService(
-                    rt.shared,
-                    BatchStore(rt.shared, ttl_s=settings.batch_ttl_s),
-                    make_queue(rt.shared.redis, settings),
-                    settings,
-                )
-                if rt.shared.redis is not None
-                else None
-            )
-            app.state.rewriter = rt.rewriter
-            app.state.model_status = "ok" if rt.model is not None else "none"
-            app.state.model_probe = (
-                ModelProbe(rt.model_endpoint, api_key=settings.openai_api_key)
-                if rt.model_endpoint
-                else None
+            app.state.runtime = AppRuntime(
+                runtime=rt,
+                feedback=feedback_for(rt.shared, settings.feedback_file),
+                batches=(
+                    BatchService(
+                        rt.shared,
+                        BatchStore(rt.shared, ttl_s=settings.batch_ttl_s),
+                        make_queue(rt.shared.redis, settings),
+                        settings,
+                    )
+                    if rt.shared.redis is not None
+                    else None
+                ),
+                model_probe=(
+                    ModelProbe(rt.model_endpoint, api_key=settings.openai_api_key)
+                    if rt.model_endpoint
+                    else None
+                ),
             )
             # Everything built so far (modules, schemas, clients) lives as long as the
             # process: move it out of the cyclic GC's reach, so a full collection under
@@ -94,7 +100,9 @@ def create_app(
     )
     return Litestar(
         route_handlers=[
-            V1,
+            AnalyzeController,
+            RewritesController,
+            CatalogueController,
             live,
             ready,
             create_feedback,
@@ -104,7 +112,10 @@ def create_app(
         ],
         # Outermost first: request id + metrics + access log, auth + limits, idempotency.
         middleware=[RequestContextMiddleware, SecurityMiddleware, IdempotencyMiddleware],
-        dependencies={"rewriter": Provide(provide_rewriter, sync_to_thread=False)},
+        dependencies={
+            "app_runtime": Provide(provide_app_runtime, sync_to_thread=False),
+            "rewriter": Provide(provide_rewriter, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         cors_config=cors,

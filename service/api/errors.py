@@ -1,31 +1,17 @@
-"""RFC 9457 problem+json for every error, with field-level detail for validation."""
+"""problem+json for every HTTP error: the one place errors become responses."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
 
-PROBLEM_JSON = "application/problem+json"
-_log = logging.getLogger("tactful.api")
+from service.errors import PROBLEM_JSON, TactfulError, problem_document
 
-_TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request body too large",
-    415: "Unsupported media type",
-    422: "Invalid request",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
-}
+_log = logging.getLogger("tactful.api")
 
 
 def problem(
@@ -36,13 +22,8 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title or _TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
+    """A problem+json response."""
+    body = problem_document(status, detail, title=title, **extra)
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -58,6 +39,7 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """422 with field-level detail; 400 when the body could not be read at all."""
     errors = _field_errors(exc)
     if not errors:
         # No field detail means the body itself could not be read (not JSON, wrong type).
@@ -67,12 +49,18 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
 
 
 def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own errors (404 route, 405, 413...)."""
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     return problem(exc.status_code, exc.detail, headers=exc.headers, **extra)
 
 
+def tactful_handler(request: Request[Any, Any, Any], exc: TactfulError) -> Response[Any]:
+    """Our own error tree: its status, its detail, its headers (`Retry-After` for a 503)."""
+    return problem(exc.status, exc.detail, headers=exc.headers() or None)
+
+
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    # Log the type only: exception text may quote a message body.
+    """500 without detail: exception text may quote a message body."""
     _log.error("unhandled %s on %s", type(exc).__name__, request.url.path)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "An unexpected error occurred.")
 
@@ -80,7 +68,8 @@ def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ValidationException: validation_handler,
     HTTPException: http_handler,
+    TactfulError: tactful_handler,
     Exception: internal_handler,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "problem"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from service.composer._compose import BLOCKING_RULES, compose, fits
+from service.composer._compose import compose, fits
 from service.composer._facts import Facts, extract_facts
 from service.composer._templates import TemplateError, Templates, load_templates, parse_templates
 
 __all__ = [
-    "BLOCKING_RULES",
     "Facts",
     "TemplateError",
     "Templates",

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from service.analysis import analyze
 from service.budget import LengthBudget
 from service.composer._facts import Facts, extract_facts
 from service.composer._templates import (
@@ -25,7 +24,7 @@ from service.composer._templates import (
     Variant,
     load_templates,
 )
-from service.guard import ALWAYS_BLOCKING, SUBJECT_EXEMPT, blocking_findings
+from service.guard import passes
 from service.models import Channel, Context, Message, StrategyId
 
 # Goal lengths tried, longest first (words); then the goal is left out.
@@ -35,9 +34,6 @@ GOAL_WORDS: dict[Channel, tuple[int, ...]] = {
     "sms": (16, 10, 6, 4),
     "voicemail": (16, 10, 6, 4),
 }
-# Rules that must never appear in a composed message, whatever their severity:
-# the guard's own list, so the composer can never pass what the guard blocks.
-BLOCKING_RULES = ALWAYS_BLOCKING
 
 
 def _first(variants: tuple[Variant, ...], facts: Facts, channel: Channel) -> str | None:
@@ -206,30 +202,6 @@ def fits(body: str, budget: LengthBudget) -> bool:
     return budget.max_chars is None or len(body) <= budget.max_chars
 
 
-def _blocking(
-    message: Message,
-    context: Context | None,
-    draft: Message,
-    budget: LengthBudget,
-    exempt: frozenset[str] = frozenset(),
-) -> bool:
-    analysis = analyze(message, context=context, original=draft, budget=budget)
-    return bool(blocking_findings(analysis, exempt=exempt))
-
-
-def _passes(
-    message: Message, context: Context | None, draft: Message, budget: LengthBudget
-) -> bool:
-    """The body passes the guard, and so does the subject read as a message of its own."""
-    if _blocking(message, context, draft, budget):
-        return False
-    if message.subject is None:
-        return True
-    subject = Message(channel=message.channel, body=message.subject)
-    unlimited = LengthBudget(max_words=None, max_chars=None)
-    return not _blocking(subject, context, draft, unlimited, SUBJECT_EXEMPT)
-
-
 def _squeeze(text: str, budget: LengthBudget) -> str:
     """Whole words only, for budgets too small even for the tiny question."""
     words = text.split()
@@ -251,7 +223,9 @@ def compose(
     shapes, layout = templates.strategies[strategy], templates.channels[channel]
     facts = extract_facts(context)
     for message in _candidates(shapes, layout, channel, facts):
-        if fits(message.body, budget) and _passes(message, context, draft, budget):
+        if fits(message.body, budget) and passes(
+            message, context=context, original=draft, budget=budget
+        ):
             return message
     subject = _first(shapes.subject, Facts(), channel) if channel == "email" else None
     return Message(channel=channel, subject=subject, body=_squeeze(shapes.tiny, budget))

@@ -181,21 +181,25 @@ def _goal(raw: str | None) -> str | None:
 # waste") or about the buyer ("protect their largest renewal"). Templates say
 # it to the buyer, so it becomes a phrase that fits "on ___": a gerund where it
 # starts with a verb, and in the second person.
-_GOAL_VERBS = frozenset(
+_GOAL_VERB_WORDS = (
     "cut reduce keep grow increase improve stop fill raise get make build launch hire move find"
     " shorten speed lower avoid win sell bring replace automate consolidate standardise standardize"
     " streamline scale expand prepare pass close recover protect retain track balance fix free save"
     " spend plan modernise modernize migrate unify simplify onboard train ship deliver open attract"
     " book boost double halve clear prevent eliminate lift drive run set roll start finish meet"
     " hit lose shrink tighten centralise centralize digitise digitize modernise manage handle"
-    " organise organize prove show see sort stay turn trim upgrade use".split()
+    " organise organize prove show see sort stay turn trim upgrade use"
 )
+_GOAL_VERBS = frozenset(_GOAL_VERB_WORDS.split())
 _PRONOUNS = {
     "their": "your", "her": "your", "his": "your", "they": "you", "she": "you", "he": "you",
     "them": "you", "him": "you", "themselves": "yourselves", "herself": "yourself",
     "himself": "yourself", "they're": "you're", "theirs": "yours",
 }  # fmt: skip
-_DOUBLE_FINAL = frozenset("cut get stop win plan ship run set drop hit trim sell".split()) - {"sell"}
+_DOUBLE_FINAL = frozenset({"cut", "get", "stop", "win", "plan", "ship", "run", "set", "drop"}) | {
+    "hit",
+    "trim",
+}
 
 
 def _gerund(verb: str) -> str:
@@ -213,9 +217,7 @@ def goal_phrase(goal: str) -> str:
     words = goal.split()
     if words and words[0].lower() == "to" and len(words) > 1:
         words = words[1:]
-    words = [
-        _PRONOUNS.get(w.lower(), w) if w.lower() in _PRONOUNS else w for w in words
-    ]
+    words = [_PRONOUNS.get(w.lower(), w) if w.lower() in _PRONOUNS else w for w in words]
     first = words[0]
     if first.lower() in _GOAL_VERBS and (first.islower() or first.istitle()):
         words[0] = _gerund(first.lower())

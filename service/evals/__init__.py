@@ -5,6 +5,7 @@ Suites: `analyzer` (per-rule precision/recall on labelled drafts), `rewrites`,
 on the composer alone). See evals/README.md.
 """
 
+from service.evals._cases import CasesInvalid
 from service.evals._offline import NetworkGuard, StrayNetworkCall, no_network
 from service.evals._recording import (
     CaseRecording,
@@ -13,14 +14,25 @@ from service.evals._recording import (
     RecordingStore,
     recording_key,
 )
-from service.evals._report import Report, compare, junit_xml, render_table
+from service.evals._report import (
+    Report,
+    compare,
+    junit_xml,
+    render_comparison,
+    render_table,
+    write_json,
+    write_junit,
+)
 from service.evals._results import CaseResult, Failure, Metric, SuiteResult
-from service.evals._runner import SUITES, RunOptions, run
+from service.evals._runner import DEFAULT_EVALS_DIR, SUITES, RunOptions, run
+from service.evals._thresholds import ThresholdsInvalid
 
 __all__ = [
+    "DEFAULT_EVALS_DIR",
     "SUITES",
     "CaseRecording",
     "CaseResult",
+    "CasesInvalid",
     "Failure",
     "Metric",
     "NetworkGuard",
@@ -31,10 +43,14 @@ __all__ = [
     "RunOptions",
     "StrayNetworkCall",
     "SuiteResult",
+    "ThresholdsInvalid",
     "compare",
     "junit_xml",
     "no_network",
     "recording_key",
+    "render_comparison",
     "render_table",
     "run",
+    "write_json",
+    "write_junit",
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.budget import LengthBudget, resolve_budget
+from service.budget import LengthBudget, budget_for
 from service.evals._recording import (
     CaseRecording,
     Mode,
@@ -30,8 +30,8 @@ from service.evals._recording import (
 from service.guard import GuardResult, check
 from service.llm import ChatModel, FakeChatModel, ModelAnswer, ModelParams
 from service.models import RewriteRequest, RewriteResponse
-from service.pipeline import Rewriter, parsed_message
-from service.prompting import MalformedAnswer, PromptSet, parse_answer
+from service.pipeline import Rewriter, attempt
+from service.prompting import PromptSet
 
 MANIFEST = "MANIFEST.json"
 
@@ -62,8 +62,7 @@ class PathRun:
 
 
 def budget_of(request: RewriteRequest) -> LengthBudget:
-    opts = request.options
-    return resolve_budget(request.draft.channel, max_words=opts.max_words, max_chars=opts.max_chars)
+    return budget_for(request.draft.channel, request.options)
 
 
 def guard_delivered(request: RewriteRequest, response: RewriteResponse) -> GuardResult:
@@ -75,21 +74,14 @@ def guard_delivered(request: RewriteRequest, response: RewriteResponse) -> Guard
 
 def raw_answer_passes(request: RewriteRequest, answer: ModelAnswer) -> tuple[bool, str]:
     """Model quality: did this raw answer pass the guard as it was, before any repair?"""
-    if answer.finish_reason == "length":
-        return False, "cut off (finish_reason=length)"
-    try:
-        parsed = parse_answer(answer.text, request.draft.channel)
-    except MalformedAnswer as exc:
-        return False, f"malformed: {exc}"
-    result = check(
-        parsed_message(parsed, request.draft),
+    verdict = attempt(
+        answer.text,
+        answer.finish_reason,
+        draft=request.draft,
         context=request.context,
-        original=request.draft,
         budget=budget_of(request),
     )
-    if result.passed:
-        return True, ""
-    return False, "blocked: " + ", ".join(sorted({f.rule for f in result.blocking}))
+    return verdict.accepted, verdict.failure
 
 
 async def _timed(rewriter: Rewriter, request: RewriteRequest, run: PathRun) -> None:

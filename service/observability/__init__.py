@@ -5,7 +5,6 @@ from service.observability._metrics import Metrics, metrics
 from service.observability._middleware import RequestContextMiddleware
 from service.observability._observer import MetricsObserver
 from service.observability._probe import ModelProbe
-from service.observability._routes import metrics_endpoint
 
 __all__ = [
     "JsonFormatter",
@@ -15,6 +14,5 @@ __all__ = [
     "RequestContextMiddleware",
     "configure_logging",
     "metrics",
-    "metrics_endpoint",
     "request_id_var",
 ]

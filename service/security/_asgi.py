@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from service.api.errors import PROBLEM_JSON, problem
+from service.errors import PROBLEM_JSON, problem_document
 
 # Loose ASGI aliases: Litestar's TypedDict unions make plain middleware code
 # unreadable under mypy, and these helpers only touch well-known keys.
@@ -19,8 +19,8 @@ Message = dict[str, Any]
 async def send_problem(
     send: Send, status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
 ) -> None:
-    """The same problem+json document `service.api.errors.problem` builds for handlers."""
-    body = json.dumps(problem(status, detail, **extra).content).encode()
+    """The same problem+json document the API's handlers send (`service.errors`)."""
+    body = json.dumps(problem_document(status, detail, **extra)).encode()
     raw = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})

@@ -15,7 +15,6 @@ from service.store._idempotency import (
     StoredResponse,
     idempotency_for,
 )
-from service.store._routes import FeedbackRequest, create_feedback
 from service.store._shared import (
     Keyspace,
     SharedState,
@@ -27,7 +26,6 @@ from service.store._shared import (
 
 __all__ = [
     "Claim",
-    "FeedbackRequest",
     "FeedbackStore",
     "FileFeedback",
     "IdempotencyStore",
@@ -42,7 +40,6 @@ __all__ = [
     "StoreUnavailable",
     "StoredResponse",
     "cache_for",
-    "create_feedback",
     "feedback_for",
     "idempotency_for",
     "memory_state",

@@ -20,6 +20,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from service.errors import Unavailable
 from service.settings import Settings
 
 _log = logging.getLogger("tactful.store")
@@ -29,7 +30,7 @@ T = TypeVar("T")
 DEFAULT_COOLDOWN_S = 1.0
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(Unavailable):
     """Shared state could not be reached; the caller decides to fail open or closed."""
 
 

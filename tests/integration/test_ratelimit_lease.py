@@ -178,7 +178,7 @@ async def test_http_limit_with_leases_still_answers_429(prefix: str) -> None:
     }
     async with AsyncTestClient(app=app) as client:
         # The same limiter on a fake clock, so a slow machine cannot expire a lease.
-        app.state.security.limiter = RateLimiter(app.state.shared, clock=Clock())
+        app.state.security.limiter = RateLimiter(app.state.runtime.shared, clock=Clock())
         responses = [await client.post("/v1/analyze", json=body) for _ in range(22)]
     statuses = [r.status_code for r in responses]
     assert statuses == [200] * 20 + [429] * 2

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.analysis._dispatch import dispatch_compile
-from service.analysis._lexicon import Compiled, alternation_source, candidate_index, lexicons
+from service.analysis._matcher import Compiled, alternation_source, candidate_index, lexicons
 from service.analysis._text import prepare
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from service.api import routes
+from service.api import analyze as analyze_route
 from service.api._memo import MAX_ENTRY_BYTES, AnalyzeMemo, AnalyzeMemoMiddleware, MemoEntry
 from service.models import Analysis
 from service.observability import metrics
@@ -35,8 +35,8 @@ class CountingAnalyze:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
-        self._real = routes.analyze
-        monkeypatch.setattr(routes, "analyze", self)
+        self._real = analyze_route.analyze
+        monkeypatch.setattr(analyze_route, "analyze", self)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Analysis:
         self.calls += 1

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from service.analysis import analyze
 from service.budget import LengthBudget, resolve_budget
 from service.composer import (
-    BLOCKING_RULES,
     TemplateError,
     compose,
     extract_facts,
@@ -21,7 +20,7 @@ from service.composer import (
     parse_templates,
 )
 from service.composer._templates import TEMPLATES_PATH
-from service.guard import SUBJECT_EXEMPT
+from service.guard import ALWAYS_BLOCKING, SUBJECT_EXEMPT
 from service.models import (
     CHANNELS,
     STRATEGY_IDS,
@@ -154,7 +153,7 @@ def _problems(
     return [
         f"{f.rule}/{f.severity}: {f.excerpt!r}"
         for f in analysis.findings
-        if (f.severity == "error" or f.rule in BLOCKING_RULES) and f.rule not in exempt
+        if (f.severity == "error" or f.rule in ALWAYS_BLOCKING) and f.rule not in exempt
     ]
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from service.cli._evals import register
 from service.evals import StrayNetworkCall, no_network
 from service.evals._results import SuiteResult
 from service.evals._runner import DEFAULT_EVALS_DIR, RunOptions, run
-from service.evals.cli import register
 
 pytestmark = pytest.mark.unit
 

@@ -13,10 +13,19 @@ import json
 import sys
 from pathlib import Path
 
-from service.evals._cases import CasesInvalid
-from service.evals._report import compare, render_comparison, render_table, write_json, write_junit
-from service.evals._runner import DEFAULT_EVALS_DIR, SUITES, RunOptions, run
-from service.evals._thresholds import ThresholdsInvalid
+from service.evals import (
+    DEFAULT_EVALS_DIR,
+    SUITES,
+    CasesInvalid,
+    RunOptions,
+    ThresholdsInvalid,
+    compare,
+    render_comparison,
+    render_table,
+    run,
+    write_json,
+    write_junit,
+)
 
 EXIT_CONFIG = 2
 

@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from service.analysis._dispatch import dispatch_compile
+from service.analysis._fact_extract import extract, support_keys
+from service.analysis._matcher import lexicons
+from service.analysis._patterns import make_finding
+from service.analysis._text import Doc, fold, lower_same_length
 from service.models import Context, Finding
-
-from ._dispatch import dispatch_compile
-from ._lexicon import lexicons
-from ._patterns import make_finding
-from ._text import Doc, fold, lower_same_length
 
 _WORD = re.compile(r"[a-z\u00e0-\u024f][a-z\u00e0-\u024f'-]*")
 _WORD_CASED = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'-]*")
@@ -163,8 +163,6 @@ def _shares_a_fact(doc: Doc, context: Context) -> bool:
     """A distinctive fact the buyer gave, repeated back (their date, time, quarter,
     percentage, amount or link: "a sample run before Q3?" for "before Q3"), refers to
     them even in other words. Names, weekdays and bare counts are too common to count."""
-    from ._facts import extract, support_keys
-
     support = support_keys(_buyer_text(context))
     return any(
         fact.kind in _DISTINCTIVE and any(k in support for k in fact.keys) for fact in extract(doc)

@@ -1,4 +1,4 @@
-"""The `tactful` command line: serve, analyze, rewrite (and, from other modules, evals).
+"""`tactful serve`, `tactful analyze` and `tactful rewrite`.
 
 `analyze` and `rewrite` read the same JSON as the endpoints and print the same
 JSON the endpoints return; invalid input prints a problem+json document and
@@ -10,22 +10,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from service.errors import problem_document
 from service.settings import get_settings
 
 EXIT_OK = 0
 EXIT_INPUT = 2
 
 M = TypeVar("M", bound=BaseModel)
-
-Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
 def _read_json(source: str) -> Any:
@@ -38,16 +35,8 @@ def _emit(payload: Any) -> None:
 
 
 def _problem(status: int, detail: str, **extra: Any) -> int:
-    titles = {400: "Bad request", 422: "Invalid request"}
-    _emit(
-        {
-            "type": "about:blank",
-            "title": titles.get(status, "Error"),
-            "status": status,
-            "detail": detail,
-            **extra,
-        }
-    )
+    """Print a problem+json document (the one CLI renderer) and return the input exit code."""
+    _emit(problem_document(status, detail, **extra))
     return EXIT_INPUT
 
 
@@ -63,12 +52,8 @@ def _load(model: type[M], source: str) -> M | int:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        errors = [
-            {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
-            for err in exc.errors()
-        ]
-        fields = ", ".join(e["field"] for e in errors)
-        return _problem(422, f"Invalid value for: {fields}.", errors=errors)
+        _emit(_validation_problem(exc))
+        return EXIT_INPUT
 
 
 _REQUEST_KEYS = ("draft", "context", "original", "options")
@@ -130,19 +115,12 @@ def _validation_problem(exc: ValidationError, **extra: Any) -> dict[str, Any]:
         for err in exc.errors()
     ]
     fields = ", ".join(e["field"] for e in errors)
-    return {
-        "type": "about:blank",
-        "title": "Invalid request",
-        "status": 422,
-        "detail": f"Invalid value for: {fields}.",
-        "errors": errors,
-        **extra,
-    }
+    return problem_document(422, f"Invalid value for: {fields}.", errors=errors, **extra)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from service.analysis import analyze
-    from service.budget import resolve_budget
+    from service.budget import budget_for
     from service.models import AnalyzeRequest
 
     try:
@@ -162,12 +140,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             _emit(_validation_problem(exc, **tag))
             code = EXIT_INPUT
             continue
-        options = request.options
-        budget = resolve_budget(
-            request.draft.channel,
-            max_words=options.max_words if options else None,
-            max_chars=options.max_chars if options else None,
-        )
+        budget = budget_for(request.draft.channel, request.options)
         result = analyze(
             request.draft, context=request.context, original=request.original, budget=budget
         )
@@ -220,10 +193,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tactful", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`serve`, `analyze` and `rewrite`."""
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -250,36 +221,3 @@ def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
     rewrite = sub.add_parser("rewrite", help="rewrite a draft (same JSON as POST /v1/rewrites)")
     rewrite.add_argument("file", help="a JSON file, or - for standard input")
     rewrite.set_defaults(func=cmd_rewrite)
-
-    for register in extra:
-        register(sub)
-    return parser
-
-
-def _registrars() -> list[Registrar]:
-    """Subcommands that live next to their concept (evals, keys, worker, feedback)."""
-    found: list[Registrar] = []
-    for module_name in ("service.evals.cli", "service.store.cli"):
-        try:
-            module = __import__(module_name, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found.append(module.register)
-    return found
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=get_settings().log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    args = build_parser(_registrars()).parse_args(argv)
-    code: int = args.func(args)
-    return code
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from service.api._state import AppRuntime
 from service.api.errors import problem
-from service.batches._queue import BatchQueue, enqueue_items
-from service.batches._store import BatchRequest, BatchStore, new_batch_id
+from service.batches import BatchRequest, BatchService, enqueue_items, new_batch_id
+from service.errors import NotFound, Unavailable
 from service.settings import Settings
-from service.store import SharedState, StoreUnavailable
-
-
-@dataclass(slots=True)
-class BatchService:
-    shared: SharedState
-    store: BatchStore
-    queue: BatchQueue
-    settings: Settings
+from service.store import StoreUnavailable
 
 
 def _owner(request: Request[Any, Any, Any]) -> str:
@@ -29,33 +21,38 @@ def _owner(request: Request[Any, Any, Any]) -> str:
     return getattr(principal, "subject", "anonymous")
 
 
-def _unavailable(state: State) -> Response[Any] | None:
-    if getattr(state, "batches", None) is None:
-        return problem(503, "Batches need shared state: set REDIS_URL and run `tactful worker`.")
-    return None
+def _require(batches: BatchService | None) -> BatchService:
+    if batches is None:
+        raise Unavailable(
+            "Batches need shared state: set REDIS_URL and run `tactful worker`.",
+            retry_after_s=None,
+        )
+    return batches
 
 
 class BatchController(Controller):
+    """Batches over HTTP; the workers do the rewriting."""
+
     path = "/v1/rewrite-batches"
     tags = ["v1"]  # noqa: RUF012 - litestar reads a plain list
 
     @post("/", status_code=202, summary="Queue up to 500 rewrites for the workers")
     async def create_batch(
-        self, data: JSONBody[BatchRequest], request: Request[Any, Any, Any], state: State
+        self,
+        data: JSONBody[BatchRequest],
+        request: Request[Any, Any, Any],
+        app_runtime: NamedDependency[AppRuntime],
     ) -> Response[Any]:
-        if (missing := _unavailable(state)) is not None:
-            return missing
-        svc: BatchService = state.batches
+        """Store the items and queue one job per item."""
+        svc = _require(app_runtime.batches)
         if len(data.items) > svc.settings.batch_max_items:
             return problem(422, f"A batch holds at most {svc.settings.batch_max_items} items.")
         batch_id = new_batch_id()
         try:
             await svc.store.create(batch_id, _owner(request), data.items)
             await enqueue_items(svc.shared, svc.queue, svc.settings, batch_id, len(data.items))
-        except StoreUnavailable:
-            return problem(
-                503, "The batch queue is unavailable; retry shortly.", headers={"Retry-After": "2"}
-            )
+        except StoreUnavailable as exc:
+            raise Unavailable("The batch queue is unavailable; retry shortly.") from exc
         body = {
             "id": batch_id,
             "status": "queued",
@@ -68,19 +65,19 @@ class BatchController(Controller):
 
     @get("/{batch_id:str}", summary="Progress and results of a batch")
     async def get_batch(
-        self, batch_id: FromPath[str], request: Request[Any, Any, Any], state: State
+        self,
+        batch_id: FromPath[str],
+        request: Request[Any, Any, Any],
+        app_runtime: NamedDependency[AppRuntime],
     ) -> Response[Any]:
-        if (missing := _unavailable(state)) is not None:
-            return missing
-        svc: BatchService = state.batches
+        """The batch's progress, and each finished item's result."""
+        svc = _require(app_runtime.batches)
         try:
             found = await svc.store.status(batch_id, _owner(request))
-        except StoreUnavailable:
-            return problem(
-                503, "Batch status is unavailable; retry shortly.", headers={"Retry-After": "2"}
-            )
+        except StoreUnavailable as exc:
+            raise Unavailable("Batch status is unavailable; retry shortly.") from exc
         if found is None:
-            return problem(404, "No such batch (or it has expired).")
+            raise NotFound("No such batch (or it has expired).")
         return Response(found)
 
 

@@ -1,4 +1,4 @@
-"""Rules that look at the whole message rather than at one phrase."""
+"""self_centered: the message is about the sender or the product, not the buyer."""
 
 from __future__ import annotations
 
@@ -6,78 +6,11 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 
-from service.budget import LengthBudget
-from service.models import Context, Finding, Severity
-
-from ._lexicon import Lexicon, all_anchors, lexicons
-from ._metrics import YOU_WORDS
-from ._patterns import is_negated, lexicon_findings, make_finding, matches
-from ._text import Doc, fold, lower_same_length
-
-
-def find_too_long(doc: Doc, budget: LengthBudget) -> list[Finding]:
-    """The span is the text past the limit, so a UI can grey out what to cut."""
-    lex = lexicons()["too_long"]
-    cut: int | None = None
-    reason = ""
-    n_words = doc.word_count()
-    if budget.max_words is not None and n_words > budget.max_words:
-        cut = doc.words[budget.max_words][0]
-        reason = f"{n_words} words; the budget is {budget.max_words}."
-    if budget.max_chars is not None and len(doc.raw.rstrip()) > budget.max_chars:
-        char_cut = budget.max_chars
-        if cut is None or char_cut < cut:
-            cut = char_cut
-            reason = f"{len(doc.raw.rstrip())} characters; the budget is {budget.max_chars}."
-    if cut is None:
-        return []
-    end = len(doc.raw.rstrip())
-    if cut >= end:
-        cut = 0
-    message = f"Too long: {reason} Cut to one bite of value and one question."
-    return [make_finding(lex, doc, cut, end, message)]
-
-
-def find_no_next_step(doc: Doc) -> list[Finding]:
-    if "?" in doc.folded or not doc.sentences:
-        return []
-    lex = lexicons()["no_next_step"]
-    for entry, start, _ in lex.invite.finditer(doc.norm, present=doc.present(all_anchors())):
-        if not (entry.negatable and is_negated(doc, start)):
-            return []
-    start, end = _last_content_sentence(doc)
-    return [make_finding(lex, doc, start, end)]
-
-
-_SIGN_OFF_MAX_WORDS = 3
-
-
-def _last_content_sentence(doc: Doc) -> tuple[int, int]:
-    """The last sentence that is not a short sign-off ("Best, Chris")."""
-    for start, end in reversed(doc.sentences):
-        n_words = sum(1 for s, _ in doc.words if start <= s < end)
-        if n_words > _SIGN_OFF_MAX_WORDS:
-            return start, end
-    return doc.sentences[-1]
-
-
-def find_empty_check_in(doc: Doc) -> list[Finding]:
-    """An error when the message offers nothing else; a warning next to real value."""
-    lex = lexicons()["empty_check_in"]
-    hits = matches(lex, doc)
-    if not hits:
-        return []
-    has_value = lex.value.search(doc.norm, present=doc.present(all_anchors()))
-    if has_value:
-        hits = [h for h in hits if not h[0].excused_by_value]
-    severity: Severity = "warning" if has_value else "error"
-    message = (
-        "A check-in phrase next to real value: lead with the value and drop the check-in."
-        if has_value
-        else lex.file.message
-    )
-    return [make_finding(lex, doc, s, e, message, severity=severity) for _, s, e in hits]
-
+from service.analysis._matcher import lexicons
+from service.analysis._metrics import YOU_WORDS
+from service.analysis._patterns import is_negated, lexicon_findings, make_finding
+from service.analysis._text import Doc, fold, lower_same_length
+from service.models import Context, Finding
 
 _WE_WORDS = frozenset({"we", "us", "our", "ours", "ourselves", "we're", "we've", "we'll", "we'd"})
 # "We" meaning "you and I": the conversation we had is not talking about us.
@@ -155,8 +88,3 @@ def _most_self_centered_sentence(doc: Doc) -> tuple[int, int]:
         if score > best_score:
             best, best_score = (start, end), score
     return best
-
-
-def pattern_rule(rule_id: str, doc: Doc) -> list[Finding]:
-    lex: Lexicon = lexicons()[rule_id]
-    return lexicon_findings(lex, doc)

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from litestar import Request, Response, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.errors import problem
+from service.api._state import AppRuntime
+from service.errors import Unavailable
 from service.models import MAX_BODY_CHARS, MAX_FIELD_CHARS, Message, RewriteRequest
-from service.store._feedback import FeedbackStore
-from service.store._shared import StoreUnavailable
+from service.store import StoreUnavailable
 
 
 class FeedbackRequest(BaseModel):
@@ -31,12 +31,16 @@ class FeedbackRequest(BaseModel):
 
 @post("/v1/feedback", status_code=201, tags=["v1"], summary="Record what happened to a rewrite")
 async def create_feedback(
-    data: JSONBody[FeedbackRequest], request: Request[Any, Any, Any], state: State
+    data: JSONBody[FeedbackRequest],
+    request: Request[Any, Any, Any],
+    app_runtime: NamedDependency[AppRuntime],
 ) -> Response[Any]:
-    store: FeedbackStore | None = getattr(state, "feedback", None)
-    if store is None:
-        return problem(
-            503, "Feedback storage is not configured: set REDIS_URL or TACTFUL_FEEDBACK_FILE."
+    """Store the entry (with the caller's key id) and answer with its id."""
+    feedback = app_runtime.feedback
+    if feedback is None:
+        raise Unavailable(
+            "Feedback storage is not configured: set REDIS_URL or TACTFUL_FEEDBACK_FILE.",
+            retry_after_s=None,
         )
     principal = request.scope.get("state", {}).get("tactful.principal")
     entry = {
@@ -45,11 +49,9 @@ async def create_feedback(
         "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     try:
-        entry_id = await store.append(entry)
-    except (StoreUnavailable, OSError):
-        return problem(
-            503,
-            "Feedback could not be stored; nothing was recorded. Retry shortly.",
-            headers={"Retry-After": "2"},
-        )
+        entry_id = await feedback.append(entry)
+    except (StoreUnavailable, OSError) as exc:
+        raise Unavailable(
+            "Feedback could not be stored; nothing was recorded. Retry shortly."
+        ) from exc
     return Response({"id": entry_id, "status": "stored"}, status_code=201)

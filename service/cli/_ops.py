@@ -1,6 +1,6 @@
 """`tactful keys create|revoke|list`, `tactful worker`, `tactful feedback export`.
 
-Registered into the main parser by `service.cli._registrars()`.
+Registered statically by `service.cli._main`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from service.settings import get_settings
 
 EXIT_OK = 0
 EXIT_FAIL = 1
-EXIT_USAGE = 2
 
 
 def _print(payload: Any, out: TextIO = sys.stdout) -> None:
@@ -69,7 +68,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from service.batches._worker import run_worker
+    from service.batches import run_worker
     from service.observability import configure_logging
 
     settings = get_settings()

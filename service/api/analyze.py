@@ -1,0 +1,31 @@
+"""POST /v1/analyze: score and lint a draft."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.params import JSONBody
+
+from service.analysis import analyze
+from service.api._memo import AnalyzeMemoMiddleware
+from service.budget import budget_for
+from service.models import Analysis, AnalyzeRequest
+
+
+class AnalyzeController(Controller):
+    """The analyzer over HTTP."""
+
+    path = "/v1"
+    tags = ["v1"]  # noqa: RUF012 - litestar reads a plain list
+
+    @post(
+        "/analyze",
+        status_code=200,
+        sync_to_thread=False,
+        summary="Score and lint a draft",
+        # A repeated body is answered from a per-process memo (service/api/_memo.py).
+        middleware=[AnalyzeMemoMiddleware],
+    )
+    def analyze_draft(self, data: JSONBody[AnalyzeRequest]) -> Analysis:
+        """Deterministic, no model: cheap enough to call on every keystroke pause."""
+        budget = budget_for(data.draft.channel, data.options)
+        return analyze(data.draft, context=data.context, original=data.original, budget=budget)

@@ -1,0 +1,76 @@
+"""Planning: the budget, the draft's analysis and the strategy, each computed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.analysis import analyze
+from service.budget import LengthBudget, budget_for
+from service.editor import Item, edit, find_items
+from service.guard import draft_blockers
+from service.models import (
+    Analysis,
+    Change,
+    Message,
+    RewriteRequest,
+    Source,
+    StrategyChoice,
+    Usage,
+)
+from service.strategies import suggest_strategy
+
+
+@dataclass(slots=True)
+class Plan:
+    """What every later step reads about the request; never recomputed."""
+
+    request: RewriteRequest
+    budget: LengthBudget
+    before: Analysis
+    strategy: StrategyChoice
+    already_good: bool
+    substance_items: list[Item] | None = None
+
+    def substance(self) -> list[Item]:
+        """The draft's items a model answer must keep: those the editor keeps (not offences)."""
+        if self.substance_items is None:
+            if self.already_good:
+                self.substance_items = find_items(self.request.draft.body)
+            else:
+                result = edit(
+                    self.request.draft,
+                    context=self.request.context,
+                    strategy=self.strategy.id,
+                    budget=self.budget,
+                    before=self.before,
+                )
+                self.substance_items = result.kept_items
+        return self.substance_items
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The message chosen for the response, and how it was obtained."""
+
+    message: Message
+    source: Source
+    after: Analysis
+    changes_from_model: list[Change] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    repaired: bool = False
+    degraded_reason: str | None = None
+    variants: list[Message] = field(default_factory=list)
+    # The deterministic path's own record of what it cut, replaced and added.
+    edits: list[Change] | None = None
+
+
+def make_plan(request: RewriteRequest) -> Plan:
+    """Resolve the budget, analyze the draft and pick the strategy (once per request)."""
+    draft, context, options = request.draft, request.context, request.options
+    budget = budget_for(draft.channel, options)
+    before = analyze(draft, context=context, budget=budget)
+    if options.strategy == "auto":
+        strategy = suggest_strategy(context, frozenset(before.rules()))
+    else:
+        strategy = StrategyChoice(id=options.strategy, reason="Requested by the caller.")
+    return Plan(request, budget, before, strategy, already_good=not draft_blockers(before))

@@ -1,0 +1,244 @@
+"""The rewriter: first answer -> one repair -> fallback, with cache and metrics around it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+
+from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelError, ModelParams
+from service.models import Message, RewriteRequest, RewriteResponse, Usage
+from service.pipeline._attempt import Attempt, attempt, parsed_message
+from service.pipeline._cache import cache_key, read_cached, store_cached
+from service.pipeline._fallback import fallback
+from service.pipeline._observer import NullObserver, PipelineObserver
+from service.pipeline._plan import Outcome, Plan, make_plan
+from service.pipeline._respond import ms_since, respond
+from service.pipeline._stream import DeltaSink, StreamEvent, stream_answer, stream_events
+from service.prompting import PromptSet, render_repair, render_rewrite
+from service.store import ResponseCache
+
+VARIANT_TEMPERATURE_STEP = 0.25
+
+
+class Rewriter:
+    """Owns the pipeline for one process; cheap to call, safe to share."""
+
+    def __init__(
+        self,
+        *,
+        model: ChatModel | None,
+        prompts: PromptSet,
+        params: ModelParams,
+        cache: ResponseCache | None = None,
+        cache_ttl_s: int = 300,
+        observer: PipelineObserver | None = None,
+    ) -> None:
+        self._model = model
+        self._prompts = prompts
+        self._params = params
+        self._cache = cache
+        self._cache_ttl_s = cache_ttl_s
+        self._observer: PipelineObserver = observer or NullObserver()
+
+    @property
+    def model_name(self) -> str:
+        """The model's name, or "none" when the composer writes every message."""
+        return self._model.name if self._model is not None else "none"
+
+    @property
+    def prompt_version(self) -> str:
+        """The version of the prompt set in use (part of the cache key)."""
+        return self._prompts.version
+
+    async def rewrite(self, request: RewriteRequest) -> RewriteResponse:
+        """Rewrite one draft; every message that leaves has passed the guard."""
+        return await self._run(request, on_delta=None)
+
+    async def rewrite_stream(self, request: RewriteRequest) -> AsyncIterator[StreamEvent]:
+        """Stream the strategy, the body text as it is generated, then the checked result."""
+        plan = make_plan(request)
+        async for event in stream_events(
+            plan, lambda on_delta: self._run(request, on_delta=on_delta, plan=plan)
+        ):
+            yield event
+
+    def cache_key(self, request: RewriteRequest) -> str:
+        """Hash of the normalised request, prompt version, model and parameters."""
+        return cache_key(
+            request,
+            prompt_version=self._prompts.version,
+            model=self.model_name,
+            params=self._params,
+        )
+
+    async def _run(
+        self, request: RewriteRequest, *, on_delta: DeltaSink | None, plan: Plan | None = None
+    ) -> RewriteResponse:
+        started = time.perf_counter()
+        key = self.cache_key(request)
+        if self._cache is not None:
+            cached = await read_cached(self._cache, key)
+            self._observer.cache_lookup(cached is not None)
+            if cached is not None:
+                return cached.model_copy(update={"cached": True, "latency_ms": ms_since(started)})
+        # Planning analyzes the draft (~1-2 ms of CPU): only a miss needs it (bench/README.md).
+        plan = plan or make_plan(request)
+        outcome = await self._generate(plan, on_delta)
+        self._observer.guard_outcome(
+            outcome.source
+            if outcome.source != "model"
+            else "repaired"
+            if outcome.repaired
+            else "model"
+        )
+        response = respond(
+            plan,
+            outcome,
+            started=started,
+            model=self.model_name,
+            prompt_version=self._prompts.version,
+        )
+        if self._cache is not None and outcome.source == "model":
+            await store_cached(self._cache, key, response, self._cache_ttl_s)
+        return response
+
+    async def _generate(self, plan: Plan, on_delta: DeltaSink | None) -> Outcome:
+        """The state machine: first answer -> one repair -> fallback."""
+        draft = plan.request.draft
+        if self._model is None:
+            return fallback(plan, None)
+        messages = render_rewrite(
+            self._prompts,
+            strategy=plan.strategy.id,
+            draft=draft,
+            context=plan.request.context,
+            analysis=plan.before,
+            budget=plan.budget,
+        )
+        usage = Usage()
+        params = self._request_params(plan)
+        try:
+            answer = await self._call(messages, params, on_delta)
+        except ModelError as exc:
+            return fallback(plan, f"The model could not be reached ({type(exc).__name__}).")
+        usage = usage + answer.usage
+        first = self._attempt(plan, answer)
+        if first.accepted:
+            outcome = self._accepted(plan, first, usage)
+        elif plan.already_good:
+            # Polishing a good draft is optional: never repair it, keep the draft instead.
+            outcome = fallback(plan, "The suggested edit changed too much or failed the check.")
+            outcome.usage = usage
+            return outcome
+        else:
+            repair = render_repair(
+                self._prompts,
+                previous_messages=messages,
+                previous_answer_text=answer.text,
+                findings=list(first.problems),
+                budget=plan.budget,
+            )
+            try:
+                second_answer = await self._call(repair, params, None)
+            except ModelError as exc:
+                outcome = fallback(
+                    plan, f"The repair call failed ({type(exc).__name__}) after a rejected answer."
+                )
+                outcome.usage = usage
+                return outcome
+            usage = usage + second_answer.usage
+            second = self._attempt(plan, second_answer)
+            if not second.accepted:
+                rules = sorted({f.rule for f in second.problems})
+                outcome = fallback(
+                    plan, f"The model's answer failed the check twice ({', '.join(rules)})."
+                )
+                outcome.usage = usage
+                return outcome
+            outcome = self._accepted(plan, second, usage, repaired=True)
+        if plan.request.options.variants > 1:
+            extra, extra_usage = await self._variants(plan, messages, params)
+            outcome.variants = extra
+            outcome.usage = outcome.usage + extra_usage
+        return outcome
+
+    def _attempt(self, plan: Plan, answer: ModelAnswer) -> Attempt:
+        draft = plan.request.draft
+        return attempt(
+            answer.text,
+            answer.finish_reason,
+            draft=draft,
+            context=plan.request.context,
+            budget=plan.budget,
+            light_edit_of=draft.body if plan.already_good else None,
+            substance=plan.substance(),
+        )
+
+    def _request_params(self, plan: Plan) -> ModelParams:
+        """The process's generation parameters with the request's own temperature, if any."""
+        temperature = plan.request.options.temperature
+        if temperature is None:
+            return self._params
+        return replace(self._params, temperature=temperature)
+
+    @staticmethod
+    def _accepted(
+        plan: Plan, accepted: Attempt, usage: Usage, *, repaired: bool = False
+    ) -> Outcome:
+        assert accepted.parsed is not None  # noqa: S101 - only called when accepted
+        assert accepted.analysis is not None  # noqa: S101
+        return Outcome(
+            parsed_message(accepted.parsed, plan.request.draft),
+            "model",
+            accepted.analysis,
+            accepted.parsed.changes,
+            usage,
+            repaired=repaired,
+        )
+
+    async def _variants(
+        self, plan: Plan, messages: Sequence[ChatMessage], base: ModelParams
+    ) -> tuple[list[Message], Usage]:
+        """Extra candidates at higher temperatures; only distinct ones passing the guard."""
+        count = plan.request.options.variants - 1
+        params = [
+            replace(
+                base,
+                temperature=min(2.0, base.temperature + VARIANT_TEMPERATURE_STEP * (i + 1)),
+                seed=None if base.seed is None else base.seed + i + 1,
+            )
+            for i in range(count)
+        ]
+        results = await asyncio.gather(
+            *(self._call(messages, p, None) for p in params), return_exceptions=True
+        )
+        usage = Usage()
+        kept: list[Message] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                continue
+            usage = usage + result.usage
+            candidate = self._attempt(plan, result)
+            if candidate.accepted and candidate.parsed is not None:
+                message = parsed_message(candidate.parsed, plan.request.draft)
+                if all(message.body != k.body for k in kept):
+                    kept.append(message)
+        return kept, usage
+
+    async def _call(
+        self, messages: Sequence[ChatMessage], params: ModelParams, on_delta: DeltaSink | None
+    ) -> ModelAnswer:
+        assert self._model is not None  # noqa: S101 - guarded by the caller
+        started = time.perf_counter()
+        try:
+            if on_delta is None:
+                answer = await self._model.complete(messages, params=params)
+            else:
+                answer = await stream_answer(self._model, messages, params, on_delta)
+        except ModelError:
+            self._observer.model_call(time.perf_counter() - started, Usage(), ok=False)
+            raise
+        self._observer.model_call(time.perf_counter() - started, answer.usage, ok=True)
+        return answer
