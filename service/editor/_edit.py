@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from service.analysis import analyze
 from service.budget import LengthBudget
+from service.composer import compose
 from service.editor._items import Item, find_items
 from service.editor._moves import moves, opener_for, question_for
 from service.editor._parse import LEVELS, Piece, find_frame, pieces, sentences
@@ -147,6 +148,12 @@ def _join(body: str, kept: list[Piece]) -> str:
     return out
 
 
+# The seller's boasts: a figure inside one is a claim about the seller, not the buyer's substance.
+_BOAST = re.compile(
+    r"\b(?:industry[- ]lead\w*|market[- ]lead\w*|leading|leader|best|#1|number one|award"
+    r"|proud|world[- ]class|fastest|top[- ]rated|trusted by)\b",
+    re.IGNORECASE,
+)
 # A sentence that only answers the one before it ("Totally fine if not.") goes with it.
 _LEANS_BACK = re.compile(
     r"\s*(?:(?:totally|that's|it's|that is|it is|no worries|no problem|all good|also)\s+)?"
@@ -183,14 +190,20 @@ def tidy(body: str) -> str:
 
 
 def _fill_placeholder(excerpt: str, context: Context | None) -> str | None:
+    """The context's value for a template slot ("{{first_name}}", "[Your Name]"), if known."""
+    low = excerpt.lower()
     prospect = context.prospect if context else None
-    if prospect is not None and prospect.name and _PLACEHOLDER_NAME.search(excerpt):
-        return (
-            prospect.name.split()[0]
-            if "first" in excerpt.lower() or "last" not in excerpt.lower()
-            else prospect.name.split()[-1]
-        )
-    if prospect is not None and prospect.company and _PLACEHOLDER_COMPANY.search(excerpt):
+    sender = context.sender if context else None
+    if re.search(r"\b(?:your|my|sender|rep)\b", low):
+        if sender is not None and sender.name and _PLACEHOLDER_NAME.search(low):
+            return sender.name
+        if sender is not None and sender.company and _PLACEHOLDER_COMPANY.search(low):
+            return sender.company
+        return None
+    if prospect is not None and prospect.name and _PLACEHOLDER_NAME.search(low):
+        parts = prospect.name.split()
+        return parts[-1] if "last" in low else parts[0]
+    if prospect is not None and prospect.company and _PLACEHOLDER_COMPANY.search(low):
         return prospect.company
     return None
 
@@ -258,8 +271,8 @@ def _first_cuts(
         serious = [f for f in hits if f.severity == "error"]
         sentence = body[span[0] : span[1]]
         start, end, text = _sentence_cut(body, span, hits, "")
-        if not serious and _loses_items(sentence, text):
-            continue  # a warning never costs the draft a link, figure or contact
+        if not serious and _loses_items(sentence, text) and not _BOAST.search(sentence):
+            continue  # a warning costs no link, figure or contact (a boast's figure is no loss)
         cuts.append((start, end, text))
         lead = min(hits, key=lambda f: (f.rule not in ASK_RULES, f.severity != "error", f.start))
         changes.append(_change(lead, body[start:end], text))
@@ -395,7 +408,13 @@ def edit_body(
         needs_ask = (
             not asked
             and not _has_question(doc.content)
-            and ("no_next_step" in analysis.rules() or any(c.rule in ASK_RULES for c in changes))
+            and (
+                "no_next_step" in analysis.rules()
+                or any(c.rule in ASK_RULES for c in changes)
+                # Timing, owner, feedback and learning moves are questions: a kept
+                # "call me back" does not make them.
+                or (strategy != "value_nudge" and not move.made(doc.body))
+            )
         )
         if needs_ask:
             _add_question(doc, question, draft.channel)
@@ -498,13 +517,31 @@ def edit(
     )
     if result.kept_content:
         return result
-    from service.composer import compose
-
     composed = compose(
         strategy=strategy, channel=draft.channel, context=context, draft=draft, budget=budget
     )
     framed = _in_rep_frame(composed, draft, context)
     if framed is not None:
+        # The rep's own greeting and sign-off may be longer: leave the composer room for them.
+        extra_chars = len(framed.body) - len(composed.body)
+        extra_words = len(framed.body.split()) - len(composed.body.split())
+        if extra_chars > 0 or extra_words > 0:
+            tighter = LengthBudget(
+                max_words=None
+                if budget.max_words is None
+                else max(5, budget.max_words - max(0, extra_words)),
+                max_chars=None
+                if budget.max_chars is None
+                else max(20, budget.max_chars - max(0, extra_chars)),
+            )
+            smaller = compose(
+                strategy=strategy,
+                channel=draft.channel,
+                context=context,
+                draft=draft,
+                budget=tighter,
+            )
+            framed = _in_rep_frame(smaller, draft, context) or framed
         analysis = analyze(framed, context=context, original=draft, budget=budget)
         if not blocking_findings(analysis):
             composed = framed

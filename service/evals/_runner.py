@@ -37,6 +37,7 @@ from service.evals._pipeline_suites import (
     run_rewrite_cases,
     run_robustness_cases,
 )
+from service.evals._preserve_suite import run_preserve_suite
 from service.evals._recording import Mode, RecordingStore, utc_now
 from service.evals._report import Report
 from service.evals._results import CaseResult, SuiteResult
@@ -44,7 +45,7 @@ from service.evals._thresholds import Thresholds, ThresholdsInvalid, load_thresh
 from service.llm import ModelParams
 from service.prompting import load_prompts
 
-SUITES = ("analyzer", "rewrites", "injection", "robustness")
+SUITES = ("analyzer", "preserve", "rewrites", "injection", "robustness")
 DEFAULT_EVALS_DIR = Path(__file__).resolve().parents[2] / "evals"
 NOT_RECORDED = "not-recorded"
 # Metric keys a suite may gate although this run did not produce them.
@@ -187,7 +188,9 @@ def run(options: RunOptions) -> Report:
         guard = stack.enter_context(no_network()) if options.mode == "replay" else None
         if "analyzer" in options.suites:
             report.suites.append(run_analyzer_suite(options.evals_dir / "analyzer"))
-        if set(options.suites) - {"analyzer"}:
+        if "preserve" in options.suites:
+            report.suites.append(run_preserve_suite(options.evals_dir / "preserve"))
+        if set(options.suites) - {"analyzer", "preserve"}:
             report.suites += asyncio.run(_run_model_suites(options, report))
         if guard is not None:
             report.stray_network_calls = list(guard.attempts)

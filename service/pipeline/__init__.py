@@ -15,6 +15,7 @@ message and the response says so.
 from __future__ import annotations
 
 from service.pipeline._attempt import LIGHT_EDIT_MIN_SIMILARITY, Attempt, attempt, parsed_message
+from service.pipeline._fallback import fallback
 from service.pipeline._observer import PipelineObserver
 from service.pipeline._plan import Plan, make_plan
 from service.pipeline._rewriter import VARIANT_TEMPERATURE_STEP, Rewriter
@@ -29,6 +30,7 @@ __all__ = [
     "Rewriter",
     "StreamEvent",
     "attempt",
+    "fallback",
     "make_plan",
     "parsed_message",
 ]
