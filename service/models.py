@@ -64,7 +64,9 @@ RULE_IDS: tuple[RuleId, ...] = (
     "placeholder",
 )
 
-Severity = Literal["error", "warning"]
+# "info": a note to check, never counted in the score and never blocking on its own
+# (a draft's own facts missing from the context, judged without an original).
+Severity = Literal["error", "warning", "info"]
 
 # Principle slugs (PRODUCT.md "The principles", plus `accuracy` for facts).
 PrincipleId = Literal[

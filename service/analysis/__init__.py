@@ -44,6 +44,55 @@ def rule_severities() -> dict[str, str]:
     return dict(severities())
 
 
+def _as_author_notes(found: list[Finding], original: Message | None, body: str) -> list[Finding]:
+    """A draft judged on its own: the rep's own facts are theirs, not invented.
+
+    `invented_fact` judges rewrites against the text they came from. Without an
+    original, a fact missing from the context is only an `info` note to check it,
+    one per distinct fact (a phone number is one note, not one per part).
+    """
+    if original is not None:
+        return found
+    found = _join_number_parts(sorted(found, key=lambda f: f.start), body)
+    notes: list[Finding] = []
+    seen: set[str] = set()
+    for finding in found:
+        key = "".join(ch for ch in finding.excerpt.lower() if ch.isalnum())
+        if any(key in other or other in key for other in seen):
+            continue
+        seen.add(key)
+        notes.append(
+            finding.model_copy(
+                update={
+                    "severity": "info",
+                    "message": (
+                        f"\u201c{finding.excerpt}\u201d is not in the context you gave: "
+                        "check it is right before sending."
+                    ),
+                }
+            )
+        )
+    return notes
+
+
+def _join_number_parts(found: list[Finding], body: str) -> list[Finding]:
+    """Adjacent digit groups ("555" and "0143" of 555-0143) are one fact, so one finding."""
+    out: list[Finding] = []
+    for finding in found:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and 0 <= finding.start - last.end <= 2
+            and last.excerpt[-1:].isdigit()
+            and finding.excerpt[:1].isdigit()
+        ):
+            excerpt = body[last.start : finding.end]
+            out[-1] = last.model_copy(update={"end": finding.end, "excerpt": excerpt})
+            continue
+        out.append(finding)
+    return out
+
+
 def analyze(
     draft: Message,
     *,
@@ -62,7 +111,7 @@ def analyze(
     findings += find_empty_check_in(doc)
     findings += find_no_next_step(doc)
     findings += find_too_long(doc, budget)
-    findings += find_invented(doc, context, original)
+    findings += _as_author_notes(find_invented(doc, context, original), original, draft.body)
     findings += find_not_personalized(doc, context, self_centered)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return Analysis(

@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 from service.analysis import analyze
 from service.api._memo import AnalyzeMemoMiddleware
 from service.budget import budget_for
+from service.editor import suggest
 from service.models import Analysis, AnalyzeRequest
 
 
@@ -28,4 +29,6 @@ class AnalyzeController(Controller):
     def analyze_draft(self, data: JSONBody[AnalyzeRequest]) -> Analysis:
         """Deterministic, no model: cheap enough to call on every keystroke pause."""
         budget = budget_for(data.draft.channel, data.options)
-        return analyze(data.draft, context=data.context, original=data.original, budget=budget)
+        result = analyze(data.draft, context=data.context, original=data.original, budget=budget)
+        # One-click fixes (the editor's own cuts) on every finding that has one.
+        return suggest(data.draft, result, context=data.context, strategy=result.strategy)

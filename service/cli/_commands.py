@@ -121,6 +121,7 @@ def _validation_problem(exc: ValidationError, **extra: Any) -> dict[str, Any]:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from service.analysis import analyze
     from service.budget import budget_for
+    from service.editor import suggest
     from service.models import AnalyzeRequest
 
     try:
@@ -144,6 +145,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         result = analyze(
             request.draft, context=request.context, original=request.original, budget=budget
         )
+        result = suggest(request.draft, result, context=request.context, strategy=result.strategy)
         _emit({**tag, **result.model_dump(mode="json")})
     return code
 

@@ -11,5 +11,6 @@ from __future__ import annotations
 
 from service.editor._edit import EditResult, edit
 from service.editor._items import Item, find_items, missing_items
+from service.editor._suggest import suggest
 
-__all__ = ["EditResult", "Item", "edit", "find_items", "missing_items"]
+__all__ = ["EditResult", "Item", "edit", "find_items", "missing_items", "suggest"]

@@ -224,3 +224,42 @@ async def test_health_endpoints(composer_client: AsyncTestClient[Litestar]) -> N
     assert (await composer_client.get("/health/live")).status_code == 200
     ready = await composer_client.get("/health/ready")
     assert ready.status_code == 200
+
+
+async def test_analyze_findings_carry_one_click_fixes(
+    composer_client: AsyncTestClient[Litestar],
+) -> None:
+    body = "Hi Dana, I've emailed you three times now. The stock guide: https://x.example/g. Owen"
+    response = await composer_client.post(
+        "/v1/analyze", json={"draft": {"channel": "linkedin", "body": body}}
+    )
+    assert response.status_code == 200
+    guilt = next(f for f in response.json()["findings"] if f["rule"] == "guilt_trip")
+    fix = guilt["suggestions"][0]
+    fixed = body[: fix["start"]] + fix["text"] + body[fix["end"] :]
+    assert "three times" not in fixed
+    assert "https://x.example/g" in fixed
+
+
+async def test_rewrite_keeps_the_reps_link_and_signoff_over_http(
+    composer_client: AsyncTestClient[Litestar],
+) -> None:
+    body = (
+        "Hi Dana,\n\nJust circling back. The transfer checklist is at https://x.example/c and "
+        "it saved one store 6 hours a week.\n\nAre you ready to move forward?\n\nChris"
+    )
+    response = await composer_client.post(
+        "/v1/rewrites",
+        json={"draft": {"channel": "email", "subject": "Re: transfers", "body": body}},
+    )
+    data = response.json()
+    out = data["rewrite"]
+    assert data["source"] == "editor"
+    assert "https://x.example/c" in out["body"]
+    assert "6 hours" in out["body"]
+    assert out["subject"] == "Re: transfers"
+    assert out["body"].startswith("Hi Dana,")
+    assert out["body"].endswith("Chris")
+    assert "circling back" not in out["body"]
+    assert "move forward" not in out["body"]
+    assert all(c["before"] == "" or c["before"] in body for c in data["changes"])

@@ -207,3 +207,19 @@ def test_suggestions_apply_like_the_editor() -> None:
         for f in analyze(Message(channel="email", body=fixed), context=CTX).findings
         if f.rule == "guilt_trip"
     ]
+
+
+def test_a_reps_own_facts_are_not_errors_without_an_original() -> None:
+    body = "Hi Anita, call me on 555-0143 or see https://rotawise.example/g. Plans start at $240."
+    alone = analyze(Message(channel="sms", body=body), context=CTX)
+    notes = [f for f in alone.findings if f.rule == "invented_fact"]
+    assert notes
+    assert all(f.severity == "info" for f in notes)
+    assert all("not in the context you gave" in f.message for f in notes)
+    assert len([f for f in notes if "555" in f.excerpt or "0143" in f.excerpt]) == 1
+    rewritten = analyze(
+        Message(channel="sms", body="Hi Anita, call me on 555-0199."),
+        context=CTX,
+        original=Message(channel="sms", body="Hi Anita, call me on 555-0143."),
+    )
+    assert [f.severity for f in rewritten.findings if f.rule == "invented_fact"] == ["error"]
