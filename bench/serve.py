@@ -1,6 +1,6 @@
 """Start uvicorn the way `tactful serve` does, on the bench app, with a worker count.
 
-Mirrors `service.cli.cmd_serve`: `configure_logging(settings.log_level)`, then
+Mirrors `service.cli._commands.cmd_serve`: `configure_logging(settings.log_level)`, then
 uvicorn with `log_config=None` and `access_log=False`. Workers are separate
 processes, so `create_bench_app` configures logging again in each of them.
 

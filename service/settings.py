@@ -151,4 +151,5 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
 
 @cache
 def get_settings() -> Settings:
+    """The settings, read from the environment once per process."""
     return settings_from_env()

@@ -96,7 +96,8 @@ def _rewrite(root: Any, seq: Seq, ordered: bool = True) -> Seq:
 
 def _expand(seq: Seq, budget: int = _MAX_ALTERNATIVES) -> list[Seq] | None:
     """Sequences equivalent to `seq`, in the order the engine would try them, each
-    starting with a literal or a class where possible; None if that would blow up."""
+    starting with a literal or a class where possible; None if that would blow up.
+    """
     if not seq:
         return [[]]
     (op, av), rest = seq[0], seq[1:]
@@ -135,7 +136,8 @@ def _expand(seq: Seq, budget: int = _MAX_ALTERNATIVES) -> list[Seq] | None:
 
 def _behind_first(op: Any, behind: Any, rest: Seq, budget: int) -> list[Seq] | None:
     """`(?<!b)X...` as `X(?<!bX)...` when X is one character: the look-behind moves past
-    the first character, so the alternative starts with a literal or class again."""
+    the first character, so the alternative starts with a literal or class again.
+    """
     following = _expand(rest, budget)
     if following is None:
         return None

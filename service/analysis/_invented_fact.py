@@ -23,7 +23,8 @@ _ADVICE = "check it or leave it out."
 
 def _other_currency(text: str, fact: Fact, support: frozenset[str]) -> bool:
     """True when the context has this amount only in another currency: "£30k" is not
-    supported by "$30k" (but is by "30k", or by "£30,000")."""
+    supported by "$30k" (but is by "30k", or by "£30,000").
+    """
     if fact.kind != "money" or (currency := currency_of(text)) is None:
         return False
     amounts = [k for k in fact.keys if k.startswith("n:")]
@@ -98,7 +99,8 @@ def _strings(value: object) -> list[str]:
 
 def _name_supported(key: str, support: frozenset[str]) -> bool:
     """A name word is supported as written or in its singular/plural form
-    ("Chromebooks" by "1,800 Chromebook laptops")."""
+    ("Chromebooks" by "1,800 Chromebook laptops").
+    """
     if key in support:
         return True
     if key.endswith("s") and key[:-1] in support:

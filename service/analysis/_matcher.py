@@ -142,7 +142,8 @@ class Compiled:
     ) -> list[tuple[int, int]]:
         """What `_spans` finds, trying only at `starts` (padded positions where some
         entry of some list matches, see CandidateIndex): the same leftmost,
-        non-overlapping matches, without scanning every word boundary."""
+        non-overlapping matches, without scanning every word boundary.
+        """
         regex, _ = self._compiled()
         padded = " " + text
         out: list[tuple[int, int]] = []
@@ -170,7 +171,8 @@ class Compiled:
         starts: list[int] | None = None,
     ) -> list[tuple[Entry, int, int]]:
         """Every match, leftmost first; `starts` (optional) are candidate start positions
-        in " " + text that include every position where this list can match."""
+        in " " + text that include every position where this list can match.
+        """
         if not self._may_match(text, present):
             return []
         stop = len(text) if end is None else end

@@ -162,7 +162,8 @@ def find_not_personalized(
 def _shares_a_fact(doc: Doc, context: Context) -> bool:
     """A distinctive fact the buyer gave, repeated back (their date, time, quarter,
     percentage, amount or link: "a sample run before Q3?" for "before Q3"), refers to
-    them even in other words. Names, weekdays and bare counts are too common to count."""
+    them even in other words. Names, weekdays and bare counts are too common to count.
+    """
     support = support_keys(_buyer_text(context))
     return any(
         fact.kind in _DISTINCTIVE and any(k in support for k in fact.keys) for fact in extract(doc)
@@ -211,7 +212,8 @@ def _idioms() -> re.Pattern[str]:
 
 def _without_idioms(text: str) -> str:
     """Figures of speech say nothing about the buyer: "get this over the line" is not
-    about their stamping line. Their spans are blanked (same length, case kept)."""
+    about their stamping line. Their spans are blanked (same length, case kept).
+    """
     spans = [m.span() for m in _idioms().finditer(lower_same_length(fold(text)))]
     if not spans:
         return text

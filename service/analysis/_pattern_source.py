@@ -43,7 +43,8 @@ def _texting_form(source: str, i: int) -> tuple[str, str] | None:
 
 def _syntax(source: str) -> Iterator[tuple[int, str, bool]]:
     """(index, character, is_syntax) over a regex: is_syntax is False for an escaped
-    character or one inside a [...] class, whose meaning is literal."""
+    character or one inside a [...] class, whose meaning is literal.
+    """
     in_class = escaped = False
     for i, ch in enumerate(source):
         if escaped:

@@ -34,7 +34,7 @@ class AppRuntime:
 
     @property
     def model_status(self) -> str:
-        """ "ok" with a model, "none" when the composer writes every message."""
+        """Either "ok" with a model, or "none" when the composer writes every message."""
         return "ok" if self.runtime.model is not None else "none"
 
 

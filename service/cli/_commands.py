@@ -62,7 +62,8 @@ _REQUEST_KEYS = ("draft", "context", "original", "options")
 def _analyze_items(text: str, channel: str | None) -> list[dict[str, Any]] | int:
     """The requests in `text`: one JSON request, a JSON array or JSON Lines of them,
     labelled cases (extra keys such as `id`/`expect` are set aside), a bare message
-    (`{"body": ...}`), or plain text, which is taken as the draft's body."""
+    (`{"body": ...}`), or plain text, which is taken as the draft's body.
+    """
     stripped = text.strip()
     if not stripped:
         return _problem(400, "The input is empty: give a JSON request or the draft's text.")

@@ -7,7 +7,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from service.cli import _commands, _evals, _ops
+from service.cli._commands import register as register_commands
+from service.cli._evals import register as register_evals
+from service.cli._ops import register as register_ops
 from service.settings import get_settings
 
 DESCRIPTION = "The `tactful` command line: serve, analyze, rewrite, evals, keys, worker, feedback."
@@ -17,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="tactful", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
-    for register in (_commands.register, _evals.register, _ops.register):
+    for register in (register_commands, register_evals, register_ops):
         register(sub)
     return parser
 

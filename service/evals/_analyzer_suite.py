@@ -56,7 +56,7 @@ class AnalyzerScores:
 
 
 def labelled(case: AnalyzerCase, rules: tuple[str, ...] = RULE_IDS) -> dict[str, bool]:
-    """rule -> should it fire? Only the rules this case says something about."""
+    """Rule -> should it fire? Only the rules this case says something about."""
     labels = dict.fromkeys(case.expect.quiet, False)
     if case.clean:
         labels.update(dict.fromkeys(rules, False))

@@ -71,7 +71,7 @@ def judge_messages(rubric: Rubric, message_text: str) -> list[ChatMessage]:
 
 
 def parse_vote(rubric: Rubric, text: str) -> dict[str, int] | None:
-    """criterion -> score, or None when any criterion is missing (an unusable vote)."""
+    """Criterion -> score, or None when any criterion is missing (an unusable vote)."""
     wanted = {cid for cid, _ in rubric.criteria}
     scores = {m.group(1).lower(): int(m.group(2)) for m in _SCORE_LINE.finditer(text)}
     scores = {k: v for k, v in scores.items() if k in wanted}

@@ -144,5 +144,5 @@ class SuiteResult:
 
 
 def rate(hits: int, measured: int) -> float | None:
-    """hits / measured, or None when nothing was measured (never 0 or 1 by default)."""
+    """Hits / measured, or None when nothing was measured (never 0 or 1 by default)."""
     return hits / measured if measured else None

@@ -44,6 +44,8 @@ from service.evals._results import CaseResult, SuiteResult
 from service.evals._thresholds import Thresholds, ThresholdsInvalid, load_thresholds
 from service.llm import ModelParams
 from service.prompting import load_prompts
+from service.runtime import open_runtime
+from service.settings import get_settings
 
 SUITES = ("analyzer", "preserve", "rewrites", "injection", "robustness")
 DEFAULT_EVALS_DIR = Path(__file__).resolve().parents[2] / "evals"
@@ -136,9 +138,6 @@ async def _run_model_suites(options: RunOptions, report: Report) -> list[SuiteRe
             name = str(manifest["model"]) if manifest else NOT_RECORDED
             setup = Setup("replay", prompts, params, store, name, command=options.command)
         else:
-            from service.runtime import open_runtime
-            from service.settings import get_settings
-
             runtime = await stack.enter_async_context(open_runtime(get_settings()))
             if runtime.model is None:
                 raise RuntimeError("no model is configured or embedded: cannot run --live")

@@ -22,7 +22,7 @@ class ModelProbe:
         self._cached: tuple[float, str] | None = None
 
     async def status(self) -> str:
-        """ "ok" or "unreachable"."""
+        """Either "ok" or "unreachable"."""
         now = time.monotonic()
         if self._cached is not None and now - self._cached[0] < TTL_S:
             return self._cached[1]

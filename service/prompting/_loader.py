@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from service.models import CHANNELS, STRATEGY_IDS, Channel, StrategyId
+from service.prompting._answer import MalformedAnswer, parse_answer
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 VERSION_LENGTH = 12
@@ -247,8 +248,6 @@ def _load(directory: Path) -> PromptSet:
 
 def _check_examples(prompts: PromptSet) -> None:
     """Every worked example must itself parse: a broken example teaches a broken format."""
-    from service.prompting._answer import MalformedAnswer, parse_answer
-
     for i, example in enumerate(prompts.examples):
         try:
             parse_answer(example.answer, example.channel)

@@ -53,7 +53,8 @@ def scope_state(scope: Scope) -> dict[str, Any]:
 
 def replay_body(body: bytes, receive: Receive) -> Receive:
     """A `receive` that hands out an already-read complete body once, then the client's next
-    message (a disconnect): for middleware that had to read the body before the handler."""
+    message (a disconnect): for middleware that had to read the body before the handler.
+    """
     sent = False
 
     async def inner() -> Message:

@@ -169,7 +169,8 @@ class _Lease:
 
 class RateLimiter:
     """Shared GCRA in Redis (leasing a few tokens at a time for large limits); per-process
-    GCRA when Redis is absent or down."""
+    GCRA when Redis is absent or down.
+    """
 
     def __init__(
         self,

@@ -79,7 +79,7 @@ class SharedState:
         return result
 
     async def ping(self) -> str:
-        """ "ok", "down" or "memory" (no Redis configured); never raises. Ignores the breaker."""
+        """One of "ok", "down", "memory" (no Redis); never raises; ignores the breaker."""
         if self.redis is None:
             return "memory"
         try:
