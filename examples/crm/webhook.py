@@ -134,6 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
+    """Run the webhook handler from the command line."""
     parser = argparse.ArgumentParser(description="A CRM webhook that rewrites queued follow-ups")
     parser.add_argument("--port", type=int, default=8088)
     args = parser.parse_args()

@@ -112,6 +112,7 @@ def parse_sse(lines: Iterator[str]) -> Iterator[Event]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Rewrite a draft from the command line and print the checked result."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("TACTFUL_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--channel", default="email")

@@ -58,6 +58,7 @@ def playground() -> Response[bytes]:
 
 
 def static_router() -> Router:
+    """The static files of the playground and the offline Swagger UI."""
     return create_static_files_router(
         path=STATIC_PATH,
         directories=[STATIC_DIR],
