@@ -9,7 +9,8 @@ model answer must not lose.
 
 from __future__ import annotations
 
-from service.editor._edit import EditResult, edit
+from service.editor._deliver import edit
+from service.editor._edit import EditResult
 from service.editor._items import Item, find_items, missing_items
 from service.editor._suggest import suggest
 

@@ -17,51 +17,28 @@ from dataclasses import dataclass, field
 
 from service.analysis import analyze
 from service.budget import LengthBudget
-from service.composer import compose
+from service.editor._cuts import (
+    _BOAST,
+    _CUT_WARNINGS,
+    _MAX_ROUNDS,
+    _NOT_CUT,
+    ASK_RULES,
+    _apply,
+    _fill_placeholder,
+    _local_fix,
+    _loses_items,
+    _sentence_cut,
+    tidy,
+)
 from service.editor._items import Item, find_items
 from service.editor._moves import moves, opener_for, question_for
-from service.editor._parse import LEVELS, Piece, find_frame, pieces, sentences
+from service.editor._parse import find_frame, sentences
 from service.guard import SUBJECT_EXEMPT, blocking_findings
 from service.models import Analysis, Change, Context, Finding, Message, StrategyId
 
+
 # Findings the editor leaves to other steps: facts are the rep's own in a
 # draft, length and a missing next step are settled on the whole message.
-_NOT_CUT = frozenset({"invented_fact", "too_long", "no_next_step", "not_personalized"})
-# A clause or sentence holding one of these is replaced by the strategy's question.
-ASK_RULES = frozenset({"pushy_close", "sales_pitch_meeting"})
-_SUBORDINATE = re.compile(
-    r"(?:if|because|since|as (?:soon|long|far)|when|whenever|unless|although|though|so that"
-    r"|which|who|whom|whose|that|while|until|before|after|once|otherwise|then)\b",
-    re.IGNORECASE,
-)
-# A clause that followed another cannot open a sentence with these.
-_NOT_A_START = re.compile(
-    r"(?:how|why|what|where|whether|to|about|for|with|in|on|from|by|at|into|of|than|like"
-    r"|including|especially|such|all|both|even|which|who)\b",
-    re.IGNORECASE,
-)
-# A clause that followed another must open like a sentence: a pronoun, a determiner, a name.
-_CLAUSE_START = re.compile(
-    r"(?:(?i:i|you|we|they|he|she|it|this|that|these|those|there|here|our|your|my|their|its"
-    r"|the|a|an|one|most|many|some|every|each|no|happy|glad|thanks|please)\b|[A-Z0-9]|https?://)"
-)
-_LEADING_CONJ = re.compile(r"(?:and|but|so|or|plus|also)\b[,\s]*", re.IGNORECASE)
-_DANGLING_END = re.compile(
-    r"\b(?:and|or|but|so|to|the|a|an|of|for|with|if|by|at|on|in|your|our|my|that|because|as)\W*$",
-    re.IGNORECASE,
-)
-_QUESTION_START = re.compile(
-    r"(?:would|could|can|do|does|did|is|are|was|were|will|should|shall|may|might|have|has"
-    r"|what|when|how|who|where|which|why|any|want|open|up for|worth)\b",
-    re.IGNORECASE,
-)
-_PLACEHOLDER_NAME = re.compile(r"name", re.IGNORECASE)
-_PLACEHOLDER_COMPANY = re.compile(r"company|business|organi[sz]ation|firm", re.IGNORECASE)
-_MAX_ROUNDS = 8
-# Warnings the editor still cuts from a draft it rewrites: the pitch and the buzzwords.
-_CUT_WARNINGS = frozenset({"self_centered", "jargon", "empty_check_in"})
-
-
 @dataclass(slots=True)
 class EditResult:
     """The edited message, what changed, and whether the draft had anything to keep."""
@@ -91,121 +68,6 @@ def _signers(context: Context | None) -> list[str]:
     if context is None or context.sender is None or not context.sender.name:
         return []
     return [context.sender.name]
-
-
-def _clean_piece_text(text: str, was_question: bool, is_last: bool, first: bool) -> str | None:
-    """A kept clause turned into a sentence of its own, or None when it cannot stand alone."""
-    text = text.strip().strip(",;:\u2014\u2013- ")
-    text = _LEADING_CONJ.sub("", text, count=1) if _LEADING_CONJ.match(text) else text
-    if len(re.findall(r"\w+", text)) < 3 or _SUBORDINATE.match(text) or _DANGLING_END.search(text):
-        return None
-    if not first and (_NOT_A_START.match(text) or not _CLAUSE_START.match(text)):
-        return None
-    body = text.rstrip(".!?\u2026")
-    if not body:
-        return None
-    asks = (was_question and is_last) or bool(_QUESTION_START.match(body))
-    # A sentence that still starts where it did keeps its case ("Hi Anita, it's Owen ...").
-    head = body[0] if first else body[0].upper()
-    return head + body[1:] + ("?" if asks else ".")
-
-
-def _sentence_cut(
-    body: str, span: tuple[int, int], hits: list[Finding], replacement: str
-) -> tuple[int, int, str]:
-    """Cut what the findings cover from one sentence: a clause where the rest stands alone."""
-    start, end = span
-    was_question = body[start:end].rstrip().endswith("?")
-    for level in range(LEVELS):
-        parts = pieces(body, start, end, level)
-        if len(parts) < 2:
-            continue
-        bad = [any(p.start < f.end and f.start < p.end for f in hits) for p in parts]
-        if all(bad) or not any(bad):
-            continue
-        kept: list[Piece] = [p for p, b in zip(parts, bad, strict=True) if not b]
-        if level == 0 and bad[0] and not find_items(body[kept[0].start : kept[-1].end]):
-            continue  # "... and we still don't have one": a trailing clause leans on what went
-        text = _join(body, kept)
-        sentence = _clean_piece_text(text, was_question, is_last=not bad[-1], first=not bad[0])
-        if sentence is not None:
-            return start, end, sentence + (f" {replacement}" if replacement else "")
-    return start, end, replacement
-
-
-def _join(body: str, kept: list[Piece]) -> str:
-    out = ""
-    previous_end: int | None = None
-    for piece in kept:
-        chunk = body[piece.start : piece.end]
-        if previous_end is None:
-            out = chunk
-        elif piece.start == previous_end + len(piece.sep):
-            out += piece.sep + chunk
-        else:
-            out += (piece.sep if piece.sep.strip() in (",", "") else ", ") + chunk
-        previous_end = piece.end
-    return out
-
-
-# The seller's boasts: a figure inside one is a claim about the seller, not the buyer's substance.
-_BOAST = re.compile(
-    r"\b(?:industry[- ]lead\w*|market[- ]lead\w*|leading|leader|best|#1|number one|award"
-    r"|proud|world[- ]class|fastest|top[- ]rated|trusted by)\b",
-    re.IGNORECASE,
-)
-# A sentence that only answers the one before it ("Totally fine if not.") goes with it.
-_LEANS_BACK = re.compile(
-    r"\s*(?:(?:totally|that's|it's|that is|it is|no worries|no problem|all good|also)\s+)?"
-    r"(?:fine\s+)?(?:if not|if so|if you haven't|no worries if not)\b[^.!?\n]{0,40}[.!?]",
-    re.IGNORECASE,
-)
-
-
-def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
-    extra: list[tuple[int, int, str]] = []
-    for _, end, text in cuts:
-        if not text and (lean := _LEANS_BACK.match(body, end)) is not None:
-            extra.append((lean.start(), lean.end(), ""))
-    taken = {(s, e) for s, e, _ in cuts}
-    cuts = cuts + [c for c in extra if (c[0], c[1]) not in taken]
-    for start, end, text in sorted(cuts, reverse=True):
-        if not text:
-            # Take the spaces after a removed sentence with it (never the line break).
-            while end < len(body) and body[end] in " \t":
-                end += 1
-        body = body[:start] + text + body[end:]
-    return tidy(body)
-
-
-def tidy(body: str) -> str:
-    """Whitespace and punctuation left clean after cuts."""
-    body = re.sub(r"[ \t]+([,.!?;:])", r"\1", body)
-    body = re.sub(r"[ \t]{2,}", " ", body)
-    body = re.sub(r"[ \t]+\n", "\n", body)
-    body = re.sub(r"\n[ \t]+(?=\S)", "\n", body)
-    body = re.sub(r"\n{3,}", "\n\n", body)
-    body = re.sub(r"^[\s,;:.!?\u2014\u2013-]+\n", "", body)
-    return body.strip()
-
-
-def _fill_placeholder(excerpt: str, context: Context | None) -> str | None:
-    """The context's value for a template slot ("{{first_name}}", "[Your Name]"), if known."""
-    low = excerpt.lower()
-    prospect = context.prospect if context else None
-    sender = context.sender if context else None
-    if re.search(r"\b(?:your|my|sender|rep)\b", low):
-        if sender is not None and sender.name and _PLACEHOLDER_NAME.search(low):
-            return sender.name
-        if sender is not None and sender.company and _PLACEHOLDER_COMPANY.search(low):
-            return sender.company
-        return None
-    if prospect is not None and prospect.name and _PLACEHOLDER_NAME.search(low):
-        parts = prospect.name.split()
-        return parts[-1] if "last" in low else parts[0]
-    if prospect is not None and prospect.company and _PLACEHOLDER_COMPANY.search(low):
-        return prospect.company
-    return None
 
 
 PRINCIPLE_OF_MOVE = {
@@ -277,24 +139,6 @@ def _first_cuts(
         lead = min(hits, key=lambda f: (f.rule not in ASK_RULES, f.severity != "error", f.start))
         changes.append(_change(lead, body[start:end], text))
     return cuts, changes
-
-
-def _loses_items(before: str, after: str) -> bool:
-    kept = {i.key for i in find_items(after)}
-    return any(i.key not in kept for i in find_items(before))
-
-
-def _local_fix(finding: Finding, context: Context | None) -> str | None:
-    if finding.rule == "placeholder":
-        return _fill_placeholder(finding.excerpt, context)
-    return _swap(finding)
-
-
-def _swap(finding: Finding) -> str | None:
-    """A plain-words swap for a buzzword (data in moves.toml), if there is one."""
-    if finding.rule != "jargon":
-        return None
-    return moves().swaps.get(finding.excerpt.lower().replace(" ", "-"))
 
 
 def _change(finding: Finding, before: str, after: str) -> Change:
@@ -496,85 +340,3 @@ def _subject(
     replacement = prefix + moves().subjects[strategy]
     changes.append(_change(blockers[0], draft.subject, replacement))
     return replacement
-
-
-def edit(
-    draft: Message,
-    *,
-    context: Context | None,
-    strategy: StrategyId,
-    budget: LengthBudget,
-    before: Analysis,
-    seed: str | None = None,
-) -> EditResult:
-    """The rep's message made tactful; the composer (in the rep's frame) when nothing is kept.
-
-    `seed` picks among the phrasings of the strategy's move (the draft itself by default),
-    so callers can ask for distinct variants of the same edit.
-    """
-    result = edit_body(
-        draft, context=context, strategy=strategy, budget=budget, before=before, seed=seed
-    )
-    if result.kept_content:
-        return result
-    composed = compose(
-        strategy=strategy, channel=draft.channel, context=context, draft=draft, budget=budget
-    )
-    framed = _in_rep_frame(composed, draft, context)
-    if framed is not None:
-        # The rep's own greeting and sign-off may be longer: leave the composer room for them.
-        extra_chars = len(framed.body) - len(composed.body)
-        extra_words = len(framed.body.split()) - len(composed.body.split())
-        if extra_chars > 0 or extra_words > 0:
-            tighter = LengthBudget(
-                max_words=None
-                if budget.max_words is None
-                else max(5, budget.max_words - max(0, extra_words)),
-                max_chars=None
-                if budget.max_chars is None
-                else max(20, budget.max_chars - max(0, extra_chars)),
-            )
-            smaller = compose(
-                strategy=strategy,
-                channel=draft.channel,
-                context=context,
-                draft=draft,
-                budget=tighter,
-            )
-            framed = _in_rep_frame(smaller, draft, context) or framed
-        analysis = analyze(framed, context=context, original=draft, budget=budget)
-        if not blocking_findings(analysis):
-            composed = framed
-    subject = _subject(draft, context, strategy, []) if draft.channel == "email" else None
-    if subject is not None:
-        candidate = composed.model_copy(update={"subject": subject})
-        analysis = analyze(candidate, context=context, original=draft, budget=budget)
-        if not blocking_findings(analysis):
-            composed = candidate
-    changes = result.changes or [
-        Change(
-            rule=None, principle=PRINCIPLE_OF_MOVE[strategy], before=draft.body, after=composed.body
-        )
-    ]
-    return EditResult(
-        composed, changes, kept_items=_kept(draft.body, composed.body), kept_content=False
-    )
-
-
-def _in_rep_frame(composed: Message, draft: Message, context: Context | None) -> Message | None:
-    """The composed message with the rep's own greeting and sign-off, where the draft had them."""
-    names, signers = _names(context), _signers(context)
-    mine = find_frame(draft.body, names, signers)
-    theirs = find_frame(composed.body, names, signers)
-    greeting = draft.body[: mine.greeting_end].strip() if mine.greeting_end else None
-    signoff = (
-        draft.body[mine.signoff_start :].strip() if mine.signoff_start < len(draft.body) else None
-    )
-    if greeting is None and signoff is None:
-        return None
-    middle = composed.body[theirs.greeting_end : theirs.signoff_start].strip()
-    head = greeting if greeting is not None else composed.body[: theirs.greeting_end].strip()
-    tail = signoff if signoff is not None else composed.body[theirs.signoff_start :].strip()
-    gap = "\n\n" if draft.channel == "email" else ("\n" if "\n" in draft.body else " ")
-    body = gap.join(part for part in (head, middle, tail) if part)
-    return composed.model_copy(update={"body": body})

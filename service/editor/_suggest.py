@@ -9,14 +9,8 @@ what the editor itself does before it adds the strategy's move.
 
 from __future__ import annotations
 
-from service.editor._edit import (
-    _CUT_WARNINGS,
-    _NOT_CUT,
-    ASK_RULES,
-    _local_fix,
-    _names,
-    _sentence_cut,
-)
+from service.editor._cuts import _CUT_WARNINGS, _NOT_CUT, ASK_RULES, _local_fix, _sentence_cut
+from service.editor._edit import _names
 from service.editor._moves import question_for
 from service.editor._parse import find_frame, sentences
 from service.models import Analysis, Context, Finding, Message, StrategyId, Suggestion
