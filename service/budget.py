@@ -9,7 +9,6 @@ from service.models import Channel
 
 # Named defaults: email body words, LinkedIn/SMS characters, voicemail spoken words.
 EMAIL_MAX_WORDS = 125
-EMAIL_TARGET_WORDS = (25, 100)
 LINKEDIN_MAX_CHARS = 300
 SMS_MAX_CHARS = 320
 VOICEMAIL_MAX_WORDS = 75

@@ -7,12 +7,12 @@ ids in the Literal types are part of the API: never rename one.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Channel = Literal["email", "linkedin", "sms", "voicemail"]
-CHANNELS: tuple[Channel, ...] = ("email", "linkedin", "sms", "voicemail")
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
 StrategyId = Literal[
     "value_nudge",
@@ -22,14 +22,7 @@ StrategyId = Literal[
     "honest_reset",
     "cost_of_delay",
 ]
-STRATEGY_IDS: tuple[StrategyId, ...] = (
-    "value_nudge",
-    "learning_conversation",
-    "timing_check",
-    "reason_finding",
-    "honest_reset",
-    "cost_of_delay",
-)
+STRATEGY_IDS: tuple[StrategyId, ...] = get_args(StrategyId)
 
 RuleId = Literal[
     "self_centered",
@@ -47,22 +40,7 @@ RuleId = Literal[
     "not_personalized",
     "placeholder",
 ]
-RULE_IDS: tuple[RuleId, ...] = (
-    "self_centered",
-    "guilt_trip",
-    "empty_check_in",
-    "false_urgency",
-    "desperate_discount",
-    "sales_pitch_meeting",
-    "pushy_close",
-    "blames_prospect",
-    "no_next_step",
-    "too_long",
-    "jargon",
-    "invented_fact",
-    "not_personalized",
-    "placeholder",
-)
+RULE_IDS: tuple[RuleId, ...] = get_args(RuleId)
 
 # "info": a note to check, never counted in the score and never blocking on its own
 # (a draft's own facts missing from the context, judged without an original).

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from service.errors import problem_document
+from service.models import CHANNELS
 from service.settings import get_settings
 
 EXIT_OK = 0
@@ -216,7 +217,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     analyze.add_argument(
         "--channel",
-        choices=("email", "linkedin", "sms", "voicemail"),
+        choices=CHANNELS,
         help="the channel of drafts that do not name one (default: email)",
     )
     analyze.set_defaults(func=cmd_analyze)

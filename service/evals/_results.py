@@ -75,10 +75,6 @@ class Metric:
         return self.minimum is not None or self.maximum is not None
 
     @property
-    def higher_is_better(self) -> bool:
-        return self.maximum is None
-
-    @property
     def status(self) -> MetricStatus:
         if self.value is None:
             return "unmeasured" if self.gated else "info"

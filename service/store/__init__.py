@@ -19,7 +19,6 @@ from service.store._shared import (
     Keyspace,
     SharedState,
     StoreUnavailable,
-    memory_state,
     open_shared,
     redis_client,
 )
@@ -42,7 +41,6 @@ __all__ = [
     "cache_for",
     "feedback_for",
     "idempotency_for",
-    "memory_state",
     "open_shared",
     "redis_client",
 ]

@@ -110,10 +110,6 @@ class SharedState:
             self._healthy = True
 
 
-def memory_state(prefix: str = "tactful") -> SharedState:
-    return SharedState(redis=None, keys=Keyspace(prefix))
-
-
 def redis_client(url: str, *, timeout_s: float | None, max_connections: int = 100) -> Redis:
     """A pooled async client; `timeout_s=None` for clients that block (the queue's dequeue)."""
     client: Redis = Redis.from_url(
