@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
+from service.datafile import Strict, read_toml, validate
+from service.errors import DataFileInvalid
 from service.models import STRATEGY_IDS, Context, StrategyChoice, StrategyId
 
 _CATALOGUE = Path(__file__).with_name("strategies.toml")
@@ -23,8 +22,8 @@ _MEETING_STAGES = ("meeting", "call", "discovery", "intro", "met")
 _INTERESTED_STAGES = ("interested", "nurture", "lead", "engaged", "warm")
 
 
-class StrategyInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class StrategyInfo(Strict):
+    """One strategy's catalogue entry (a table of strategies.toml keyed by its id)."""
 
     id: StrategyId
     title: str
@@ -36,11 +35,16 @@ class StrategyInfo(BaseModel):
 @cache
 def catalogue() -> tuple[StrategyInfo, ...]:
     """Load and validate strategies.toml once; every id must be present exactly once."""
-    raw = tomllib.loads(_CATALOGUE.read_text(encoding="utf-8"))
-    infos = tuple(StrategyInfo(id=key, **value) for key, value in raw.items())
+    raw = read_toml(_CATALOGUE)
+    infos = tuple(
+        validate(StrategyInfo, {"id": key, **value}, file=_CATALOGUE.name, prefix=key)
+        if isinstance(value, dict)
+        else validate(StrategyInfo, value, file=_CATALOGUE.name, prefix=key)
+        for key, value in raw.items()
+    )
     missing = set(STRATEGY_IDS) - {i.id for i in infos}
     if missing:
-        raise ValueError(f"strategies.toml lacks {sorted(missing)}")
+        raise DataFileInvalid(_CATALOGUE.name, "", f"lacks {sorted(missing)}")
     return infos
 
 

@@ -11,12 +11,11 @@ business (_matcher.py).
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from service.analysis._pattern_source import (
     LEFT,
@@ -24,16 +23,14 @@ from service.analysis._pattern_source import (
     flexible_spaces,
     top_level_alternatives,
 )
+from service.datafile import Strict, load_toml
+from service.errors import DataFileInvalid
 from service.models import RULE_IDS, PrincipleId, Severity
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Entry(_Frozen):
+class Entry(Strict):
     """One phrase or regex. Matching runs on lower-cased text with straight quotes."""
 
     intent: Annotated[str, Field(min_length=3)]
@@ -78,7 +75,7 @@ class Entry(_Frozen):
         return f"{LEFT}(?:{body}){RIGHT}" if self.bounded else body
 
 
-class RuleMeta(_Frozen):
+class RuleMeta(Strict):
     id: str
     severity: Severity
     principle: PrincipleId
@@ -118,8 +115,8 @@ class RuleFile(RuleMeta):
 
 
 def load_file(path: Path) -> RuleFile:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return RuleFile.model_validate(data)
+    """One lexicon, validated; a bad file is `DataFileInvalid` naming the place."""
+    return load_toml(RuleFile, path, file=f"lexicons/{path.name}")
 
 
 @cache
@@ -129,9 +126,9 @@ def rule_files() -> dict[str, RuleFile]:
     for path in sorted(LEXICON_DIR.glob("*.toml")):
         rule = load_file(path)
         if rule.id != path.stem:
-            raise ValueError(f"{path.name} declares id {rule.id!r}")
+            raise DataFileInvalid(f"lexicons/{path.name}", "id", f"declares {rule.id!r}")
         out[rule.id] = rule
     missing = set(RULE_IDS) - set(out)
     if missing:
-        raise ValueError(f"no lexicon file for {sorted(missing)}")
+        raise DataFileInvalid("lexicons/", "", f"no file for {sorted(missing)}")
     return out

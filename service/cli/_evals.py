@@ -13,12 +13,11 @@ import json
 import sys
 from pathlib import Path
 
+from service.errors import DataFileInvalid
 from service.evals import (
     DEFAULT_EVALS_DIR,
     SUITES,
-    CasesInvalid,
     RunOptions,
-    ThresholdsInvalid,
     compare,
     render_comparison,
     render_table,
@@ -97,7 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     try:
         report = run(options)
-    except (CasesInvalid, ThresholdsInvalid, ValueError) as exc:
+    except (DataFileInvalid, ValueError) as exc:
         sys.stderr.write(f"evals: invalid configuration: {exc}\n")
         return EXIT_CONFIG
     out = [render_table(report)]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from service.composer._compose import compose, fits
 from service.composer._facts import Facts, extract_facts
-from service.composer._templates import TemplateError, Templates, load_templates, parse_templates
+from service.composer._templates import Templates, load_templates, parse_templates
 
 __all__ = [
     "Facts",
-    "TemplateError",
     "Templates",
     "compose",
     "extract_facts",

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from service.datafile import Strict, load_toml
 from service.models import STRATEGY_IDS, Channel, StrategyId
 
 _FILE = Path(__file__).with_name("moves.toml")
 SHORT_CHANNELS: frozenset[Channel] = frozenset({"sms", "linkedin"})
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Move(_Strict):
+class Move(Strict):
     """What one strategy adds when the kept text lacks it."""
 
     present: tuple[str, ...] = ()
@@ -49,11 +45,11 @@ class Move(_Strict):
         return any(re.search(p, low) for p in self.present)
 
 
-class _Meta(_Strict):
+class _Meta(Strict):
     version: int
 
 
-class MovesFile(_Strict):
+class MovesFile(Strict):
     meta: _Meta
     subjects: dict[StrategyId, str]
     filler: tuple[str, ...] = ()
@@ -71,7 +67,8 @@ class MovesFile(_Strict):
 
 @cache
 def moves() -> MovesFile:
-    return MovesFile.model_validate(tomllib.loads(_FILE.read_text(encoding="utf-8")))
+    """The editor's moves, validated once; a bad file is `DataFileInvalid`."""
+    return load_toml(MovesFile, _FILE, file="editor/moves.toml")
 
 
 def pick(options: tuple[str, ...], seed: str) -> str:

@@ -5,7 +5,6 @@ Suites: `analyzer` (per-rule precision/recall on labelled drafts), `rewrites`,
 on the composer alone). See evals/README.md.
 """
 
-from service.evals._cases import CasesInvalid
 from service.evals._offline import NetworkGuard, StrayNetworkCall, no_network
 from service.evals._recording import (
     CaseRecording,
@@ -25,14 +24,12 @@ from service.evals._report import (
 )
 from service.evals._results import CaseResult, Failure, Metric, SuiteResult
 from service.evals._runner import DEFAULT_EVALS_DIR, SUITES, RunOptions, run
-from service.evals._thresholds import ThresholdsInvalid
 
 __all__ = [
     "DEFAULT_EVALS_DIR",
     "SUITES",
     "CaseRecording",
     "CaseResult",
-    "CasesInvalid",
     "Failure",
     "Metric",
     "NetworkGuard",
@@ -43,7 +40,6 @@ __all__ = [
     "RunOptions",
     "StrayNetworkCall",
     "SuiteResult",
-    "ThresholdsInvalid",
     "compare",
     "junit_xml",
     "no_network",

@@ -12,17 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from service.datafile import validate
+from service.errors import DataFileInvalid
 from service.models import Channel, Context, Message, RewriteRequest, StrategyId
 
 CaseId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")]
 # A fact to keep: one phrase, or a list of acceptable spellings of the same fact.
 Keep = str | list[str]
-
-
-class CasesInvalid(ValueError):
-    """A case file does not follow its schema."""
 
 
 class _Case(BaseModel):
@@ -142,9 +140,9 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise CasesInvalid(f"{path.name}:{number}: not JSON ({exc.msg})") from exc
+            raise DataFileInvalid(f"{path.name}:{number}", "", f"not JSON ({exc.msg})") from exc
         if not isinstance(raw, dict):
-            raise CasesInvalid(f"{path.name}:{number}: each line must be a JSON object")
+            raise DataFileInvalid(f"{path.name}:{number}", "", "each line must be a JSON object")
         yield number, raw
 
 
@@ -155,15 +153,12 @@ def load_cases(paths: list[Path], model: type[C]) -> list[C]:
     for path in paths:
         for number, raw in _lines(path):
             where = f"{path.name}:{number}"
-            try:
-                case = model.model_validate(raw)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                loc = ".".join(str(p) for p in first["loc"])
-                raise CasesInvalid(f"{where}: {loc}: {first['msg']}") from exc
+            case = validate(model, raw, file=where)
             case_id = str(getattr(case, "id", ""))
             if case_id in seen:
-                raise CasesInvalid(f"{where}: duplicate id {case_id!r} (also in {seen[case_id]})")
+                raise DataFileInvalid(
+                    where, "id", f"duplicate {case_id!r} (also in {seen[case_id]})"
+                )
             seen[case_id] = where
             cases.append(case)
     return cases

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from service.budget import LengthBudget
+from service.datafile import read_toml
+from service.errors import DataFileInvalid
 from service.evals._cases import Keep
 from service.evals._results import Failure
 from service.models import Context, Message
@@ -56,16 +57,16 @@ class Ask:
 
 def load_asks(path: Path) -> dict[str, Ask]:
     """evals/rewrites/asks.toml: what counts as asking for timing, channel, feedback, owner."""
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = read_toml(path)
     asks: dict[str, Ask] = {}
     for name, table in raw.items():
         if not isinstance(table, dict) or set(table) != {"intent", "scope", "patterns"}:
-            raise ValueError(f"{path.name}: [{name}] needs exactly intent, scope, patterns")
+            raise DataFileInvalid(path.name, name, "needs exactly intent, scope, patterns")
         if table["scope"] not in ("question", "anywhere"):
-            raise ValueError(f"{path.name}: [{name}] scope must be question or anywhere")
+            raise DataFileInvalid(path.name, f"{name}.scope", "must be question or anywhere")
         patterns = tuple(re.compile(p, re.I) for p in table["patterns"])
         if not patterns:
-            raise ValueError(f"{path.name}: [{name}] needs at least one pattern")
+            raise DataFileInvalid(path.name, f"{name}.patterns", "needs at least one pattern")
         asks[name] = Ask(name, str(table["intent"]), table["scope"], patterns)
     return asks
 

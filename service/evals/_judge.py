@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from service.errors import DataFileInvalid
 from service.evals._harness import PathRun, Setup, save_recording
 from service.evals._recording import RecordingChatModel, RecordingMissing
 from service.evals._results import CaseResult
@@ -45,7 +46,7 @@ def load_rubric(path: Path) -> Rubric:
     raw = tomllib.loads(data.decode("utf-8"))
     judge, criteria, prompt = raw["judge"], raw["criteria"], raw["prompt"]
     if not criteria or any(set(c) != {"id", "question"} for c in criteria):
-        raise ValueError(f"{path.name}: every [[criteria]] needs exactly id and question")
+        raise DataFileInvalid(path.name, "criteria", "every entry needs exactly id and question")
     rubric = Rubric(
         version="judge-" + hashlib.sha256(data).hexdigest()[:12],
         criteria=tuple((str(c["id"]), str(c["question"])) for c in criteria),

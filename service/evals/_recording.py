@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from service.errors import NotFound
 from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelParams
 from service.models import Usage
 
@@ -30,7 +31,7 @@ RECORDING_SCHEMA = 1
 Mode = Literal["replay", "record", "live"]
 
 
-class RecordingMissing(Exception):
+class RecordingMissing(NotFound):
     """No recorded answer for this exact call: the case cannot be measured offline."""
 
     def __init__(self, key: str, reason: str) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-import tomllib
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
+from service.datafile import read_toml
+from service.errors import DataFileInvalid
 from service.evals._analyzer_suite import run_analyzer_suite
 from service.evals._cases import (
     C,
@@ -41,7 +42,7 @@ from service.evals._preserve_suite import run_preserve_suite
 from service.evals._recording import Mode, RecordingStore, utc_now
 from service.evals._report import Report
 from service.evals._results import CaseResult, SuiteResult
-from service.evals._thresholds import Thresholds, ThresholdsInvalid, load_thresholds
+from service.evals._thresholds import Thresholds, load_thresholds
 from service.llm import ModelParams
 from service.prompting import load_prompts
 from service.runtime import open_runtime
@@ -71,10 +72,10 @@ class RunOptions:
 
 def load_params(path: Path) -> ModelParams:
     """evals/params.toml: generation parameters of every eval model call (part of the keys)."""
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = read_toml(path)
     unknown = set(raw) - {"max_tokens", "temperature", "seed"}
     if unknown:
-        raise ThresholdsInvalid(f"{path.name}: unknown keys {sorted(unknown)}")
+        raise DataFileInvalid(path.name, "", f"unknown keys {sorted(unknown)}")
     return ModelParams(
         max_tokens=int(raw["max_tokens"]),
         temperature=float(raw["temperature"]),
@@ -163,7 +164,7 @@ def _apply(thresholds: Thresholds, suites: list[SuiteResult], *, filtered: bool)
     """Attach the bounds; a key no metric uses is an error, except in a `--case` run."""
     unknown = sorted(set(thresholds.bounds) - set(SUITES))
     if unknown:
-        raise ThresholdsInvalid(f"{thresholds.path.name}: unknown suite table(s) {unknown}")
+        raise DataFileInvalid(thresholds.path.name, "", f"unknown suite table(s) {unknown}")
     for suite in suites:
         known = frozenset(thresholds.bounds.get(suite.name, {})) if filtered else _OPTIONAL_KEYS
         thresholds.apply(suite.name, suite.metrics, known=known)

@@ -7,16 +7,13 @@ error: a typo must not silently turn a gate off.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.datafile import read_toml
+from service.errors import DataFileInvalid
 from service.evals._results import Metric
-
-
-class ThresholdsInvalid(ValueError):
-    """The thresholds file does not follow the schema."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,35 +48,33 @@ class Thresholds:
             metric.minimum, metric.maximum = bound.minimum, bound.maximum
         unused = sorted(set(table) - used - known)
         if unused and metrics:
-            raise ThresholdsInvalid(
-                f"{self.path.name}: [{suite}] has keys no metric uses: {', '.join(unused)}"
+            raise DataFileInvalid(
+                self.path.name, suite, f"keys no metric uses: {', '.join(unused)}"
             )
 
 
-def _bound(where: str, raw: Any) -> Bound:
+def _bound(file: str, where: str, raw: Any) -> Bound:
     if not isinstance(raw, dict) or set(raw) - {"min", "max"} or len(raw) != 1:
-        raise ThresholdsInvalid(f"{where}: expected {{ min = x }} or {{ max = x }}")
+        raise DataFileInvalid(file, where, "expected { min = x } or { max = x }")
     value = next(iter(raw.values()))
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ThresholdsInvalid(f"{where}: the bound must be a number")
+        raise DataFileInvalid(file, where, "the bound must be a number")
     if "min" in raw:
         return Bound(minimum=float(value), maximum=None)
     return Bound(minimum=None, maximum=float(value))
 
 
 def load_thresholds(path: Path) -> Thresholds:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ThresholdsInvalid(f"{path}: {exc}") from exc
+    """Read and check the thresholds file; a bad one is `DataFileInvalid`."""
+    raw = read_toml(path)
     version = raw.pop("version", None)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ThresholdsInvalid(f"{path.name}: a positive integer `version` is required")
+        raise DataFileInvalid(path.name, "version", "a positive integer is required")
     bounds: dict[str, dict[str, Bound]] = {}
     for suite, table in raw.items():
         if not isinstance(table, dict):
-            raise ThresholdsInvalid(f"{path.name}: `{suite}` must be a table")
+            raise DataFileInvalid(path.name, suite, "must be a table")
         bounds[suite] = {
-            key: _bound(f"{path.name} [{suite}] {key}", value) for key, value in table.items()
+            key: _bound(path.name, f"{suite}.{key}", value) for key, value in table.items()
         }
     return Thresholds(version=version, path=path, bounds=bounds)

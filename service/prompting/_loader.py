@@ -11,35 +11,30 @@ from __future__ import annotations
 
 import hashlib
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from service.datafile import load_toml
+from service.errors import DataFileInvalid, TactfulError
 from service.models import CHANNELS, STRATEGY_IDS, Channel, StrategyId
 from service.prompting._answer import MalformedAnswer, parse_answer
+from service.prompting._schema import ExamplesFile, TemplateFile
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 VERSION_LENGTH = 12
 
-_META_KEYS = frozenset({"version", "description", "variables"})
-_TEMPLATE_TOP_KEYS = frozenset({"meta", "prompt", "strings"})
 # Fixed phrases the renderer picks between, kept with their template.
 _REQUIRED_STRINGS = {
     "rewrite.toml": frozenset({"rewrite", "polish", "no_findings", "nothing_known", "no_quotes"}),
     "repair.toml": frozenset({"no_findings"}),
 }
-_EXAMPLE_KEYS = frozenset({"strategy", "channel", "situation", "draft", "answer"})
 
 
-class PromptError(Exception):
-    """Base class for every prompt problem."""
-
-
-class PromptFileInvalid(PromptError):
-    """A prompt file does not follow the schema (unknown key, bad placeholder, ...)."""
+class PromptError(TactfulError):
+    """A template was rendered with the wrong values: a bug in the caller, not in a file."""
 
 
 class PromptVariableMissing(PromptError):
@@ -52,7 +47,7 @@ class PromptVariableMissing(PromptError):
 
 
 class PromptVariableUnknown(PromptError):
-    """A template was given a value it does not declare (a caller bug)."""
+    """A template was given a value it does not declare."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,106 +97,32 @@ class PromptSet:
     examples: tuple[Example, ...]
 
 
-def _placeholders(name: str, text: str) -> set[str]:
-    found: set[str] = set()
-    for match in string.Template.pattern.finditer(text):
-        if match.group("invalid") is not None:
-            line = text[: match.start()].count("\n") + 1
-            raise PromptFileInvalid(f"{name}: a lone '$' on line {line} (write '$$')")
-        ident = match.group("named") or match.group("braced")
-        if ident:
-            found.add(ident)
-    return found
-
-
-def _require_keys(name: str, where: str, got: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(got) - allowed)
-    if unknown:
-        raise PromptFileInvalid(f"{name}: unknown key(s) in {where}: {', '.join(unknown)}")
-
-
-def _meta(name: str, raw: Mapping[str, Any]) -> tuple[int, str, tuple[str, ...]]:
-    meta = raw.get("meta")
-    if not isinstance(meta, dict):
-        raise PromptFileInvalid(f"{name}: a [meta] table is required")
-    _require_keys(name, "[meta]", meta, _META_KEYS)
-    version, description = meta.get("version"), meta.get("description")
-    variables = meta.get("variables", [])
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise PromptFileInvalid(f"{name}: meta.version must be a positive integer")
-    if not isinstance(description, str) or not description.strip():
-        raise PromptFileInvalid(f"{name}: meta.description is required")
-    if not isinstance(variables, list) or not all(
-        isinstance(v, str) and v.isidentifier() for v in variables
-    ):
-        raise PromptFileInvalid(f"{name}: meta.variables must be a list of identifiers")
-    if len(set(variables)) != len(variables):
-        raise PromptFileInvalid(f"{name}: meta.variables has duplicates")
-    return version, description, tuple(variables)
-
-
-def _read_toml(path: Path, root: Path) -> tuple[str, dict[str, Any]]:
-    name = path.relative_to(root).as_posix()
-    try:
-        return name, tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PromptFileInvalid(f"{name}: {exc}") from exc
-
-
 def load_template(path: Path, root: Path | None = None) -> PromptTemplate:
-    """Read one template file and check it against the schema."""
-    name, raw = _read_toml(path, root or path.parent)
-    _require_keys(name, "the file", raw, _TEMPLATE_TOP_KEYS)
-    version, description, variables = _meta(name, raw)
-    prompt = raw.get("prompt")
-    if not isinstance(prompt, dict):
-        raise PromptFileInvalid(f"{name}: a [prompt] table is required")
-    _require_keys(name, "[prompt]", prompt, frozenset({"text"}))
-    text = prompt.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise PromptFileInvalid(f"{name}: prompt.text must be a non-empty string")
-    used = _placeholders(name, text)
-    undeclared = sorted(used - set(variables))
-    if undeclared:
-        raise PromptFileInvalid(f"{name}: undeclared placeholder(s): {', '.join(undeclared)}")
-    unused = sorted(set(variables) - used)
-    if unused:
-        raise PromptFileInvalid(f"{name}: declared but unused variable(s): {', '.join(unused)}")
-    strings = raw.get("strings", {})
-    if not isinstance(strings, dict) or not all(
-        isinstance(v, str) and v.strip() for v in strings.values()
-    ):
-        raise PromptFileInvalid(f"{name}: [strings] holds non-empty strings only")
-    for key, value in strings.items():
-        if _placeholders(f"{name} strings.{key}", value):
-            raise PromptFileInvalid(f"{name}: strings.{key} cannot hold placeholders")
+    """Read one template file and check it against the schema (`_schema.TemplateFile`)."""
+    name = path.relative_to(root or path.parent).as_posix()
+    raw = load_toml(TemplateFile, path, file=name)
     required = _REQUIRED_STRINGS.get(name, frozenset())
-    if missing := sorted(required - set(strings)):
-        raise PromptFileInvalid(f"{name}: [strings] lacks {', '.join(missing)}")
-    return PromptTemplate(name, version, description, variables, text, dict(strings))
+    if missing := sorted(required - set(raw.strings)):
+        raise DataFileInvalid(name, "strings", f"lacks {', '.join(missing)}")
+    meta = raw.meta
+    return PromptTemplate(
+        name, meta.version, meta.description, meta.variables, raw.prompt.text, dict(raw.strings)
+    )
 
 
 def _load_examples(path: Path, root: Path) -> tuple[Example, ...]:
-    name, raw = _read_toml(path, root)
-    _require_keys(name, "the file", raw, frozenset({"meta", "examples"}))
-    _, _, variables = _meta(name, raw)
-    if variables:
-        raise PromptFileInvalid(f"{name}: examples take no variables")
-    entries = raw.get("examples")
-    if not isinstance(entries, list) or not entries:
-        raise PromptFileInvalid(f"{name}: at least one [[examples]] entry is required")
-    examples: list[Example] = []
-    for i, entry in enumerate(entries):
-        where = f"examples[{i}]"
-        _require_keys(name, where, entry, _EXAMPLE_KEYS)
-        if set(entry) != _EXAMPLE_KEYS or not all(isinstance(v, str) for v in entry.values()):
-            raise PromptFileInvalid(f"{name}: {where} needs string {sorted(_EXAMPLE_KEYS)}")
-        if entry["strategy"] not in STRATEGY_IDS:
-            raise PromptFileInvalid(f"{name}: {where} has unknown strategy {entry['strategy']!r}")
-        if entry["channel"] not in CHANNELS:
-            raise PromptFileInvalid(f"{name}: {where} has unknown channel {entry['channel']!r}")
-        examples.append(Example(**{k: v.strip() for k, v in entry.items()}))
-    return tuple(examples)
+    name = path.relative_to(root).as_posix()
+    raw = load_toml(ExamplesFile, path, file=name)
+    return tuple(
+        Example(
+            strategy=e.strategy,
+            channel=e.channel,
+            situation=e.situation.strip(),
+            draft=e.draft.strip(),
+            answer=e.answer.strip(),
+        )
+        for e in raw.examples
+    )
 
 
 def _files(directory: Path) -> list[Path]:
@@ -223,13 +144,13 @@ def _keyed(directory: Path, sub: str, ids: tuple[str, ...]) -> dict[str, PromptT
     missing = sorted(set(ids) - set(found))
     extra = sorted(set(found) - set(ids))
     if missing or extra:
-        raise PromptFileInvalid(f"{sub}/: missing {missing}, unexpected {extra}")
+        raise DataFileInvalid(f"{sub}/", "", f"missing {missing}, unexpected {extra}")
     return {key: load_template(found[key], directory) for key in ids}
 
 
 def _load(directory: Path) -> PromptSet:
     if not directory.is_dir():
-        raise PromptFileInvalid(f"no prompt directory at {directory}")
+        raise DataFileInvalid(str(directory), "", "no prompt directory here")
     strategies: dict[Any, PromptTemplate] = _keyed(directory, "strategies", STRATEGY_IDS)
     channels: dict[Any, PromptTemplate] = _keyed(directory, "channels", CHANNELS)
     prompts = PromptSet(
@@ -252,7 +173,7 @@ def _check_examples(prompts: PromptSet) -> None:
         try:
             parse_answer(example.answer, example.channel)
         except MalformedAnswer as exc:
-            raise PromptFileInvalid(f"examples.toml: examples[{i}] answer: {exc}") from exc
+            raise DataFileInvalid("examples.toml", f"examples[{i}].answer", str(exc)) from exc
 
 
 def _snapshot(directory: Path) -> tuple[tuple[str, int, int], ...]:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from service.analysis import RULES, analyze, score_findings
 from service.analysis._lexicon import LEXICON_DIR, Entry, load_file
+from service.errors import DataFileInvalid
 from service.models import RULE_IDS, Context, Finding, Message
 
 pytestmark = pytest.mark.unit
@@ -184,7 +185,9 @@ def test_lexicon_rejects_unknown_keys_and_bad_patterns(tmp_path: Path) -> None:
         'description = "d"\nmessage = "m"\n[[match]]\nintent = "x y z"\nphrase = "a"\ntypo = 1\n',
         encoding="utf-8",
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(
+        DataFileInvalid, match=r"jargon\.toml: match\[0\]\.typo: unknown key"
+    ):
         load_file(bad)
     with pytest.raises(ValidationError):
         Entry(intent="broken", pattern="(unclosed")

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from service.analysis import analyze
 from service.budget import LengthBudget, resolve_budget
 from service.composer import (
-    TemplateError,
     compose,
     extract_facts,
     fits,
@@ -20,6 +19,7 @@ from service.composer import (
     parse_templates,
 )
 from service.composer._templates import TEMPLATES_PATH
+from service.errors import DataFileInvalid
 from service.guard import ALWAYS_BLOCKING, SUBJECT_EXEMPT
 from service.models import (
     CHANNELS,
@@ -384,7 +384,7 @@ def test_template_catalogue_loads() -> None:
 def test_invalid_templates_are_rejected(mutate: Any, error: str) -> None:
     raw = _raw_templates()
     mutate(raw)
-    with pytest.raises(TemplateError, match=error):
+    with pytest.raises(DataFileInvalid, match=error):
         parse_templates(raw)
 
 

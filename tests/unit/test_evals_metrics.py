@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from service.errors import DataFileInvalid
 from service.evals._analyzer_suite import AnalyzerScores, labelled, metrics_from, score_case
 from service.evals._cases import AnalyzerCase
 from service.evals._metrics import model_quality, path_metrics
 from service.evals._results import CaseResult, Metric, rate
-from service.evals._thresholds import ThresholdsInvalid, load_thresholds
+from service.evals._thresholds import load_thresholds
 from service.models import Analysis, Finding, Metrics
 
 pytestmark = pytest.mark.unit
@@ -181,7 +182,7 @@ def test_thresholds_reject_a_key_no_metric_uses(tmp_path: Path) -> None:
     path = tmp_path / "thresholds.toml"
     path.write_text("version = 1\n[analyzer]\nrule_precison = { min = 0.9 }\n")
     thresholds = load_thresholds(path)
-    with pytest.raises(ThresholdsInvalid, match="rule_precison"):
+    with pytest.raises(DataFileInvalid, match="rule_precison"):
         thresholds.apply(
             "analyzer", [Metric("precision[x]", 1.0, 1, 1, threshold_key="rule_precision")]
         )
@@ -191,7 +192,7 @@ def test_thresholds_reject_a_key_no_metric_uses(tmp_path: Path) -> None:
 def test_thresholds_reject_malformed_bounds(tmp_path: Path, table: str) -> None:
     path = tmp_path / "thresholds.toml"
     path.write_text(f"version = 1\n[analyzer]\nclean_error_rate = {table}\n")
-    with pytest.raises(ThresholdsInvalid):
+    with pytest.raises(DataFileInvalid):
         load_thresholds(path)
 
 

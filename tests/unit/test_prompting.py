@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import service.prompting as prompting
 from service.analysis import analyze
 from service.budget import resolve_budget
+from service.errors import DataFileInvalid
 from service.models import (
     CHANNELS,
     STRATEGY_IDS,
@@ -26,7 +27,6 @@ from service.models import (
 )
 from service.prompting import (
     DEFAULT_PROMPTS_DIR,
-    PromptFileInvalid,
     PromptVariableMissing,
     PromptVariableUnknown,
     fence,
@@ -128,7 +128,7 @@ def test_version_is_the_content_not_the_location(prompt_copy: Path, tmp_path: Pa
         ),
         (_template('description = "d"\nvariables = ["name"]'), "version"),
         (_template('version = 1\nvariables = ["name"]'), "description"),
-        ('[prompt]\ntext = "hi"\n', r"\[meta\]"),
+        ('[prompt]\ntext = "hi"\n', "meta: missing key"),
         (
             _template('version = 1\ndescription = "d"\nvariables = ["name"]') + "[extra]\nx = 1\n",
             "unknown key",
@@ -138,27 +138,27 @@ def test_version_is_the_content_not_the_location(prompt_copy: Path, tmp_path: Pa
 )
 def test_invalid_template_is_rejected_at_load(prompt_copy: Path, content: str, error: str) -> None:
     (prompt_copy / "system.toml").write_text(content)
-    with pytest.raises(PromptFileInvalid, match=error):
+    with pytest.raises(DataFileInvalid, match=error):
         load_prompts(prompt_copy)
 
 
 def test_missing_strategy_file_is_rejected(prompt_copy: Path) -> None:
     (prompt_copy / "strategies" / "honest_reset.toml").unlink()
-    with pytest.raises(PromptFileInvalid, match="honest_reset"):
+    with pytest.raises(DataFileInvalid, match="honest_reset"):
         load_prompts(prompt_copy)
 
 
 def test_example_whose_answer_does_not_parse_is_rejected(prompt_copy: Path) -> None:
     path = prompt_copy / "examples.toml"
     path.write_text(path.read_text().replace("<body>", "<bod>", 1))
-    with pytest.raises(PromptFileInvalid, match="examples"):
+    with pytest.raises(DataFileInvalid, match="examples"):
         load_prompts(prompt_copy)
 
 
 def test_example_with_unknown_strategy_is_rejected(prompt_copy: Path) -> None:
     path = prompt_copy / "examples.toml"
     path.write_text(path.read_text().replace('"timing_check"', '"hard_sell"', 1))
-    with pytest.raises(PromptFileInvalid, match="hard_sell"):
+    with pytest.raises(DataFileInvalid, match="hard_sell"):
         load_prompts(prompt_copy)
 
 
@@ -374,12 +374,12 @@ def test_the_drafts_own_facts_are_not_reported_as_invented() -> None:
 def test_rewrite_template_needs_its_strings(prompt_copy: Path) -> None:
     path = prompt_copy / "rewrite.toml"
     path.write_text(path.read_text().replace('polish = "', 'polished = "'))
-    with pytest.raises(PromptFileInvalid, match="lacks polish"):
+    with pytest.raises(DataFileInvalid, match="lacks polish"):
         load_prompts(prompt_copy)
 
 
 def test_strings_cannot_hold_placeholders(prompt_copy: Path) -> None:
     path = prompt_copy / "repair.toml"
     path.write_text(path.read_text().replace("did not follow", "did not follow $format"))
-    with pytest.raises(PromptFileInvalid, match="placeholders"):
+    with pytest.raises(DataFileInvalid, match="placeholders"):
         load_prompts(prompt_copy)
