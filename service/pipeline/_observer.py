@@ -16,6 +16,8 @@ class PipelineObserver(Protocol):
 
     def model_call(self, seconds: float, usage: Usage, ok: bool) -> None: ...
 
+    def model_retry(self, reason: str) -> None: ...  # the model adapter's `on_retry`
+
 
 class NullObserver:
     """Observes nothing: the default when no metrics are wired."""
@@ -27,4 +29,7 @@ class NullObserver:
         return None
 
     def model_call(self, seconds: float, usage: Usage, ok: bool) -> None:
+        return None
+
+    def model_retry(self, reason: str) -> None:
         return None

@@ -17,6 +17,7 @@ from service.pipeline._plan import Outcome, Plan, make_plan
 from service.pipeline._respond import ms_since, respond
 from service.pipeline._stream import DeltaSink, StreamEvent, stream_answer, stream_events
 from service.prompting import PromptSet, render_repair, render_rewrite
+from service.settings import DEFAULT_CACHE_TTL_S
 from service.store import ResponseCache
 
 VARIANT_TEMPERATURE_STEP = 0.25
@@ -32,7 +33,7 @@ class Rewriter:
         prompts: PromptSet,
         params: ModelParams,
         cache: ResponseCache | None = None,
-        cache_ttl_s: int = 300,
+        cache_ttl_s: int = DEFAULT_CACHE_TTL_S,
         observer: PipelineObserver | None = None,
     ) -> None:
         self._model = model

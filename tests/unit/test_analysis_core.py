@@ -185,9 +185,7 @@ def test_lexicon_rejects_unknown_keys_and_bad_patterns(tmp_path: Path) -> None:
         'description = "d"\nmessage = "m"\n[[match]]\nintent = "x y z"\nphrase = "a"\ntypo = 1\n',
         encoding="utf-8",
     )
-    with pytest.raises(
-        DataFileInvalid, match=r"jargon\.toml: match\[0\]\.typo: unknown key"
-    ):
+    with pytest.raises(DataFileInvalid, match=r"jargon\.toml: match\[0\]\.typo: unknown key"):
         load_file(bad)
     with pytest.raises(ValidationError):
         Entry(intent="broken", pattern="(unclosed")
