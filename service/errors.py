@@ -5,13 +5,22 @@
     │   └── DataFileInvalid      a data file (lexicon, prompt, template, eval case)
     │                            is malformed: names the file, the place, the problem
     ├── NotFound                 no such resource (404)
-    └── Unavailable              a dependency is down; retry later (503 + Retry-After)
-        └── StoreUnavailable     Redis (service.store)
+    │   └── RecordingMissing     no recorded model answer for an eval case (service.evals)
+    ├── Unavailable              a dependency is down; retry later (503 + Retry-After)
+    │   └── StoreUnavailable     Redis (service.store)
+    └── PromptError              a template rendered with the wrong values: a caller bug
+        ├── PromptVariableMissing    (service.prompting)
+        └── PromptVariableUnknown
 
-The HTTP surface renders these in one handler (`service.api.errors`); the CLI
-in one printer (`service.cli`). Both build the body with `problem_document`.
-The model port's `ModelError` family (service.llm) is caught by the pipeline
-and never reaches a surface.
+Every data-file loader raises `DataFileInvalid` (service.datafile). The HTTP
+surface renders these in one handler (`service.api.errors`); the CLI in one
+printer (`service.cli._commands`). Both build the body with `problem_document`
+(field errors with `validation_document`).
+
+Outside the tree on purpose: the model port's `ModelError` family
+(service.llm). Its message is for logs and may quote the upstream's text,
+while a `TactfulError`'s detail is shown to the caller; the pipeline catches
+every `ModelError` and degrades, so none reaches a surface.
 """
 
 from __future__ import annotations
@@ -47,6 +56,12 @@ def problem_document(
         "detail": detail,
         **extra,
     }
+
+
+def validation_document(errors: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
+    """The 422 body for field errors (`[{"field": ..., "message": ...}]`), HTTP and CLI alike."""
+    fields = ", ".join(e["field"] for e in errors)
+    return problem_document(422, f"Invalid value for: {fields}.", errors=errors, **extra)
 
 
 class TactfulError(Exception):

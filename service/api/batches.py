@@ -9,9 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from service.api._state import AppRuntime
-from service.api.errors import problem
 from service.batches import BatchRequest, BatchService, enqueue_items, new_batch_id
-from service.errors import NotFound, Unavailable
+from service.errors import InvalidInput, NotFound, Unavailable
 from service.settings import Settings
 from service.store import StoreUnavailable
 
@@ -46,7 +45,7 @@ class BatchController(Controller):
         """Store the items and queue one job per item."""
         svc = _require(app_runtime.batches)
         if len(data.items) > svc.settings.batch_max_items:
-            return problem(422, f"A batch holds at most {svc.settings.batch_max_items} items.")
+            raise InvalidInput(f"A batch holds at most {svc.settings.batch_max_items} items.")
         batch_id = new_batch_id()
         try:
             await svc.store.create(batch_id, _owner(request), data.items)

@@ -9,7 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
 
-from service.errors import PROBLEM_JSON, TactfulError, problem_document
+from service.errors import PROBLEM_JSON, TactfulError, problem_document, validation_document
 
 _log = logging.getLogger("tactful.api")
 
@@ -44,8 +44,8 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
     if not errors:
         # No field detail means the body itself could not be read (not JSON, wrong type).
         return problem(400, exc.detail or "The request body is not valid JSON.")
-    fields = ", ".join(e["field"] for e in errors)
-    return problem(HTTP_422_UNPROCESSABLE_ENTITY, f"Invalid value for: {fields}.", errors=errors)
+    body = validation_document(errors)
+    return Response(body, status_code=HTTP_422_UNPROCESSABLE_ENTITY, media_type=PROBLEM_JSON)
 
 
 def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

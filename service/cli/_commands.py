@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from service.errors import problem_document
+from service.errors import problem_document, validation_document
 from service.models import CHANNELS
 from service.settings import get_settings
 
@@ -116,8 +116,7 @@ def _validation_problem(exc: ValidationError, **extra: Any) -> dict[str, Any]:
         {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
         for err in exc.errors()
     ]
-    fields = ", ".join(e["field"] for e in errors)
-    return problem_document(422, f"Invalid value for: {fields}.", errors=errors, **extra)
+    return validation_document(errors, **extra)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

@@ -2,58 +2,22 @@
 
 Middleware order (outermost first): request context (observability) ->
 `SecurityMiddleware` (auth, then rate limit) -> `IdempotencyMiddleware` -> handler.
+The face is what other packages use; tests reach the parts in the private modules.
 """
 
-from service.security._auth import Authenticator, Denial, Principal, presented_key
 from service.security._bind import bind_refusal, is_loopback
-from service.security._idempotency_mw import IdempotencyMiddleware, fingerprint
-from service.security._keys import (
-    ALL_SCOPES,
-    ApiKeyRecord,
-    FileKeyStore,
-    KeyStore,
-    RedisKeyStore,
-    Scope,
-    digest,
-    key_id,
-    key_store_for,
-    matches,
-    new_key,
-)
+from service.security._idempotency_mw import IdempotencyMiddleware
+from service.security._keys import ALL_SCOPES, key_store_for, new_key
 from service.security._middleware import SecurityMiddleware
-from service.security._policy import RoutePolicy, limits_from, policy_for
-from service.security._ratelimit import Decision, Limit, MemoryLimiter, RateLimiter, lease_cap
-from service.security._state import SecurityState, security_state
+from service.security._state import security_state
 
 __all__ = [
     "ALL_SCOPES",
-    "ApiKeyRecord",
-    "Authenticator",
-    "Decision",
-    "Denial",
-    "FileKeyStore",
     "IdempotencyMiddleware",
-    "KeyStore",
-    "Limit",
-    "MemoryLimiter",
-    "Principal",
-    "RateLimiter",
-    "RedisKeyStore",
-    "RoutePolicy",
-    "Scope",
     "SecurityMiddleware",
-    "SecurityState",
     "bind_refusal",
-    "digest",
-    "fingerprint",
     "is_loopback",
-    "key_id",
     "key_store_for",
-    "lease_cap",
-    "limits_from",
-    "matches",
     "new_key",
-    "policy_for",
-    "presented_key",
     "security_state",
 ]

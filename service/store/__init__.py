@@ -2,38 +2,18 @@
 
 `open_shared(settings)` opens the one Redis pool of a process (or the memory
 mode when `REDIS_URL` is unset); the `*_for(shared)` helpers pick the matching
-implementation of each port.
+implementation of each port. The face is what other packages use; tests reach
+the implementations in the private modules.
 """
 
-from service.store._cache import MemoryCache, RedisCache, ResponseCache, cache_for
-from service.store._feedback import FeedbackStore, FileFeedback, RedisFeedback, feedback_for
-from service.store._idempotency import (
-    Claim,
-    IdempotencyStore,
-    MemoryIdempotency,
-    RedisIdempotency,
-    StoredResponse,
-    idempotency_for,
-)
-from service.store._shared import (
-    Keyspace,
-    SharedState,
-    StoreUnavailable,
-    open_shared,
-    redis_client,
-)
+from service.store._cache import ResponseCache, cache_for
+from service.store._feedback import FeedbackStore, feedback_for
+from service.store._idempotency import IdempotencyStore, StoredResponse, idempotency_for
+from service.store._shared import SharedState, StoreUnavailable, open_shared, redis_client
 
 __all__ = [
-    "Claim",
     "FeedbackStore",
-    "FileFeedback",
     "IdempotencyStore",
-    "Keyspace",
-    "MemoryCache",
-    "MemoryIdempotency",
-    "RedisCache",
-    "RedisFeedback",
-    "RedisIdempotency",
     "ResponseCache",
     "SharedState",
     "StoreUnavailable",

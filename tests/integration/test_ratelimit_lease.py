@@ -15,8 +15,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from service.api.app import create_app
-from service.security import Limit, RateLimiter, lease_cap
-from service.security._ratelimit import LEASE_S, MAX_LEASE
+from service.security._ratelimit import LEASE_S, MAX_LEASE, Limit, RateLimiter, lease_cap
 from service.store import SharedState, open_shared
 from tests._redis_fixtures import CLOSED_REDIS_URL, redis_settings, unique_prefix
 from tests.conftest import DANA_CONTEXT, PUSHY_DRAFT

@@ -10,15 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from service.security import Limit, RateLimiter, RedisKeyStore, new_key
-from service.store import (
-    RedisCache,
-    RedisFeedback,
-    RedisIdempotency,
-    SharedState,
-    StoredResponse,
-    open_shared,
-)
+from service.security import new_key
+from service.security._keys import RedisKeyStore
+from service.security._ratelimit import Limit, RateLimiter
+from service.store import SharedState, StoredResponse, open_shared
+from service.store._cache import RedisCache
+from service.store._feedback import RedisFeedback
+from service.store._idempotency import RedisIdempotency
 from tests._redis_fixtures import (
     REDIS_TEST_URL,
     redis_settings,

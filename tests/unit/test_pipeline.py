@@ -14,7 +14,7 @@ from service.llm import FakeChatModel, ModelAnswer, ModelParams, ModelUnavailabl
 from service.models import Message, RewriteOptions, RewriteRequest, RewriteResponse, Usage
 from service.pipeline import Rewriter
 from service.prompting import load_prompts
-from service.store import MemoryCache
+from service.store._cache import MemoryCache
 from tests.conftest import BAD_ANSWER, GOOD_ANSWER
 
 pytestmark = pytest.mark.unit

@@ -10,22 +10,11 @@ from pathlib import Path
 import pytest
 
 from service.observability import JsonFormatter, request_id_var
-from service.security import (
-    Authenticator,
-    Denial,
-    FileKeyStore,
-    Limit,
-    MemoryLimiter,
-    Principal,
-    bind_refusal,
-    digest,
-    is_loopback,
-    key_id,
-    matches,
-    new_key,
-    policy_for,
-    presented_key,
-)
+from service.security import bind_refusal, is_loopback, new_key
+from service.security._auth import Authenticator, Denial, Principal, presented_key
+from service.security._keys import FileKeyStore, digest, key_id, matches
+from service.security._policy import policy_for
+from service.security._ratelimit import Limit, MemoryLimiter
 from service.settings import Settings
 
 pytestmark = pytest.mark.unit

@@ -8,16 +8,12 @@ import time
 
 import pytest
 
-from service.security import fingerprint
+from service.security._idempotency_mw import fingerprint
 from service.settings import Settings
-from service.store import (
-    FileFeedback,
-    MemoryCache,
-    MemoryIdempotency,
-    StoredResponse,
-    StoreUnavailable,
-    open_shared,
-)
+from service.store import StoredResponse, StoreUnavailable, open_shared
+from service.store._cache import MemoryCache
+from service.store._feedback import FileFeedback
+from service.store._idempotency import MemoryIdempotency
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,9 @@ from litestar.testing import AsyncTestClient
 
 from service.api.app import create_app
 from service.llm import FakeChatModel
-from service.security import ApiKeyRecord, Authenticator, Denial, Principal, new_key
+from service.security import new_key
+from service.security._auth import Authenticator, Denial, Principal
+from service.security._keys import ApiKeyRecord
 from service.settings import Settings
 from service.store import StoreUnavailable
 from tests.conftest import DANA_CONTEXT, GOOD_ANSWER, PUSHY_DRAFT
