@@ -23,7 +23,15 @@ from service.analysis import analyze
 from service.budget import LengthBudget, resolve_budget
 from service.composer import compose
 from service.guard import blocking_findings, check
-from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelError, ModelParams
+from service.llm import (
+    ChatMessage,
+    ChatModel,
+    ModelAnswer,
+    ModelError,
+    ModelParams,
+    ModelUnavailable,
+    degraded_reason,
+)
 from service.models import (
     RULE_IDS,
     Analysis,
@@ -236,7 +244,7 @@ class Rewriter:
         try:
             answer = await self._call(messages, self._params, on_delta)
         except ModelError as exc:
-            return self._fallback(plan, f"The model could not be reached ({type(exc).__name__}).")
+            return self._fallback(plan, degraded_reason(exc))
         usage = usage + answer.usage
         parsed, problems, after = self._accept(plan, answer)
         if parsed is not None and after is not None:
@@ -260,7 +268,7 @@ class Rewriter:
                 second = await self._call(repair, self._params, None)
             except ModelError as exc:
                 outcome = self._fallback(
-                    plan, f"The repair call failed ({type(exc).__name__}) after a rejected answer."
+                    plan, f"The repair call after a rejected answer failed: {degraded_reason(exc)}"
                 )
                 outcome.usage = usage
                 return outcome
@@ -322,6 +330,13 @@ class Rewriter:
         except ModelError:
             self._observer.model_call(time.perf_counter() - started, Usage(), ok=False)
             raise
+        except Exception as exc:
+            # Any adapter's contract is ModelError; whatever else escapes still degrades.
+            self._observer.model_call(time.perf_counter() - started, Usage(), ok=False)
+            raise ModelUnavailable(
+                f"unexpected {type(exc).__name__} from the model",
+                reason=f"The model call failed unexpectedly ({type(exc).__name__}).",
+            ) from exc
         self._observer.model_call(time.perf_counter() - started, answer.usage, ok=True)
         return answer
 
@@ -339,7 +354,10 @@ class Rewriter:
         if tail := extractor.finish():
             on_delta(tail)
         if final is None:
-            raise ModelError("the stream ended without a final answer")
+            raise ModelUnavailable(
+                "the stream ended without a final answer",
+                reason="The model's answer stream ended without a final answer.",
+            )
         return final
 
     def _accept(
