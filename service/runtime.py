@@ -80,6 +80,8 @@ async def open_model(
             deadline_s=deadline_s,
             max_attempts=settings.model_max_attempts,
             attempt_timeout_s=timeout_s,
+            backoff_initial_s=settings.model_backoff_initial_s,
+            backoff_max_s=settings.model_backoff_max_s,
             retry_after_cap_s=settings.model_retry_after_cap_s,
             on_retry=getattr(observer, "model_retry", None),
             breaker=breaker,

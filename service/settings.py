@@ -30,6 +30,9 @@ class Settings(BaseModel):
     model_timeout_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_TIMEOUT_S
     model_deadline_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_DEADLINE_S
     model_max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    # Jittered exponential backoff between attempts when the server names no wait.
+    model_backoff_initial_s: Annotated[float, Field(ge=0)] = 0.5
+    model_backoff_max_s: Annotated[float, Field(ge=0)] = 8.0
     # A longer server-directed wait (Retry-After) degrades the request at once and
     # pauses calls to the endpoint until then, instead of holding the request.
     model_retry_after_cap_s: Annotated[float, Field(ge=0)] = 10.0
@@ -115,6 +118,8 @@ _ENV: dict[str, str] = {
     "TACTFUL_MODEL_TIMEOUT_S": "model_timeout_s",
     "TACTFUL_MODEL_DEADLINE_S": "model_deadline_s",
     "TACTFUL_MODEL_MAX_ATTEMPTS": "model_max_attempts",
+    "TACTFUL_MODEL_BACKOFF_INITIAL_S": "model_backoff_initial_s",
+    "TACTFUL_MODEL_BACKOFF_MAX_S": "model_backoff_max_s",
     "TACTFUL_MODEL_RETRY_AFTER_CAP_S": "model_retry_after_cap_s",
     "TACTFUL_MODEL_BREAKER_FAILURES": "model_breaker_failures",
     "TACTFUL_MODEL_BREAKER_RESET_S": "model_breaker_reset_s",

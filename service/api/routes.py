@@ -16,6 +16,7 @@ from service.analysis import RULES, analyze
 from service.api._memo import AnalyzeMemoMiddleware
 from service.budget import resolve_budget
 from service.models import Analysis, AnalyzeRequest, RewriteRequest, RewriteResponse
+from service.observability import DEGRADED_MODEL_STATES, model_checks
 from service.pipeline import Rewriter
 from service.strategies import catalogue
 
@@ -86,16 +87,16 @@ def live() -> dict[str, str]:
 
 @get("/health/ready", tags=["health"])
 async def ready(state: State) -> Response[dict[str, Any]]:
-    checks: dict[str, Any] = {"model": state.model_status}
-    probe = getattr(state, "model_probe", None)
-    if probe is not None and state.model_status == "ok":
-        checks["model"] = await probe.status()  # "ok" | "unreachable" (composer still serves)
+    # "ok" | "none" | "unreachable" | "failing" (recent calls failed, breaker state alongside);
+    # the composer still serves in every case.
+    model = getattr(getattr(state, "runtime", None), "model", None)
+    checks = await model_checks(state.model_status, model, getattr(state, "model_probe", None))
     ok = state.model_status in {"ok", "none"}
     # Redis down is "degraded" but still 200: rewrites keep working without it (cache off,
     # per-process limits), so pulling every replica out of the load balancer would be worse.
     shared = getattr(state, "shared", None)
     checks["redis"] = await shared.ping() if shared is not None else "memory"
-    degraded = not ok or checks["redis"] == "down" or checks["model"] == "unreachable"
+    degraded = not ok or checks["redis"] == "down" or checks["model"] in DEGRADED_MODEL_STATES
     return Response(
         {"status": "degraded" if degraded else "ok", "checks": checks},
         status_code=200 if ok else 503,

@@ -5,9 +5,11 @@ from service.observability._metrics import Metrics, metrics
 from service.observability._middleware import RequestContextMiddleware
 from service.observability._observer import MetricsObserver
 from service.observability._probe import ModelProbe
+from service.observability._readiness import DEGRADED_MODEL_STATES, model_checks
 from service.observability._routes import metrics_endpoint
 
 __all__ = [
+    "DEGRADED_MODEL_STATES",
     "JsonFormatter",
     "Metrics",
     "MetricsObserver",
@@ -16,5 +18,6 @@ __all__ = [
     "configure_logging",
     "metrics",
     "metrics_endpoint",
+    "model_checks",
     "request_id_var",
 ]
