@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from service import __version__
@@ -25,7 +26,12 @@ from service.observability import (
     metrics_endpoint,
 )
 from service.runtime import open_runtime
-from service.security import IdempotencyMiddleware, SecurityMiddleware, security_state
+from service.security import (
+    IdempotencyMiddleware,
+    JsonDepthMiddleware,
+    SecurityMiddleware,
+    security_state,
+)
 from service.settings import Settings, get_settings
 from service.store import ResponseCache, create_feedback, feedback_for
 
@@ -100,8 +106,14 @@ def create_app(
             batch_controller(settings),
             metrics_endpoint,
         ],
-        # Outermost first: request id + metrics + access log, auth + limits, idempotency.
-        middleware=[RequestContextMiddleware, SecurityMiddleware, IdempotencyMiddleware],
+        # Outermost first: request id + metrics + access log, auth + limits, JSON depth
+        # (checked as the body is read), idempotency.
+        middleware=[
+            RequestContextMiddleware,
+            SecurityMiddleware,
+            DefineMiddleware(JsonDepthMiddleware, max_depth=settings.max_json_depth),
+            IdempotencyMiddleware,
+        ],
         dependencies={"rewriter": Provide(provide_rewriter, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
