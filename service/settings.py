@@ -16,6 +16,7 @@ DEFAULT_MODEL_TIMEOUT_S = 20.0
 DEFAULT_MODEL_DEADLINE_S = 45.0
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_TTL_S = 300
+DEFAULT_MAX_JSON_DEPTH = 32
 
 
 class Settings(BaseModel):
@@ -25,9 +26,20 @@ class Settings(BaseModel):
     openai_base_url: str | None = None
     openai_api_key: str | None = Field(default=None, repr=False)
     model: str | None = None  # None: "gpt-4o-mini" for a remote endpoint, SmolLM2 when embedded
+    # One attempt's ceiling; the deadline bounds a whole call (attempts + waits).
     model_timeout_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_TIMEOUT_S
     model_deadline_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_DEADLINE_S
     model_max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    # Jittered exponential backoff between attempts when the server names no wait.
+    model_backoff_initial_s: Annotated[float, Field(ge=0)] = 0.5
+    model_backoff_max_s: Annotated[float, Field(ge=0)] = 8.0
+    # A longer server-directed wait (Retry-After) degrades the request at once and
+    # pauses calls to the endpoint until then, instead of holding the request.
+    model_retry_after_cap_s: Annotated[float, Field(ge=0)] = 10.0
+    # Circuit breaker: this many failed attempts in a row open it; after the reset
+    # time one probe call goes through.
+    model_breaker_failures: Annotated[int, Field(ge=1, le=1000)] = 5
+    model_breaker_reset_s: Annotated[float, Field(ge=0)] = 30.0
     # A 1,000-request burst must not queue in waves behind the pool (bench/).
     model_max_connections: Annotated[int, Field(ge=1)] = 1000
     model_transport: Literal["aiohttp", "httpx"] = "aiohttp"
@@ -84,6 +96,8 @@ class Settings(BaseModel):
     analyze_memo_size: Annotated[int, Field(ge=0)] = 4096
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_MAX_BODY_BYTES
+    # Deepest JSON nesting accepted in a request body (ours need ~6), checked before parsing.
+    max_json_depth: Annotated[int, Field(ge=8, le=256)] = DEFAULT_MAX_JSON_DEPTH
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("cors_origins", mode="before")
@@ -106,6 +120,11 @@ _ENV: dict[str, str] = {
     "TACTFUL_MODEL_TIMEOUT_S": "model_timeout_s",
     "TACTFUL_MODEL_DEADLINE_S": "model_deadline_s",
     "TACTFUL_MODEL_MAX_ATTEMPTS": "model_max_attempts",
+    "TACTFUL_MODEL_BACKOFF_INITIAL_S": "model_backoff_initial_s",
+    "TACTFUL_MODEL_BACKOFF_MAX_S": "model_backoff_max_s",
+    "TACTFUL_MODEL_RETRY_AFTER_CAP_S": "model_retry_after_cap_s",
+    "TACTFUL_MODEL_BREAKER_FAILURES": "model_breaker_failures",
+    "TACTFUL_MODEL_BREAKER_RESET_S": "model_breaker_reset_s",
     "TACTFUL_MODEL_MAX_CONNECTIONS": "model_max_connections",
     "TACTFUL_MODEL_TRANSPORT": "model_transport",
     "TACTFUL_MAX_TOKENS": "max_tokens",
@@ -138,6 +157,7 @@ _ENV: dict[str, str] = {
     "TACTFUL_ANALYZE_MEMO_SIZE": "analyze_memo_size",
     "TACTFUL_CORS_ORIGINS": "cors_origins",
     "TACTFUL_MAX_BODY_BYTES": "max_body_bytes",
+    "TACTFUL_MAX_JSON_DEPTH": "max_json_depth",
     "TACTFUL_LOG_LEVEL": "log_level",
 }
 

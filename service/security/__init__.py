@@ -1,11 +1,13 @@
 """API keys, authentication, rate limits and idempotency for the HTTP API.
 
 Middleware order (outermost first): request context (observability) ->
-`SecurityMiddleware` (auth, then rate limit) -> `IdempotencyMiddleware` -> handler.
+`SecurityMiddleware` (auth, then rate limit) -> `JsonDepthMiddleware` (wraps
+`receive`) -> `IdempotencyMiddleware` -> handler.
 """
 
 from service.security._auth import Authenticator, Denial, Principal, presented_key
 from service.security._bind import bind_refusal, is_loopback
+from service.security._depth import JsonDepthMiddleware, JsonTooDeep, json_depth_exceeds
 from service.security._idempotency_mw import IdempotencyMiddleware, fingerprint
 from service.security._keys import (
     ALL_SCOPES,
@@ -33,6 +35,8 @@ __all__ = [
     "Denial",
     "FileKeyStore",
     "IdempotencyMiddleware",
+    "JsonDepthMiddleware",
+    "JsonTooDeep",
     "KeyStore",
     "Limit",
     "MemoryLimiter",
@@ -47,6 +51,7 @@ __all__ = [
     "digest",
     "fingerprint",
     "is_loopback",
+    "json_depth_exceeds",
     "key_id",
     "key_store_for",
     "lease_cap",

@@ -389,7 +389,19 @@ async def test_readiness_probes_the_model_endpoint(prefix: str) -> None:
     finally:
         server.shutdown()
         server.server_close()
-    assert ok.json() == {"status": "ok", "checks": {"model": "ok", "redis": "ok"}}
+    assert ok.json() == {
+        "status": "ok",
+        "checks": {
+            "model": "ok",
+            "model_breaker": {
+                "state": "closed",
+                "consecutive_failures": 0,
+                "last_failure": None,
+                "retry_in_s": 0.0,
+            },
+            "redis": "ok",
+        },
+    }
     # The composer keeps answering without a model: degraded, not out of rotation.
     assert unreachable.status_code == 200
     assert unreachable.json()["status"] == "degraded"
