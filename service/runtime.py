@@ -10,9 +10,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from service.llm import (
     ChatModel,
+    CircuitBreaker,
     EmbeddedServer,
     ModelParams,
     OpenAIChatModel,
@@ -65,13 +67,25 @@ async def open_model(
     )
     stack.push_async_callback(client.close)
     _log.info("model endpoint %s, model %s", base_url, model_name)
+    breaker = CircuitBreaker(
+        upstream=urlsplit(base_url or "https://api.openai.com").netloc or "openai",
+        failure_threshold=settings.model_breaker_failures,
+        reset_after_s=settings.model_breaker_reset_s,
+        on_transition=None if observer is None else observer.breaker_transition,
+        on_reject=None if observer is None else observer.breaker_rejected,
+    )
     yield (
         OpenAIChatModel(
             client=client,
             model=model_name,
             deadline_s=deadline_s,
             max_attempts=settings.model_max_attempts,
+            attempt_timeout_s=timeout_s,
+            backoff_initial_s=settings.model_backoff_initial_s,
+            backoff_max_s=settings.model_backoff_max_s,
+            retry_after_cap_s=settings.model_retry_after_cap_s,
             on_retry=None if observer is None else observer.model_retry,
+            breaker=breaker,
         ),
         base_url,
     )

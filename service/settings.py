@@ -18,6 +18,7 @@ DEFAULT_MODEL_DEADLINE_S = 45.0
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_TTL_S = 300
 DEFAULT_MODEL_MAX_ATTEMPTS = 3
+DEFAULT_MAX_JSON_DEPTH = 32
 DEFAULT_MAX_TOKENS = 600
 DEFAULT_TEMPERATURE = 0.3
 # The model name when the setting is unset and a remote endpoint is configured.
@@ -44,9 +45,20 @@ class Settings(BaseModel):
     openai_api_key: Annotated[str | None, Env("OPENAI_API_KEY"), Field(repr=False)] = None
     # None: DEFAULT_REMOTE_MODEL for a remote endpoint, SmolLM2 when embedded.
     model: str | None = None
+    # One attempt's ceiling; the deadline bounds a whole call (attempts + waits).
     model_timeout_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_TIMEOUT_S
     model_deadline_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_DEADLINE_S
     model_max_attempts: Annotated[int, Field(ge=1, le=10)] = DEFAULT_MODEL_MAX_ATTEMPTS
+    # Jittered exponential backoff between attempts when the server names no wait.
+    model_backoff_initial_s: Annotated[float, Field(ge=0)] = 0.5
+    model_backoff_max_s: Annotated[float, Field(ge=0)] = 8.0
+    # A longer server-directed wait (Retry-After) degrades the request at once and
+    # pauses calls to the endpoint until then, instead of holding the request.
+    model_retry_after_cap_s: Annotated[float, Field(ge=0)] = 10.0
+    # Circuit breaker: this many failed attempts in a row open it; after the reset
+    # time one probe call goes through.
+    model_breaker_failures: Annotated[int, Field(ge=1, le=1000)] = 5
+    model_breaker_reset_s: Annotated[float, Field(ge=0)] = 30.0
     # A 1,000-request burst must not queue in waves behind the pool (bench/).
     model_max_connections: Annotated[int, Field(ge=1)] = 1000
     model_transport: Literal["aiohttp", "httpx"] = "aiohttp"
@@ -103,6 +115,8 @@ class Settings(BaseModel):
     analyze_memo_size: Annotated[int, Field(ge=0)] = 4096
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_MAX_BODY_BYTES
+    # Deepest JSON nesting accepted in a request body (ours need ~6), checked before parsing.
+    max_json_depth: Annotated[int, Field(ge=8, le=256)] = DEFAULT_MAX_JSON_DEPTH
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("cors_origins", mode="before")

@@ -6,6 +6,13 @@ Layout (all under the deployment prefix, all expiring with the batch TTL):
 (index -> result JSON). A result is written with HSETNX inside one Lua script
 that also bumps the counters, so a retried or duplicated delivery of an item
 can never produce a second result or count twice.
+
+That alone would still let two workers *run* one item at once (a sweep or a
+redelivery while the first is mid-call: two model calls, double the cost).
+So a run first claims the item: `batch:<id>:claim:<index>` holds the run's
+token with a lease (SET NX PX, in Lua so claim, renewal and release each
+compare the token atomically). The heartbeat renews the lease; a killed
+worker's lease lapses and the next delivery takes the item over.
 """
 
 from __future__ import annotations
@@ -33,6 +40,20 @@ end
 return 1
 """
 
+# Claim (or renew our own claim on) an item: ARGV = token, lease ms.
+_CLAIM = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+return 1
+"""
+
+# Release an item only if we still hold it.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
 
 class BatchRequest(BaseModel):
     """POST /v1/rewrite-batches: up to 500 rewrite requests, processed by workers."""
@@ -49,6 +70,8 @@ class BatchStore:
         self._shared = shared
         self._ttl = ttl_s
         self._record: Any = None
+        self._claim: Any = None
+        self._release: Any = None
 
     def _meta(self, batch_id: str) -> str:
         return self._shared.keys.key("batch", batch_id)
@@ -88,6 +111,30 @@ class BatchStore:
             lambda r: r.hexists(f"{self._meta(batch_id)}:results", str(index))
         )
         return bool(found)
+
+    def _claim_key(self, batch_id: str, index: int) -> str:
+        return f"{self._meta(batch_id)}:claim:{index}"
+
+    async def claim(self, batch_id: str, index: int, token: str, *, lease_s: float) -> bool:
+        """Hold the item for `lease_s` (or extend our hold); False if another run holds it."""
+        key = self._claim_key(batch_id, index)
+
+        async def run(r: Redis) -> Any:
+            if self._claim is None:
+                self._claim = r.register_script(_CLAIM)
+            return await self._claim(keys=[key], args=[token, max(1, int(lease_s * 1000))])
+
+        return bool(await self._shared.call(run))
+
+    async def release(self, batch_id: str, index: int, token: str) -> None:
+        key = self._claim_key(batch_id, index)
+
+        async def run(r: Redis) -> Any:
+            if self._release is None:
+                self._release = r.register_script(_RELEASE)
+            return await self._release(keys=[key], args=[token])
+
+        await self._shared.call(run)
 
     async def record(self, batch_id: str, index: int, result: dict[str, Any]) -> bool:
         """Store an item's result once; False if another delivery already did."""

@@ -2,9 +2,12 @@
 
 Each item is idempotent: a result already stored for (batch, index) is never
 recomputed or overwritten, so SAQ's at-least-once delivery (retries after a
-crash, sweeps of stuck jobs) turns into exactly one result per item. Only the
-batch id and item index travel in the job: request bodies stay in Redis and
-out of the queue's logs.
+crash, sweeps of stuck jobs) turns into exactly one result per item. And each
+item runs once at a time: a run claims it first (`BatchStore.claim`, a lease
+renewed by the heartbeat); a second delivery while the first runs waits for
+that run's result, or for its lease to lapse if its worker died, instead of
+paying for a second model call. Only the batch id and item index travel in
+the job: request bodies stay in Redis and out of the queue's logs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+import uuid
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any, cast
 
@@ -40,11 +45,32 @@ class WorkerContext(Context, total=False):
     settings: Settings
 
 
-async def _heartbeat(job: Any, every_s: float) -> None:
+async def _heartbeat(job: Any, every_s: float, renew: Callable[[], Awaitable[object]]) -> None:
+    """Keep SAQ from sweeping the job and keep our claim on the item alive."""
     while True:
         await asyncio.sleep(every_s)
         with contextlib.suppress(Exception):
             await job.update()
+        with contextlib.suppress(Exception):
+            await renew()
+
+
+async def _claim(
+    store: BatchStore, batch_id: str, index: int, token: str, lease_s: float, poll_s: float
+) -> bool:
+    """True once this run holds the item; False if another run stored its result meanwhile."""
+    waited = False
+    while not await store.claim(batch_id, index, token, lease_s=lease_s):
+        if not waited:
+            waited = True
+            _log.info(
+                "batch item is running elsewhere, waiting for it",
+                extra={"batch_id": batch_id, "index": index},
+            )
+        if await store.has_result(batch_id, index):
+            return False
+        await asyncio.sleep(poll_s)
+    return not await store.has_result(batch_id, index)
 
 
 async def rewrite_item(ctx: WorkerContext, *, batch_id: str, index: int) -> str:
@@ -57,24 +83,35 @@ async def rewrite_item(ctx: WorkerContext, *, batch_id: str, index: int) -> str:
     request = await store.item(batch_id, index)
     if request is None:
         return "expired"
-    beat = asyncio.create_task(_heartbeat(job, max(0.5, settings.batch_heartbeat_s / 3)))
+    token = uuid.uuid4().hex  # this run, not this worker: a redelivery to us is another run
+    lease_s = float(settings.batch_heartbeat_s)
+    every_s = max(0.5, settings.batch_heartbeat_s / 3)
+    beat = asyncio.create_task(
+        _heartbeat(job, every_s, lambda: store.claim(batch_id, index, token, lease_s=lease_s))
+    )
     try:
-        response = await ctx["rewriter"].rewrite(request)
-    except Exception as exc:
-        if job.retries > job.attempts:
-            _log.warning(
-                "batch item failed, will retry",
-                extra={"batch_id": batch_id, "index": index, "error": type(exc).__name__},
-            )
-            # A bare exception type for SAQ to log and store: the original message or
-            # traceback could quote the draft.
-            raise ItemFailed(type(exc).__name__) from None
-        result: dict[str, Any] = {"status": "failed", "error": type(exc).__name__}
-    else:
-        result = {"status": "succeeded", "response": response.model_dump(mode="json")}
+        if not await _claim(store, batch_id, index, token, lease_s, poll_s=min(1.0, every_s)):
+            metrics().batch_items.labels(status="duplicate").inc()
+            return "duplicate"
+        try:
+            response = await ctx["rewriter"].rewrite(request)
+        except Exception as exc:
+            if job.retries > job.attempts:
+                _log.warning(
+                    "batch item failed, will retry",
+                    extra={"batch_id": batch_id, "index": index, "error": type(exc).__name__},
+                )
+                # A bare exception type for SAQ to log and store: the original message or
+                # traceback could quote the draft.
+                raise ItemFailed(type(exc).__name__) from None
+            result: dict[str, Any] = {"status": "failed", "error": type(exc).__name__}
+        else:
+            result = {"status": "succeeded", "response": response.model_dump(mode="json")}
+        stored = await store.record(batch_id, index, result)
     finally:
         beat.cancel()
-    stored = await store.record(batch_id, index, result)
+        with contextlib.suppress(Exception):  # an unreleased claim lapses with its lease
+            await store.release(batch_id, index, token)
     metrics().batch_items.labels(status=result["status"] if stored else "duplicate").inc()
     return result["status"] if stored else "duplicate"
 

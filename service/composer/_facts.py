@@ -188,7 +188,9 @@ _GOAL_VERB_WORDS = (
     " spend plan modernise modernize migrate unify simplify onboard train ship deliver open attract"
     " book boost double halve clear prevent eliminate lift drive run set roll start finish meet"
     " hit lose shrink tighten centralise centralize digitise digitize modernise manage handle"
-    " organise organize prove show see sort stay turn trim upgrade use"
+    " organise organize prove show see sort stay turn trim upgrade use add connect cover"
+    " create deploy ensure enable help land integrate reach respond route schedule secure"
+    " shift switch test update"
 )
 _GOAL_VERBS = frozenset(_GOAL_VERB_WORDS.split())
 _PRONOUNS = {
@@ -212,8 +214,20 @@ def _gerund(verb: str) -> str:
     return verb + "ing"
 
 
-def goal_phrase(goal: str) -> str:
-    """The goal as a second-person phrase that reads after "on" (never pasted as written)."""
+# Openings of a noun phrase that reads after "on" as written ("faster onboarding").
+_NOUN_STARTS = frozenset(
+    {"a", "an", "the", "more", "fewer", "less", "better", "faster", "lower", "higher", "new"}
+    | {"your", "cleaner", "quicker", "simpler", "smoother", "fuller", "steady", "steadier"}
+)
+
+
+def goal_phrase(goal: str) -> str | None:
+    """The goal as a second-person phrase that reads after "on", or None when unsure.
+
+    Never pasted as written: a verb becomes a gerund ("cut waste" -> "cutting waste"),
+    the buyer's pronouns become "your"; a goal that opens any other way is left out
+    rather than risk "on add pickups".
+    """
     words = goal.split()
     if words and words[0].lower() == "to" and len(words) > 1:
         words = words[1:]
@@ -221,8 +235,10 @@ def goal_phrase(goal: str) -> str:
     first = words[0]
     if first.lower() in _GOAL_VERBS and (first.islower() or first.istitle()):
         words[0] = _gerund(first.lower())
-    elif first.istitle() and not first.isupper() and len(words) > 1:
-        words[0] = first.lower()
+    elif first.lower() in _NOUN_STARTS or first.lower().endswith("ing"):
+        words[0] = first.lower() if first.istitle() else first
+    else:
+        return None
     return " ".join(words)
 
 

@@ -9,9 +9,29 @@ model answer must not lose.
 
 from __future__ import annotations
 
+from service.analysis import analyze
+from service.budget import resolve_budget
 from service.editor._deliver import edit
 from service.editor._edit import EditResult
 from service.editor._items import Item, find_items, missing_items
 from service.editor._suggest import suggest
+from service.models import Message
 
-__all__ = ["EditResult", "Item", "edit", "find_items", "missing_items", "suggest"]
+
+def warm_up() -> None:
+    """Load and compile every data file the default path reads (once per process)."""
+    draft = Message(channel="email", body="Hi Sam, just checking in. Are you ready to sign?")
+    budget = resolve_budget("email")
+    before = analyze(draft, budget=budget)
+    edit(draft, context=None, strategy="value_nudge", budget=budget, before=before)
+
+
+__all__ = [
+    "EditResult",
+    "Item",
+    "edit",
+    "find_items",
+    "missing_items",
+    "suggest",
+    "warm_up",
+]

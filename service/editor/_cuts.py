@@ -58,7 +58,9 @@ def _clean_piece_text(text: str, was_question: bool, is_last: bool, first: bool)
     text = _LEADING_CONJ.sub("", text, count=1) if _LEADING_CONJ.match(text) else text
     if len(re.findall(r"\w+", text)) < 3 or _SUBORDINATE.match(text) or _DANGLING_END.search(text):
         return None
-    if not first and (_NOT_A_START.match(text) or not _CLAUSE_START.match(text)):
+    if not first and (
+        _NOT_A_START.match(text) or not _CLAUSE_START.match(text) or not _HAS_VERB.search(text)
+    ):
         return None
     body = text.rstrip(".!?\u2026")
     if not body:
@@ -115,8 +117,19 @@ _BOAST = re.compile(
 )
 # A sentence that only answers the one before it ("Totally fine if not.") goes with it.
 _LEANS_BACK = re.compile(
-    r"\s*(?:(?:totally|that's|it's|that is|it is|no worries|no problem|all good|also)\s+)?"
-    r"(?:fine\s+)?(?:if not|if so|if you haven't|no worries if not)\b[^.!?\n]{0,40}[.!?]",
+    r"\s*(?:(?:(?:totally|that's|it's|that is|it is|no worries|no problem|all good|also)\s+)?"
+    r"(?:fine\s+)?(?:if not|if so|if you haven't|no worries if not)\b[^.!?\n]{0,40}[.!?]"
+    # ... or a sentence that points at a time or offer only the removed one named.
+    r"|[^.!?\n]{0,80}\b(?:before then|by then|until then|after that date|that deadline"
+    r"|that offer|that price|that window)\b[^.!?\n]{0,60}[.!?])",
+    re.IGNORECASE,
+)
+# A clause left standing alone needs a verb of its own ("The better for your budget." has none).
+_HAS_VERB = re.compile(
+    r"\b(?:i|you|we|they|he|she|it|this|that|there|here)\b\s+\w+"
+    r"|\b(?:is|are|was|were|be|been|am|has|have|had|do|does|did|can|could|will|would|should"
+    r"|shall|may|might|must|need|needs|want|wants|let|send|call|see|try|take|get|make|keep"
+    r"|helps?|works?|shows?|saves?|cuts?)\b|\w+(?:'s|'re|'ve|'ll|'d|ed)\b",
     re.IGNORECASE,
 )
 

@@ -25,7 +25,9 @@ _NAME_GREETING = (
 )
 _CLOSING = re.compile(
     r"(?:best|best wishes|best regards|kind regards|warm regards|warmly|regards|thanks|thank you"
-    r"|many thanks|thanks again|cheers|all the best|talk soon|speak soon|sincerely|take care"
+    r"|many thanks|thanks again|thanks so much|cheers|all the best|talk soon|speak soon|talk later"
+    r"|speak later|chat soon|bye|sincerely|take care|have a good one"
+    r"|(?:alright|ok|okay),? talk (?:soon|later)"
     r"|with thanks|yours|yours sincerely|have a (?:good|great) (?:day|week|weekend))\b"
     r"[ !,.\w]{0,24}$",
     re.IGNORECASE,
@@ -103,6 +105,14 @@ def _signoff_start(body: str, floor: int) -> int:
     # A name alone on the last line ("Sam", "- Sam", "Sam Ortiz").
     if count > 1 and start_last > floor and _NAME_LINE.fullmatch(text(count - 1)):
         return start_last
+    # "... Alright, talk later." closing a one-line message (a voicemail's goodbye).
+    last_sentence = re.search(
+        r"(?<=[.!?])\s+([^.!?\n]{1,30}[.!?]?)\s*$", body[start_last:stripped_end]
+    )
+    if last_sentence is not None and _CLOSING.fullmatch(last_sentence.group(1).strip()):
+        at = start_last + last_sentence.start(1)
+        if at > floor:
+            return at
     # "... Thanks, Sam" at the end of a one-line message.
     inline = _INLINE_SIGNOFF.search(body, start_last, stripped_end)
     if inline is not None and inline.start() > max(floor, start_last):

@@ -6,6 +6,7 @@ configured, start `EmbeddedServer` and point the same adapter at its
 `base_url`. Callers only ever catch `ModelUnavailable` / `ModelRejected`.
 """
 
+from service.llm._breaker import BreakerSnapshot, BreakerState, CircuitBreaker
 from service.llm._client import (
     Transport,
     build_aiohttp_client,
@@ -19,21 +20,27 @@ from service.llm._port import (
     ChatMessage,
     ChatModel,
     ModelAnswer,
+    ModelCircuitOpen,
     ModelError,
     ModelParams,
     ModelRejected,
     ModelUnavailable,
+    degraded_reason,
 )
 
 __all__ = [
+    "BreakerSnapshot",
+    "BreakerState",
     "ChatMessage",
     "ChatModel",
+    "CircuitBreaker",
     "EmbeddedModelError",
     "EmbeddedServer",
     "FakeCall",
     "FakeChatModel",
     "FakeQueueEmpty",
     "ModelAnswer",
+    "ModelCircuitOpen",
     "ModelError",
     "ModelParams",
     "ModelRejected",
@@ -43,5 +50,6 @@ __all__ = [
     "build_aiohttp_client",
     "build_http_client",
     "build_openai_client",
+    "degraded_reason",
     "locate_embedded_gguf",
 ]

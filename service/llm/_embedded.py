@@ -127,7 +127,10 @@ class EmbeddedServer:
         host: str = "127.0.0.1",
         port: int | None = None,
         n_ctx: int = 4096,
-        n_threads: int = 2,
+        # Measured: one thread runs 2-5x faster than two when the cores are shared, and a
+        # 128-token batch needs ~190 MB less memory than the default.
+        n_threads: int = 1,
+        n_batch: int = 128,
         # SmolLM2 is trained on ChatML; naming it avoids relying on how a given
         # llama-cpp-python version reads the template from the GGUF metadata.
         chat_format: str | None = "chatml",
@@ -142,6 +145,7 @@ class EmbeddedServer:
         self._port = port
         self._n_ctx = n_ctx
         self._n_threads = n_threads
+        self._n_batch = n_batch
         self._chat_format = chat_format
         self._startup_timeout_s = startup_timeout_s
         self._stop_timeout_s = stop_timeout_s
@@ -179,6 +183,7 @@ class EmbeddedServer:
             "--n_ctx", str(self._n_ctx),
             "--n_threads", str(self._n_threads),
             "--n_threads_batch", str(self._n_threads),
+            "--n_batch", str(self._n_batch),
             "--verbose", "False",
         ]  # fmt: skip
         if self._chat_format:

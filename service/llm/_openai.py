@@ -5,19 +5,27 @@ server alike. Failures are sorted by `_retry`: transient ones are retried with
 tenacity (server-directed or jittered backoff) inside one overall deadline;
 when attempts or time run out the caller gets `ModelUnavailable`, and a final
 refusal is `ModelRejected` at once. The pipeline then falls back to the
-composer, so these two exceptions are the whole contract.
+composer, so these two exceptions are the whole contract: anything else the
+SDK or a transport raises (cut-off JSON, an HTML page, a dropped connection,
+a bug) is mapped to one of them, with a `reason` that says what happened.
+
+An optional `CircuitBreaker` gates every attempt: after N consecutive failed
+attempts the endpoint is not called for a while, and a `Retry-After` longer
+than we are willing to wait inside one request degrades the request at once
+and pauses calls until then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, Literal, TypeVar, cast
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat import ChatCompletionChunk
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -26,16 +34,26 @@ from tenacity import (
     stop_before_delay,
 )
 
+from service.llm._breaker import CircuitBreaker
+from service.llm._failure import CallLimits, final_error, to_answer
 from service.llm._port import (
     ChatMessage,
     ModelAnswer,
+    ModelCircuitOpen,
     ModelError,
     ModelParams,
-    ModelRejected,
     ModelUnavailable,
 )
-from service.llm._retry import MalformedResponse, RetryAfterOrBackoff, is_transient, retry_reason
-from service.llm._stream import StreamState, estimate_usage, usage_from
+from service.llm._retry import (
+    MalformedResponse,
+    RetryAfterOrBackoff,
+    StopIfAskedToWaitLonger,
+    counts_against_upstream,
+    is_transient,
+    retry_after_s,
+    retry_reason,
+)
+from service.llm._stream import StreamState, estimate_usage
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +65,8 @@ DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_BACKOFF_INITIAL_S = 0.5
 DEFAULT_BACKOFF_MAX_S = 8.0
 DEFAULT_RETRY_AFTER_CAP_S = 10.0
+# Provider error codes are echoed to callers only when they look like an identifier.
+_SAFE_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class OpenAIChatModel:
@@ -60,7 +80,9 @@ class OpenAIChatModel:
         attempt_timeout_s: optional ceiling for one attempt; it never exceeds
             what is left of the deadline.
         backoff_initial_s / backoff_max_s: exponential backoff bounds (jittered).
-        retry_after_cap_s: longest server-directed wait we accept per retry.
+        retry_after_cap_s: longest server-directed wait we accept per retry; a
+            longer `Retry-After` ends the call at once (and opens the breaker).
+        breaker: the upstream's circuit breaker, shared by every call to it.
         max_tokens_param: "max_completion_tokens" for OpenAI reasoning models;
             "max_tokens" is what every other compatible server understands.
         stream_usage: ask for a final usage chunk when streaming; turn off for
@@ -85,6 +107,7 @@ class OpenAIChatModel:
         stream_usage: bool = True,
         on_retry: Callable[[str], None] | None = None,
         sleep: Sleep = asyncio.sleep,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         if deadline_s <= 0:
             raise ValueError("deadline_s must be positive")
@@ -104,10 +127,16 @@ class OpenAIChatModel:
         self._stream_usage = stream_usage
         self._on_retry = on_retry
         self._sleep = sleep
+        self._retry_after_cap_s = retry_after_cap_s
+        self._breaker = breaker
 
     @property
     def name(self) -> str:
         return self._model
+
+    @property
+    def breaker(self) -> CircuitBreaker | None:
+        return self._breaker
 
     async def complete(
         self, messages: Sequence[ChatMessage], *, params: ModelParams
@@ -139,16 +168,28 @@ class OpenAIChatModel:
                 except StopAsyncIteration:
                     state.ended = True
                     break
-                except (openai.OpenAIError, TimeoutError, ValueError) as exc:
+                except Exception as exc:
+                    label = retry_reason(exc) or type(exc).__name__
+                    if self._breaker is not None:
+                        self._breaker.record_failure(f"stream_{label}")
                     raise ModelUnavailable(
-                        f"model {self._model} stream broke after the first delta "
-                        f"({retry_reason(exc) or type(exc).__name__})"
+                        f"model {self._model} stream broke after the first delta ({label})",
+                        reason=f"The model's answer stream broke after it had started ({label}).",
                     ) from exc
                 delta = state.feed(chunk)
                 if delta:
                     yield delta
         finally:
             await chunks.close()
+        if state.finish_reason is None:
+            # Every OpenAI-protocol server ends an answer with a finish reason; without one the
+            # text is cut off somewhere, and a cut-off message must not reach the guard as whole.
+            if self._breaker is not None:
+                self._breaker.record_failure("stream_truncated")
+            raise ModelUnavailable(
+                f"model {self._model} stream ended without a finish reason",
+                reason="The model's answer stream ended before the answer was complete.",
+            )
         usage = state.usage or estimate_usage(messages, state.text, completion_tokens=state.deltas)
         yield ModelAnswer(
             text=state.text,
@@ -190,7 +231,7 @@ class OpenAIChatModel:
             raw: object = await self._client.chat.completions.create(
                 **self._request_args(messages, params, budget), stream=False
             )
-        return _to_answer(raw, fallback_model=self._model)
+        return to_answer(raw, fallback_model=self._model)
 
     async def _open_stream(
         self, messages: Sequence[ChatMessage], params: ModelParams, deadline_at: float
@@ -206,17 +247,21 @@ class OpenAIChatModel:
                 "openai.AsyncStream[ChatCompletionChunk]",
                 await self._client.chat.completions.create(**args, stream=True),
             )
+            received = 0
             try:
                 while True:
                     try:
                         chunk = await chunks.__anext__()
                     except StopAsyncIteration:
+                        if not received:  # an empty body, or a page that is not SSE at all
+                            raise MalformedResponse("the stream carried no chunks") from None
                         state.ended = True
                         return chunks, state, ""
+                    received += 1
                     first = state.feed(chunk)
                     if first:
                         return chunks, state, first
-            except ValueError as exc:  # a chunk that is not JSON / not a chunk
+            except (ValueError, AttributeError, TypeError) as exc:  # not JSON / not a chunk
                 await chunks.close()
                 raise MalformedResponse("stream chunk is not a chat completion chunk") from exc
             except BaseException:
@@ -227,14 +272,37 @@ class OpenAIChatModel:
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[T]], deadline_at: float) -> T:
         attempts = 0
+        refused = False  # the breaker refused an attempt (it opened during this call, or before)
+        last: Exception | None = None
 
         async def counted() -> T:
-            nonlocal attempts
+            nonlocal attempts, refused, last
+            breaker = self._breaker
+            if breaker is not None and not breaker.allow():
+                refused = True
+                raise self._circuit_open(breaker)
             attempts += 1
-            return await attempt()
+            try:
+                result = await attempt()
+            except Exception as exc:
+                last = exc
+                if breaker is not None:
+                    self._record_failure(breaker, exc)
+                raise
+            except BaseException:  # cancelled: no verdict on the upstream
+                if breaker is not None:
+                    breaker.release()
+                raise
+            if breaker is not None:
+                breaker.record_success()
+            return result
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._max_attempts) | stop_before_delay(self._deadline_s),
+            stop=(
+                stop_after_attempt(self._max_attempts)
+                | stop_before_delay(self._deadline_s)
+                | StopIfAskedToWaitLonger(self._retry_after_cap_s)
+            ),
             wait=self._wait,
             retry=retry_if_exception(is_transient),
             sleep=self._sleep,
@@ -243,26 +311,48 @@ class OpenAIChatModel:
         )
         try:
             return await retrying(counted)
+        except ModelCircuitOpen as exc:
+            if last is None:
+                raise
+            # Our own failures opened the breaker mid-call: report what they were.
+            raise self._final_error(last, attempts, deadline_at, now_open=True) from exc
         except ModelError:
             raise
         except Exception as exc:
-            reason = retry_reason(exc)
-            if reason is not None:
-                late = time.monotonic() >= deadline_at
-                raise ModelUnavailable(
-                    f"model {self._model} unavailable after {attempts} attempt(s)"
-                    f"{' (deadline reached)' if late else ''}: last failure {reason}"
-                ) from exc
-            if isinstance(exc, openai.APIStatusError):
-                raise ModelRejected(
-                    f"model {self._model} rejected the request: HTTP {exc.status_code}"
-                    f"{f' ({exc.code})' if exc.code else ''}"
-                ) from exc
-            if isinstance(exc, openai.OpenAIError):
-                raise ModelRejected(
-                    f"model {self._model} client error: {type(exc).__name__}"
-                ) from exc
-            raise
+            raise self._final_error(exc, attempts, deadline_at, now_open=refused) from exc
+
+    def _record_failure(self, breaker: CircuitBreaker, exc: Exception) -> None:
+        if not counts_against_upstream(exc):
+            breaker.record_success()  # the endpoint answered sensibly about a bad request
+            return
+        asked = retry_after_s(exc)
+        hold = asked if asked is not None and asked > self._retry_after_cap_s else None
+        breaker.record_failure(retry_reason(exc) or _status_label(exc), hold_s=hold)
+
+    def _circuit_open(self, breaker: CircuitBreaker) -> ModelCircuitOpen:
+        snap = breaker.snapshot()
+        last = f", last: {snap.last_failure}" if snap.last_failure else ""
+        return ModelCircuitOpen(
+            f"model {self._model}: circuit breaker for {snap.upstream} is {snap.state}",
+            reason=(
+                f"The model endpoint is failing ({snap.consecutive_failures} failed calls in a "
+                f"row{last}), so calls to it are paused for {snap.retry_in_s:.0f} s "
+                f"(circuit breaker {snap.state.replace('_', '-')})."
+            ),
+        )
+
+    def _final_error(
+        self, exc: BaseException, attempts: int, deadline_at: float, *, now_open: bool
+    ) -> ModelError:
+        """Map the last failure of a call to the port's error, with the true reason."""
+        limits = CallLimits(
+            model=self._model,
+            max_attempts=self._max_attempts,
+            deadline_s=self._deadline_s,
+            attempt_timeout_s=self._attempt_timeout_s,
+            retry_after_cap_s=self._retry_after_cap_s,
+        )
+        return final_error(limits, exc, attempts, deadline_at, now_open=now_open)
 
     def _note_retry(self, retry_state: RetryCallState) -> None:
         outcome = retry_state.outcome
@@ -281,29 +371,6 @@ class OpenAIChatModel:
             self._on_retry(reason)
 
 
-def _to_answer(raw: object, *, fallback_model: str) -> ModelAnswer:
-    """Map a completion to `ModelAnswer`, or raise `MalformedResponse` if it isn't one.
-
-    The SDK does not validate responses strictly: a garbage body comes back as
-    a `str`, and JSON of the wrong shape as a `ChatCompletion` full of Nones.
-    """
-    if not isinstance(raw, ChatCompletion):
-        raise MalformedResponse(f"expected a chat completion, got {type(raw).__name__}")
-    choices: object = raw.choices
-    if not isinstance(choices, list) or not choices:
-        raise MalformedResponse("chat completion without choices")
-    choice = choices[0]
-    message = getattr(choice, "message", None)
-    content = getattr(message, "content", None)
-    finish_reason = getattr(choice, "finish_reason", None)
-    if message is None or not (content is None or isinstance(content, str)):
-        raise MalformedResponse("chat completion choice without a text message")
-    if content is None and finish_reason is None:
-        raise MalformedResponse("chat completion choice with neither text nor finish reason")
-    model = raw.model if isinstance(raw.model, str) and raw.model else fallback_model
-    return ModelAnswer(
-        text=content or "",
-        finish_reason=str(finish_reason) if finish_reason else "unknown",
-        model=model,
-        usage=usage_from(getattr(raw, "usage", None)),
-    )
+def _status_label(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    return f"status_{status}" if isinstance(status, int) else type(exc).__name__

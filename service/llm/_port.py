@@ -37,15 +37,41 @@ class ModelAnswer:
 
 
 class ModelError(Exception):
-    """Base class: the model could not give an answer."""
+    """Base class: the model could not give an answer.
+
+    `reason` is one sentence for the caller (it becomes `degraded_reason`): what
+    really happened (timeout, refused, breaker open...), never upstream text,
+    URLs or keys. The exception message is for logs.
+    """
+
+    default_reason = "The model could not give an answer."
+
+    def __init__(self, message: str = "", *, reason: str | None = None) -> None:
+        super().__init__(message or reason or self.default_reason)
+        self.reason = reason or self.default_reason
 
 
 class ModelUnavailable(ModelError):
     """Connection failures, timeouts, 429/5xx after retries, deadline exceeded."""
 
+    default_reason = "The model could not be reached."
+
+
+class ModelCircuitOpen(ModelUnavailable):
+    """The upstream failed repeatedly: calls are paused (no request was sent)."""
+
+    default_reason = "The model endpoint is failing, so calls to it are paused."
+
 
 class ModelRejected(ModelError):
     """A non-retryable refusal: bad request, auth, insufficient quota."""
+
+    default_reason = "The model endpoint refused the request."
+
+
+def degraded_reason(exc: ModelError) -> str:
+    """The sentence a response carries when the model failed: the reason and the error type."""
+    return f"{exc.reason.rstrip('.')} ({type(exc).__name__})."
 
 
 class ChatModel(Protocol):

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 45)
+# Up past the longest deadline a request can meet (embedded model: 120 s; a call that
+# meets the 45 s default deadline and then a repair round takes longer than 45 s).
+_LATENCY_BUCKETS = (
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300,
+)  # fmt: skip
+# Gauge values for tactful_model_breaker_state.
+BREAKER_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 
 
 class Metrics:
@@ -39,6 +45,24 @@ class Metrics:
             "tactful_model_retries_total",
             "Model call attempts retried, by reason.",
             ["reason"],
+            registry=r,
+        )
+        self.model_breaker_state = Gauge(
+            "tactful_model_breaker_state",
+            "Circuit breaker per model upstream: 0 closed, 1 half-open (probing), 2 open.",
+            ["upstream"],
+            registry=r,
+        )
+        self.model_breaker_transitions = Counter(
+            "tactful_model_breaker_transitions_total",
+            "Circuit breaker state changes per model upstream.",
+            ["upstream", "state"],
+            registry=r,
+        )
+        self.model_breaker_rejections = Counter(
+            "tactful_model_breaker_rejections_total",
+            "Model attempts not sent because the upstream's breaker was open.",
+            ["upstream"],
             registry=r,
         )
         self.guard_outcomes = Counter(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from service.models import Usage
-from service.observability._metrics import Metrics, metrics
+from service.observability._metrics import BREAKER_STATE_VALUES, Metrics, metrics
 
 
 class MetricsObserver:
-    """Implements `service.pipeline.PipelineObserver`."""
+    """Implements `service.pipeline.PipelineObserver` (model retries and breaker hooks included)."""
 
     def __init__(self, registry: Metrics | None = None) -> None:
         self._m = registry or metrics()
@@ -27,3 +27,10 @@ class MetricsObserver:
 
     def model_retry(self, reason: str) -> None:
         self._m.model_retries.labels(reason=reason).inc()
+
+    def breaker_transition(self, upstream: str, state: str) -> None:
+        self._m.model_breaker_transitions.labels(upstream=upstream, state=state).inc()
+        self._m.model_breaker_state.labels(upstream=upstream).set(BREAKER_STATE_VALUES[state])
+
+    def breaker_rejected(self, upstream: str) -> None:
+        self._m.model_breaker_rejections.labels(upstream=upstream).inc()

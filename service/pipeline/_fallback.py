@@ -9,7 +9,6 @@ context in the rep's own greeting and sign-off).
 from __future__ import annotations
 
 from service.analysis import analyze
-from service.editor import edit
 from service.guard import check
 from service.models import Message, Source
 from service.pipeline._plan import Outcome, Plan
@@ -30,13 +29,7 @@ def fallback(plan: Plan, reason: str | None) -> Outcome:
                 f"{reason} Your draft already follows the principles, so it was kept as written."
             )
     else:
-        result = edit(
-            request.draft,
-            context=request.context,
-            strategy=plan.strategy.id,
-            budget=plan.budget,
-            before=plan.before,
-        )
+        result = plan.edit()
         message, edits = result.message, result.changes
         source = "editor" if result.kept_content else "composer"
         if plan.substance_items is None:
@@ -55,14 +48,7 @@ def edited_variants(plan: Plan, first: Message) -> list[Message]:
     for i in range(1, 4 * request.options.variants):
         if len(out) >= request.options.variants - 1:
             break
-        result = edit(
-            request.draft,
-            context=request.context,
-            strategy=plan.strategy.id,
-            budget=plan.budget,
-            before=plan.before,
-            seed=f"{request.draft.body}#{i}",
-        )
+        result = plan.edit(seed=f"{request.draft.body}#{i}")
         if result.message.body in seen:
             continue
         verdict = check(

@@ -18,6 +18,10 @@ class PipelineObserver(Protocol):
 
     def model_retry(self, reason: str) -> None: ...  # the model adapter's `on_retry`
 
+    def breaker_transition(self, upstream: str, state: str) -> None: ...  # circuit breaker
+
+    def breaker_rejected(self, upstream: str) -> None: ...
+
 
 class NullObserver:
     """Observes nothing: the default when no metrics are wired."""
@@ -32,4 +36,10 @@ class NullObserver:
         return None
 
     def model_retry(self, reason: str) -> None:
+        return None
+
+    def breaker_transition(self, upstream: str, state: str) -> None:
+        return None
+
+    def breaker_rejected(self, upstream: str) -> None:
         return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from service.analysis import analyze
 from service.budget import LengthBudget, budget_for
-from service.editor import Item, edit, find_items
+from service.editor import EditResult, Item, edit, find_items
 from service.guard import draft_blockers
 from service.models import (
     Analysis,
@@ -31,20 +31,25 @@ class Plan:
     already_good: bool
     substance_items: list[Item] | None = None
 
+    def edit(self, seed: str | None = None) -> EditResult:
+        """The draft-preserving editor on this request (`seed` picks the move's phrasing)."""
+        request = self.request
+        return edit(
+            request.draft,
+            context=request.context,
+            strategy=self.strategy.id,
+            budget=self.budget,
+            before=self.before,
+            seed=seed,
+        )
+
     def substance(self) -> list[Item]:
         """The draft's items a model answer must keep: those the editor keeps (not offences)."""
         if self.substance_items is None:
             if self.already_good:
                 self.substance_items = find_items(self.request.draft.body)
             else:
-                result = edit(
-                    self.request.draft,
-                    context=self.request.context,
-                    strategy=self.strategy.id,
-                    budget=self.budget,
-                    before=self.before,
-                )
-                self.substance_items = result.kept_items
+                self.substance_items = self.edit().kept_items
         return self.substance_items
 
 

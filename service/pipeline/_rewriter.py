@@ -7,7 +7,15 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
-from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelError, ModelParams
+from service.llm import (
+    ChatMessage,
+    ChatModel,
+    ModelAnswer,
+    ModelError,
+    ModelParams,
+    ModelUnavailable,
+    degraded_reason,
+)
 from service.models import Message, RewriteRequest, RewriteResponse, Usage
 from service.pipeline._attempt import Attempt, attempt, parsed_message
 from service.pipeline._cache import cache_key, read_cached, store_cached
@@ -123,7 +131,7 @@ class Rewriter:
         try:
             answer = await self._call(messages, params, on_delta)
         except ModelError as exc:
-            return fallback(plan, f"The model could not be reached ({type(exc).__name__}).")
+            return fallback(plan, degraded_reason(exc))
         usage = usage + answer.usage
         first = self._attempt(plan, answer)
         if first.accepted:
@@ -145,7 +153,7 @@ class Rewriter:
                 second_answer = await self._call(repair, params, None)
             except ModelError as exc:
                 outcome = fallback(
-                    plan, f"The repair call failed ({type(exc).__name__}) after a rejected answer."
+                    plan, f"The repair call after a rejected answer failed: {degraded_reason(exc)}"
                 )
                 outcome.usage = usage
                 return outcome
@@ -241,5 +249,12 @@ class Rewriter:
         except ModelError:
             self._observer.model_call(time.perf_counter() - started, Usage(), ok=False)
             raise
+        except Exception as exc:
+            # Any adapter's contract is ModelError; whatever else escapes still degrades.
+            self._observer.model_call(time.perf_counter() - started, Usage(), ok=False)
+            raise ModelUnavailable(
+                f"unexpected {type(exc).__name__} from the model",
+                reason=f"The model call failed unexpectedly ({type(exc).__name__}).",
+            ) from exc
         self._observer.model_call(time.perf_counter() - started, answer.usage, ok=True)
         return answer

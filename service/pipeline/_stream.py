@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelError, ModelParams
+from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelParams, ModelUnavailable
 from service.models import RewriteResponse
 from service.pipeline._plan import Plan
 from service.prompting import BodyStreamExtractor
@@ -37,7 +37,10 @@ async def stream_answer(
     if tail := extractor.finish():
         on_delta(tail)
     if final is None:
-        raise ModelError("the stream ended without a final answer")
+        raise ModelUnavailable(
+            "the stream ended without a final answer",
+            reason="The model's answer stream ended without a final answer.",
+        )
     return final
 
 

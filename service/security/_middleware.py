@@ -47,7 +47,7 @@ class SecurityMiddleware:
         state["tactful.principal"] = result
         limit = sec.limits[policy.limit]
         decision = await sec.limiter.check(limit, result.subject)
-        if not decision.shared:
+        if not decision.shared and sec.shared_configured:
             sec.metrics.store_fallbacks.labels(what="rate_limit").inc()
         if not decision.allowed:
             sec.metrics.rate_limited.labels(limit=limit.name).inc()

@@ -22,6 +22,9 @@ class SecurityState:
     max_body_bytes: int
     max_batch_body_bytes: int
     metrics: Metrics
+    # Redis configured: a decision made without it is a fallback worth counting. In memory
+    # mode (no REDIS_URL) every decision is local by design, not a fallback.
+    shared_configured: bool = False
 
 
 def security_state(shared: SharedState, settings: Settings) -> SecurityState:
@@ -35,4 +38,5 @@ def security_state(shared: SharedState, settings: Settings) -> SecurityState:
         max_body_bytes=settings.max_body_bytes,
         max_batch_body_bytes=settings.batch_max_body_bytes,
         metrics=metrics(),
+        shared_configured=shared.redis is not None,
     )

@@ -147,7 +147,8 @@ async def test_duplicate_in_flight_is_409(prefix: str) -> None:
 
 
 async def test_idempotency_is_scoped_per_api_key(prefix: str) -> None:
-    from service.security import RedisKeyStore, new_key
+    from service.security import new_key
+    from service.security._keys import RedisKeyStore
     from service.store import open_shared
 
     settings = redis_settings(prefix, cache_ttl_s=0)
@@ -194,7 +195,8 @@ async def test_feedback_survives_an_api_restart(prefix: str) -> None:
     assert replayed.headers["Idempotent-Replayed"] == "true"
     assert invalid.status_code == 422
     # A brand-new app instance (as after a restart) reads what the first one acknowledged.
-    from service.store import RedisFeedback, open_shared
+    from service.store import open_shared
+    from service.store._feedback import RedisFeedback
 
     async with open_shared(settings) as shared:
         entries = [e async for e in RedisFeedback(shared).entries()]
@@ -234,7 +236,8 @@ async def test_redis_down_rewrites_still_work_and_readiness_says_so() -> None:
 async def test_auth_401_403_and_keys_never_in_logs(
     prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from service.security import RedisKeyStore, new_key
+    from service.security import new_key
+    from service.security._keys import RedisKeyStore
     from service.store import open_shared
 
     settings = redis_settings(prefix)
@@ -389,7 +392,19 @@ async def test_readiness_probes_the_model_endpoint(prefix: str) -> None:
     finally:
         server.shutdown()
         server.server_close()
-    assert ok.json() == {"status": "ok", "checks": {"model": "ok", "redis": "ok"}}
+    assert ok.json() == {
+        "status": "ok",
+        "checks": {
+            "model": "ok",
+            "model_breaker": {
+                "state": "closed",
+                "consecutive_failures": 0,
+                "last_failure": None,
+                "retry_in_s": 0.0,
+            },
+            "redis": "ok",
+        },
+    }
     # The composer keeps answering without a model: degraded, not out of rotation.
     assert unreachable.status_code == 200
     assert unreachable.json()["status"] == "degraded"

@@ -151,3 +151,48 @@ def test_analyze_rejects_empty_input_with_a_problem() -> None:
     result = run_cli("analyze", stdin="  \n")
     assert result.returncode == 2
     assert json.loads(result.stdout)["status"] == 400
+
+
+@pytest.mark.parametrize(
+    ("channel", "body", "keep", "drop"),
+    [
+        pytest.param(
+            "voicemail",
+            "Hi Dana, it's Chris from Stockwise, third call this week. I mapped your store "
+            "transfers into one weekly plan. Call me back on 555-0143.",
+            ["555-0143", "it's Chris from Stockwise", "weekly plan"],
+            ["third call"],
+            id="voicemail-callback",
+        ),
+        pytest.param(
+            "email",
+            "Hi Dana and Sam,\n\nPer my last email, the transfer checklist is at "
+            "https://stockwise.example/c. Sign by Friday and I'll add 20% off.\n\nBest,\nChris",
+            ["Hi Dana and Sam,", "https://stockwise.example/c", "Best,\nChris"],
+            ["Per my last email", "20% off"],
+            id="email-two-names-link",
+        ),
+    ],
+)
+def test_rewrite_cli_keeps_the_reps_substance(
+    tmp_path: Path, channel: str, body: str, keep: list[str], drop: list[str]
+) -> None:
+    request = {
+        "draft": {"channel": channel, "body": body, "subject": "Re: transfers"},
+        "context": DANA_CONTEXT,
+    }
+    if channel != "email":
+        del request["draft"]["subject"]  # type: ignore[attr-defined]
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request), encoding="utf-8")
+    result = run_cli("rewrite", str(path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    out = data["rewrite"]["body"]
+    assert data["source"] == "editor"
+    for item in keep:
+        assert item in out
+    for item in drop:
+        assert item not in out
+    if channel == "email":
+        assert data["rewrite"]["subject"] == "Re: transfers"

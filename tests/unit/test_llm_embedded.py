@@ -71,3 +71,11 @@ def test_child_environment_drops_settings_the_llama_server_would_read() -> None:
          "MODEL": "x.gguf", "N_CTX": "99", "OPENAI_API_KEY": "sk-secret", "LC_ALL": "C.UTF-8"}
     )  # fmt: skip
     assert env == {"PATH": "/bin", "HOME": "/root", "LC_ALL": "C.UTF-8"}
+
+
+def test_defaults_are_one_thread_and_a_small_batch() -> None:
+    cmd = EmbeddedServer().command(Path("/m.gguf"), 8123)
+    flags = dict(zip(cmd[3::2], cmd[4::2], strict=True))
+    assert flags["--n_threads"] == "1"
+    assert flags["--n_threads_batch"] == "1"
+    assert flags["--n_batch"] == "128"

@@ -113,7 +113,7 @@ async def test_max_completion_tokens_variant(
     [
         ({"Retry-After": "2"}, 2.0),
         ({"retry-after-ms": "150", "Retry-After": "9"}, 0.15),  # ms wins: more precise
-        ({"Retry-After": "600"}, 10.0),  # capped at retry_after_cap_s
+        ({"Retry-After": "10"}, 10.0),  # exactly the cap (retry_after_cap_s) is still waited
     ],
 )
 async def test_429_with_retry_after_waits_as_told_then_succeeds(
@@ -132,6 +132,18 @@ async def test_429_with_retry_after_waits_as_told_then_succeeds(
     assert route.call_count == 2
     assert sleeps.waits == [pytest.approx(expected_wait)]
     assert retries == ["status_429"]
+
+
+async def test_retry_after_beyond_the_cap_degrades_at_once_and_says_why(
+    respx_mock: respx.MockRouter, model: OpenAIChatModel, sleeps: SleepRecorder
+) -> None:
+    route = respx_mock.post(CHAT_URL).mock(return_value=error(429, headers={"Retry-After": "60"}))
+    with pytest.raises(ModelUnavailable, match="1 attempt") as caught:
+        await model.complete(MESSAGES, params=PARAMS)
+    assert route.call_count == 1
+    assert sleeps.waits == []  # neither sat out nor retried early
+    assert "asked us to wait 60 s" in caught.value.reason
+    assert "10 s" in caught.value.reason
 
 
 async def test_retry_after_beyond_the_deadline_gives_up_without_waiting(

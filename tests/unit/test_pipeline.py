@@ -242,3 +242,47 @@ async def test_stream_says_when_the_guard_replaced_the_streamed_text(
     final = events[-1].data
     assert final["repaired"] is True
     assert final["replaced_streamed_text"] is True
+
+
+async def test_request_temperature_reaches_the_model(pushy_request: RewriteRequest) -> None:
+    model = FakeChatModel([GOOD_ANSWER])
+    request = pushy_request.model_copy(update={"options": RewriteOptions(temperature=1.1)})
+    await rewriter(model).rewrite(request)
+    assert model.calls[0].params.temperature == 1.1
+
+
+async def test_three_variants_without_a_model_are_distinct_and_checked() -> None:
+    draft = Message(
+        channel="email",
+        body=(
+            "Hi Dana,\n\nI've reached out three times now. The transfer checklist is at "
+            "https://stockwise.example/c and it saved one store 6 hours a week.\n\nChris"
+        ),
+    )
+    request = RewriteRequest(draft=draft, options=RewriteOptions(variants=3))
+    response = await rewriter(None).rewrite(request)
+    bodies = [v.body for v in response.variants]
+    assert len(bodies) == 3
+    assert len(set(bodies)) == 3
+    assert bodies[0] == response.rewrite.body
+    budget = resolve_budget("email")
+    for variant in response.variants:
+        assert "https://stockwise.example/c" in variant.body
+        assert check(variant, context=None, original=draft, budget=budget).passed
+
+
+async def test_a_model_answer_that_drops_the_reps_link_goes_to_repair(
+    pushy_request: RewriteRequest,
+) -> None:
+    body = pushy_request.draft.body + " The checklist: https://stockwise.example/c"
+    request = pushy_request.model_copy(
+        update={"draft": pushy_request.draft.model_copy(update={"body": body})}
+    )
+    model = FakeChatModel([GOOD_ANSWER, GOOD_ANSWER])
+    response = await rewriter(model).rewrite(request)
+    repair_prompt = " ".join(str(m["content"]) for m in model.calls[1].messages)
+    assert "https://stockwise.example/c" in repair_prompt
+    assert "lost_substance" in repair_prompt or "missing" in repair_prompt
+    # Both answers lost the link: what is delivered is the editor's, which keeps it.
+    assert response.source in ("editor", "composer")
+    assert "https://stockwise.example/c" in response.rewrite.body
