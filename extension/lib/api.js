@@ -164,6 +164,7 @@
           signal: opts && opts.signal,
           stream: async (response) => {
             let final = null;
+            let problem = null; // a `problem` event ends a stream that could not finish
             const parser = root.TactfulSSE.createSSEParser((ev) => {
               let data = ev.data;
               try {
@@ -172,6 +173,7 @@
                 /* keep the raw text */
               }
               if (ev.event === 'result') final = data;
+              if (ev.event === 'problem') problem = data;
               onEvent({ event: ev.event, data });
             });
             const type = response.headers.get('content-type') || '';
@@ -191,6 +193,20 @@
             }
             parser.push(decoder.decode());
             parser.end();
+            if (!final && problem && typeof problem === 'object') {
+              const status = problem.status || response.status;
+              const kind = kindOf(status);
+              return {
+                ok: false,
+                error: {
+                  kind,
+                  status,
+                  retryAfter: null,
+                  problem,
+                  message: describe(kind, status, '', problem, null, ''),
+                },
+              };
+            }
             if (!final) {
               return {
                 ok: false,

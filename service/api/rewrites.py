@@ -14,6 +14,20 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from service.models import RewriteRequest, RewriteResponse
 from service.pipeline import Rewriter, StreamEvent
 
+STREAM_DESCRIPTION = (
+    "Every field of the answer (subject, body, each variant and its subject, each "
+    "`changes` entry) has passed the guard before it is sent.\n\n"
+    "With `Accept: text/event-stream` the answer is a server-sent event stream (CRLF "
+    'line endings): `strategy` at once; then `delta` events (`{"text"}`) carrying '
+    "only text that has already passed the guard: the model's answer is buffered and "
+    "checked (repaired or replaced by the editor if it fails) and the released body "
+    "is then sent sentence by sentence, the deltas joining to `result.rewrite.body`; "
+    "then exactly one `result` event (the JSON answer, plus `replaced_streamed_text`, "
+    "always false). If the rewrite cannot finish, the stream ends with one `problem` "
+    "event instead of `result`: an RFC 9457 problem document (`type`, `title`, "
+    "`status`, `detail`)."
+)
+
 
 class RewritesController(Controller):
     """The pipeline over HTTP."""
@@ -25,6 +39,7 @@ class RewritesController(Controller):
         "/rewrites",
         status_code=200,
         summary="Rewrite a draft (JSON, or text/event-stream with Accept)",
+        description=STREAM_DESCRIPTION,
     )
     async def create_rewrite(
         self,

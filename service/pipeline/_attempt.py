@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from service.budget import LengthBudget
 from service.editor import Item, missing_items
 from service.guard import check
@@ -69,7 +71,11 @@ def attempt(
     except MalformedAnswer as exc:
         problem = _synthetic("format", f"The answer did not follow the format: {exc}")
         return Attempt(None, None, (problem,), f"malformed: {exc}")
-    candidate = parsed_message(parsed, draft)
+    try:
+        candidate = parsed_message(parsed, draft)
+    except ValidationError:  # a subject or body over the API's field limits
+        problem = _synthetic("too_long", "The subject or body is far too long: write less.")
+        return Attempt(None, None, (problem,), "over the field limits")
     result = check(candidate, context=context, original=draft, budget=budget)
     if not result.passed:
         rules = ", ".join(sorted({f.rule for f in result.blocking}))

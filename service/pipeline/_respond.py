@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from service.models import RULE_IDS, Change, RewriteResponse
+from service.guard import vet_changes
+from service.models import Change, RewriteResponse
 from service.pipeline._plan import Outcome, Plan
 
 
@@ -34,25 +35,26 @@ def respond(
 
 
 def changes(plan: Plan, outcome: Outcome) -> list[Change]:
-    """What changed and why, with the real text: `before` as the draft had it, `after` as sent."""
+    """What changed and why, with the real text: `before` as the draft had it, `after` as sent.
+
+    Every entry is vetted (`guard.vet_changes`): its `before` is in the draft, its
+    `after` in the checked subject or body, its rule a catalogue id or None.
+    """
+    draft = plan.request.draft
     if outcome.edits is not None:
-        return outcome.edits
+        return vet_changes(outcome.edits, draft=draft, sent=outcome.message)
     out: list[Change] = []
-    draft_body = plan.request.draft.body
-    if outcome.message.body == draft_body:
+    if outcome.message.body == draft.body:
         return out
     sent = f"{outcome.message.subject or ''}\n{outcome.message.body}"
     seen: set[str] = set()
-    for change in outcome.changes_from_model:
-        rule = change.rule if change.rule in RULE_IDS else None
-        # The model's own notes are kept only where they are true of what is sent.
-        if not change.before or change.before not in draft_body:
+    # The model's own notes are kept only where they are true of the draft and of what is sent.
+    for change in vet_changes(outcome.changes_from_model, draft=draft, sent=outcome.message):
+        if not change.before:
             continue
-        if change.after and change.after not in sent:
-            continue
-        out.append(change.model_copy(update={"rule": rule}))
-        if rule is not None:
-            seen.add(rule)
+        out.append(change)
+        if change.rule is not None:
+            seen.add(change.rule)
     remaining = outcome.after.rules()
     for finding in plan.before.findings:
         if finding.rule in remaining or finding.rule in seen or finding.excerpt in sent:

@@ -16,14 +16,15 @@ from service.llm import (
     ModelUnavailable,
     degraded_reason,
 )
-from service.models import Message, RewriteRequest, RewriteResponse, Usage
+from service.models import Message, RewriteRequest, RewriteResponse, StrategyChoice, Usage
 from service.pipeline._attempt import Attempt, attempt, parsed_message
 from service.pipeline._cache import cache_key, read_cached, store_cached
 from service.pipeline._fallback import fallback
 from service.pipeline._observer import NullObserver, PipelineObserver
 from service.pipeline._plan import Outcome, Plan, make_plan
+from service.pipeline._release import released, verified
 from service.pipeline._respond import ms_since, respond
-from service.pipeline._stream import DeltaSink, StreamEvent, stream_answer, stream_events
+from service.pipeline._stream import StreamEvent, stream_answer, stream_events
 from service.prompting import PromptSet, render_repair, render_rewrite
 from service.settings import DEFAULT_CACHE_TTL_S
 from service.store import ResponseCache
@@ -63,13 +64,22 @@ class Rewriter:
 
     async def rewrite(self, request: RewriteRequest) -> RewriteResponse:
         """Rewrite one draft; every message that leaves has passed the guard."""
-        return await self._run(request, on_delta=None)
+        return await self._run(request, streamed=False)
 
     async def rewrite_stream(self, request: RewriteRequest) -> AsyncIterator[StreamEvent]:
-        """Stream the strategy, the body text as it is generated, then the checked result."""
-        plan = make_plan(request)
+        """Stream the strategy, the checked body in sentence deltas, then the result.
+
+        Nothing unchecked is streamed (see `_stream.py`); a failure ends the stream
+        with a `problem` event instead of the result.
+        """
+        plans: list[Plan] = []
+
+        def strategy() -> StrategyChoice:
+            plans.append(make_plan(request))
+            return plans[0].strategy
+
         async for event in stream_events(
-            plan, lambda on_delta: self._run(request, on_delta=on_delta, plan=plan)
+            strategy, lambda: self._run(request, streamed=True, plan=plans[0])
         ):
             yield event
 
@@ -83,18 +93,19 @@ class Rewriter:
         )
 
     async def _run(
-        self, request: RewriteRequest, *, on_delta: DeltaSink | None, plan: Plan | None = None
+        self, request: RewriteRequest, *, streamed: bool, plan: Plan | None = None
     ) -> RewriteResponse:
         started = time.perf_counter()
         key = self.cache_key(request)
         if self._cache is not None:
             cached = await read_cached(self._cache, key)
             self._observer.cache_lookup(cached is not None)
-            if cached is not None:
+            # Re-checked with today's guard: an entry is never replayed unchecked.
+            if cached is not None and verified(request, cached):
                 return cached.model_copy(update={"cached": True, "latency_ms": ms_since(started)})
         # Planning analyzes the draft (~1-2 ms of CPU): only a miss needs it (bench/README.md).
         plan = plan or make_plan(request)
-        outcome = await self._generate(plan, on_delta)
+        outcome = released(plan, await self._generate(plan, streamed))
         self._observer.guard_outcome(
             outcome.source
             if outcome.source != "model"
@@ -113,7 +124,7 @@ class Rewriter:
             await store_cached(self._cache, key, response, self._cache_ttl_s)
         return response
 
-    async def _generate(self, plan: Plan, on_delta: DeltaSink | None) -> Outcome:
+    async def _generate(self, plan: Plan, streamed: bool) -> Outcome:
         """The state machine: first answer -> one repair -> fallback."""
         draft = plan.request.draft
         if self._model is None:
@@ -129,7 +140,7 @@ class Rewriter:
         usage = Usage()
         params = self._request_params(plan)
         try:
-            answer = await self._call(messages, params, on_delta)
+            answer = await self._call(messages, params, streamed=streamed)
         except ModelError as exc:
             return fallback(plan, degraded_reason(exc))
         usage = usage + answer.usage
@@ -150,7 +161,7 @@ class Rewriter:
                 budget=plan.budget,
             )
             try:
-                second_answer = await self._call(repair, params, None)
+                second_answer = await self._call(repair, params, streamed=streamed)
             except ModelError as exc:
                 outcome = fallback(
                     plan, f"The repair call after a rejected answer failed: {degraded_reason(exc)}"
@@ -221,7 +232,7 @@ class Rewriter:
             for i in range(count)
         ]
         results = await asyncio.gather(
-            *(self._call(messages, p, None) for p in params), return_exceptions=True
+            *(self._call(messages, p, streamed=False) for p in params), return_exceptions=True
         )
         usage = Usage()
         kept: list[Message] = []
@@ -237,15 +248,15 @@ class Rewriter:
         return kept, usage
 
     async def _call(
-        self, messages: Sequence[ChatMessage], params: ModelParams, on_delta: DeltaSink | None
+        self, messages: Sequence[ChatMessage], params: ModelParams, *, streamed: bool
     ) -> ModelAnswer:
         assert self._model is not None  # noqa: S101 - guarded by the caller
         started = time.perf_counter()
         try:
-            if on_delta is None:
-                answer = await self._model.complete(messages, params=params)
+            if streamed:
+                answer = await stream_answer(self._model, messages, params)
             else:
-                answer = await stream_answer(self._model, messages, params, on_delta)
+                answer = await self._model.complete(messages, params=params)
         except ModelError:
             self._observer.model_call(time.perf_counter() - started, Usage(), ok=False)
             raise

@@ -1,41 +1,51 @@
-"""Streaming: the body text as the model writes it, then the checked result."""
+"""Streaming: nothing is sent before it has passed the guard.
+
+A rewrite streams as `strategy`, then `delta` events, then exactly one
+`result`, or a `problem` event (an RFC 9457 problem document) in place of
+the result when the rewrite could not finish. The model's answer is buffered
+and checked first: the `delta` events carry the released body, cut at
+sentence ends, so no text the guard would reject or replace ever reaches
+the client (`replaced_streamed_text` is therefore always false; it stays in
+the result for older clients). The model is still called streaming, which
+keeps long generations alive through proxies.
+
+Cancellation (a client that goes away) propagates into the model call: no
+task outlives the stream.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from service.errors import TactfulError, problem_document
 from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelParams, ModelUnavailable
-from service.models import RewriteResponse
-from service.pipeline._plan import Plan
-from service.prompting import BodyStreamExtractor
+from service.models import RewriteResponse, StrategyChoice
 
-DeltaSink = Callable[[str], None]
+_log = logging.getLogger("tactful.pipeline")
+# A sentence and the space after it (or a run of line breaks); joined, the pieces give the body.
+_PIECE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n+|\Z)[^\S\n]*\n*", re.S)
 
 
 @dataclass(frozen=True, slots=True)
 class StreamEvent:
     """One server-sent event of a streamed rewrite."""
 
-    event: str  # "strategy" | "delta" | "result"
+    event: str  # "strategy" | "delta" | "result" | "problem"
     data: dict[str, Any]
 
 
 async def stream_answer(
-    model: ChatModel, messages: Sequence[ChatMessage], params: ModelParams, on_delta: DeltaSink
+    model: ChatModel, messages: Sequence[ChatMessage], params: ModelParams
 ) -> ModelAnswer:
-    """Call the model streaming; feed the message body's text to `on_delta` as it comes."""
-    extractor = BodyStreamExtractor()
+    """Call the model streaming and return its final answer (nothing is forwarded)."""
     final: ModelAnswer | None = None
     async for item in model.stream(messages, params=params):
         if isinstance(item, ModelAnswer):
             final = item
-        elif text := extractor.feed(item):
-            on_delta(text)
-    if tail := extractor.finish():
-        on_delta(tail)
     if final is None:
         raise ModelUnavailable(
             "the stream ended without a final answer",
@@ -44,41 +54,32 @@ async def stream_answer(
     return final
 
 
+def sentence_pieces(body: str) -> list[str]:
+    """The body cut after each sentence end or line break; the pieces join back to it."""
+    return [piece for piece in _PIECE.findall(body) if piece]
+
+
+def problem_event(exc: Exception) -> StreamEvent:
+    """The `problem` event that ends a stream which could not produce its result."""
+    if isinstance(exc, TactfulError):
+        return StreamEvent("problem", problem_document(exc.status, exc.detail))
+    # No detail: exception text may quote a message body.
+    _log.error("stream ended by an unhandled %s", type(exc).__name__)
+    return StreamEvent("problem", problem_document(500, "An unexpected error occurred."))
+
+
 async def stream_events(
-    plan: Plan, run: Callable[[DeltaSink], Awaitable[RewriteResponse]]
+    strategy: Callable[[], StrategyChoice], run: Callable[[], Awaitable[RewriteResponse]]
 ) -> AsyncIterator[StreamEvent]:
-    """The strategy, the body deltas `run` produces, then the result.
-
-    The result says whether the streamed text was replaced (the guard rejected
-    it and a repair or the composer wrote the message instead).
-    """
-    queue: asyncio.Queue[StreamEvent | None] = asyncio.Queue()
-    streamed: list[str] = []
-
-    def on_delta(text: str) -> None:
-        streamed.append(text)
-        queue.put_nowait(StreamEvent("delta", {"text": text}))
-
-    yield StreamEvent("strategy", plan.strategy.model_dump())
-
-    async def produce() -> RewriteResponse:
-        try:
-            return await run(on_delta)
-        finally:
-            queue.put_nowait(None)
-
-    task = asyncio.create_task(produce())
+    """The strategy, the released body in sentence deltas, then the result (or a problem)."""
     try:
-        while (item := await queue.get()) is not None:
-            yield item
-        response = await task
-    finally:
-        if not task.done():
-            task.cancel()
-    if not streamed:
-        # Nothing was streamed (cache hit, composer, polished draft): send the text once.
-        yield StreamEvent("delta", {"text": response.rewrite.body})
-        streamed.append(response.rewrite.body)
+        yield StreamEvent("strategy", strategy().model_dump())
+        response = await run()
+    except Exception as exc:  # every stream ends with a result or a problem, never silently
+        yield problem_event(exc)
+        return
+    for piece in sentence_pieces(response.rewrite.body):
+        yield StreamEvent("delta", {"text": piece})
     final = response.model_dump(mode="json")
-    final["replaced_streamed_text"] = "".join(streamed).strip() != response.rewrite.body.strip()
+    final["replaced_streamed_text"] = False
     yield StreamEvent("result", final)

@@ -208,11 +208,15 @@ async def test_already_good_draft_is_kept_when_the_model_rewrites_it_wholesale(
 
 async def test_variants_are_each_guarded(pushy_request: RewriteRequest) -> None:
     request = pushy_request.model_copy(update={"options": RewriteOptions(variants=3)})
-    model = FakeChatModel([GOOD_ANSWER, GOOD_ANSWER, BAD_ANSWER])
+    other = GOOD_ANSWER.replace("Would it help if I sketched", "Shall I sketch").replace(
+        "could look like", "might look like"
+    )
+    model = FakeChatModel([GOOD_ANSWER, other, BAD_ANSWER])
     response = await rewriter(model).rewrite(request)
     assert len(model.calls) == 3
     assert len(response.variants) == 2  # the primary and the one passing extra
     assert response.variants[0] == response.rewrite
+    assert "Shall I sketch" in response.variants[1].body
     # Variants run at a higher temperature than the primary.
     assert model.calls[1].params.temperature > model.calls[0].params.temperature
 
@@ -234,14 +238,18 @@ async def test_stream_sends_strategy_deltas_then_the_checked_result(
     assert "<body>" not in streamed
 
 
-async def test_stream_says_when_the_guard_replaced_the_streamed_text(
+async def test_stream_never_sends_text_the_guard_rejected(
     pushy_request: RewriteRequest,
 ) -> None:
     model = FakeChatModel([BAD_ANSWER, GOOD_ANSWER])
     events = [e async for e in rewriter(model).rewrite_stream(pushy_request)]
     final = events[-1].data
     assert final["repaired"] is True
-    assert final["replaced_streamed_text"] is True
+    # Only the checked text streams: nothing of the rejected answer was ever sent.
+    assert final["replaced_streamed_text"] is False
+    streamed = "".join(e.data["text"] for e in events if e.event == "delta")
+    assert streamed == final["rewrite"]["body"]
+    assert "three times" not in streamed
 
 
 async def test_request_temperature_reaches_the_model(pushy_request: RewriteRequest) -> None:
