@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from service.llm import ChatMessage, ChatModel, ModelAnswer, ModelError, ModelParams
 from service.models import Message, RewriteRequest, RewriteResponse, Usage
+from service.offload import run_cpu_bound, text_size
 from service.pipeline._attempt import Attempt, attempt, parsed_message
 from service.pipeline._cache import cache_key, read_cached, store_cached
 from service.pipeline._fallback import fallback
@@ -58,7 +59,7 @@ class Rewriter:
 
     async def rewrite_stream(self, request: RewriteRequest) -> AsyncIterator[StreamEvent]:
         """Stream the strategy, the body text as it is generated, then the checked result."""
-        plan = make_plan(request)
+        plan = await _plan(request)
         async for event in stream_events(
             plan, lambda on_delta: self._run(request, on_delta=on_delta, plan=plan)
         ):
@@ -84,7 +85,7 @@ class Rewriter:
             if cached is not None:
                 return cached.model_copy(update={"cached": True, "latency_ms": ms_since(started)})
         # Planning analyzes the draft (~1-2 ms of CPU): only a miss needs it (bench/README.md).
-        plan = plan or make_plan(request)
+        plan = plan or await _plan(request)
         outcome = await self._generate(plan, on_delta)
         self._observer.guard_outcome(
             outcome.source
@@ -242,3 +243,9 @@ class Rewriter:
             raise
         self._observer.model_call(time.perf_counter() - started, answer.usage, ok=True)
         return answer
+
+
+async def _plan(request: RewriteRequest) -> Plan:
+    """make_plan, in a bounded worker thread when the request is large (service/offload.py)."""
+    size = text_size(request.draft, request.context)
+    return await run_cpu_bound(lambda: make_plan(request), size=size)
