@@ -16,6 +16,14 @@ from service.analysis._dispatch import dispatch_compile, first_chars
 from service.analysis._lexicon import Entry, RuleFile, rule_files
 from service.analysis._pattern_source import BOUNDARY_CHAR, LEFT, RIGHT, flexible_spaces
 
+# A lexicon match is at most MAX_MATCH_CHARS long, and patterns look at most
+# LOOKAROUND_CHARS past a match's end: an anchored attempt is handed only that
+# window, so its work is bounded whatever the length of the message
+# (docs/analyzer.md, "Bounded work").
+MAX_MATCH_CHARS = 500
+LOOKAROUND_CHARS = 100
+_WINDOW = MAX_MATCH_CHARS + LOOKAROUND_CHARS
+
 
 def alternation_source(bounded: list[str], unbounded: list[str]) -> tuple[str, bool]:
     """The alternation of some entries (group 1 is the match), and whether it runs padded."""
@@ -116,11 +124,14 @@ class Compiled:
             found.update(self._by_anchor[anchor])
         return sorted(found)
 
-    def _which(self, candidates: list[int], text: str, start: int, end: int) -> Entry:
-        """The entry the alternation matched: the first that matches here with this end."""
+    def _which(self, candidates: list[int], text: str, start: int, end: int, stop: int) -> Entry:
+        """The entry the alternation matched: the first that matches here with this end.
+
+        `stop` is the end of the text the alternation saw when it matched.
+        """
         fallback: Entry | None = None
         for i in candidates:
-            m = self.singles[i].match(text, start)
+            m = self.singles[i].match(text, start, stop)
             if m is not None:
                 if m.end() == end:
                     return self.entries[i]
@@ -156,7 +167,10 @@ class Compiled:
                 break
             if first is not None and (pos + 1 >= len(padded) or padded[pos + 1] not in first):
                 continue
-            m = regex.match(padded, pos, stop + 1)
+            window_end = min(stop + 1, pos + _WINDOW)
+            m = regex.match(padded, pos, window_end)
+            if m is not None and window_end < stop + 1 and m.end() - pos > MAX_MATCH_CHARS:
+                m = None  # longer than any lexicon match may be (see MAX_MATCH_CHARS)
             if m is not None and m.end(1) > m.start(1):
                 out.append((m.start(1) - 1, m.end(1) - 1))
                 cursor = m.end()
@@ -176,14 +190,19 @@ class Compiled:
         if not self._may_match(text, present):
             return []
         stop = len(text) if end is None else end
-        if starts is not None and self.padded:
-            spans = self._spans_at(text, start, stop, starts)
+        windowed = starts is not None and self.padded
+        if windowed:
+            spans = self._spans_at(text, start, stop, starts or [])
         else:
             spans = self._spans(text, start, stop)
         if not spans:
             return []
         candidates = self._candidates(text, present)
-        return [(self._which(candidates, text, s, e), s, e) for s, e in spans]
+        # An entry is identified within the window a match may span (MAX_MATCH_CHARS).
+        return [
+            (self._which(candidates, text, s, e, min(stop, s + _WINDOW - 1)), s, e)
+            for s, e in spans
+        ]
 
     def search(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from service.analysis._matcher import all_anchors, lexicons
 from service.analysis._patterns import is_negated, make_finding
 from service.analysis._text import Doc
@@ -24,8 +26,9 @@ _SIGN_OFF_MAX_WORDS = 3
 
 def _last_content_sentence(doc: Doc) -> tuple[int, int]:
     """The last sentence that is not a short sign-off ("Best, Chris")."""
+    word_starts = [s for s, _ in doc.words]
     for start, end in reversed(doc.sentences):
-        n_words = sum(1 for s, _ in doc.words if start <= s < end)
+        n_words = bisect_left(word_starts, end) - bisect_left(word_starts, start)
         if n_words > _SIGN_OFF_MAX_WORDS:
             return start, end
     return doc.sentences[-1]

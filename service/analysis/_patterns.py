@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from service.analysis._lexicon import Entry
 from service.analysis._matcher import Lexicon, all_anchors, candidate_index, lexicons
@@ -26,17 +27,56 @@ _CLAUSE_NEGATION = re.compile(
 _TOKEN = re.compile(r"[a-z']+")
 
 
+_TOKEN_LOOKBACK = 400  # characters searched back for the last few words
+
+
 def is_negated(doc: Doc, start: int) -> bool:
-    """True when a negator occurs in the few words before `start`, within its clause."""
-    s_start, _ = doc.sentence_at(start)
-    window = doc.norm[s_start:start]
-    breaks = list(_CLAUSE_BREAK.finditer(window))
-    if breaks:
-        window = window[breaks[-1].end() :]
+    """True when a negator occurs in the few words before `start`, within its clause.
+
+    Bounded work per call: the clause breaks of a sentence and the
+    pressure-removing phrases of the message are found once per message
+    (`_clause_breaks`, `_clause_negations`), and the last words are read from
+    at most `_TOKEN_LOOKBACK` characters back, so a long sentence full of
+    matches costs linear time, not quadratic.
+    """
+    sentence = doc.sentence_at(start)
+    ends = _clause_breaks(doc, sentence)
+    i = bisect_right(ends, start) - 1
+    clause_start = ends[i] if i >= 0 else sentence[0]
+    window = doc.norm[max(clause_start, start - _TOKEN_LOOKBACK) : start]
     tokens = _TOKEN.findall(window)[-_NEGATION_WINDOW:]
     if any(t in _NEGATORS or t.endswith("n't") for t in tokens):
         return True
-    return _CLAUSE_NEGATION.search(window) is not None
+    starts, stops = _clause_negations(doc)
+    j = bisect_left(starts, clause_start)
+    return j < len(starts) and stops[j] <= start
+
+
+def _clause_breaks(doc: Doc, sentence: tuple[int, int]) -> list[int]:
+    """Where the clauses of a sentence start (ends of clause breaks), once per sentence.
+
+    Read up to the next sentence's start: a position between two sentences
+    belongs to the first (Doc.sentence_at), and so may a break that ends there.
+    """
+    cache: dict[int, list[int]] = doc.memo.setdefault("clause_breaks", {})
+    s = sentence[0]
+    found = cache.get(s)
+    if found is None:
+        i = bisect_right(doc._starts, s)
+        e = doc._starts[i] if i < len(doc._starts) else len(doc.norm)
+        found = [s + m.end() for m in _CLAUSE_BREAK.finditer(doc.norm[s:e])]
+        cache[s] = found
+    return found
+
+
+def _clause_negations(doc: Doc) -> tuple[list[int], list[int]]:
+    """Starts and ends of the pressure-removing phrases of the message, once per message."""
+    found: tuple[list[int], list[int]] | None = doc.memo.get("clause_negations")
+    if found is None:
+        spans = [m.span() for m in _CLAUSE_NEGATION.finditer(doc.norm)]
+        found = ([s for s, _ in spans], [e for _, e in spans])
+        doc.memo["clause_negations"] = found
+    return found
 
 
 def make_finding(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from service.analysis._fact_keys import Fact
 from service.analysis._matcher import AnchorIndex, CandidateIndex
@@ -50,14 +51,19 @@ _FOLD = str.maketrans(
 
 # A sentence ends at terminal punctuation followed by space/end, or at a line break.
 # An emoji followed by a capitalised word also ends one ("love it 🙌 Are the...").
+# The look-behind lets only the first mark of a run try: a run either ends a
+# sentence from its first mark or not at all, and trying every mark of a long
+# run ("!!!!...a") would rescan the run from each one (quadratic).
 _SENTENCE_END = re.compile(
-    r"[.!?]+[\"')\]]*(?=\s|$)|\n|[\U0001f000-\U0001faff\u2600-\u27bf](?=\s+[A-Za-z])"
+    r"(?<![.!?])[.!?]+[\"')\]]*(?=\s|$)|\n|[\U0001f000-\U0001faff\u2600-\u27bf](?=\s+[A-Za-z])"
 )
 _WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['\-][0-9a-z\u00c0-\u024f]+)*")
 # What the length budget counts as a word: a whitespace-separated token with a
 # letter or digit in it (so "$1,200" and a URL are one word each, a lone dash
 # or emoji none). Never more than `len(body.split())`, which the composer uses.
-_BUDGET_WORD = re.compile(r"[^\s]*[0-9A-Za-z\u00c0-\u024f][^\s]*")
+# Tokens are found first and tested after: one pattern for both
+# ("[^\s]*[a-z][^\s]*") backtracks quadratically on a long run of punctuation.
+_TOKEN = re.compile(r"\S+")
 _HAS_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
 
 
@@ -91,6 +97,9 @@ class Doc:
     # The message's facts (see _fact_extract.extract): invented_fact and not_personalized
     # both need them; extracted once per message.
     facts: list[Fact] | None = None
+    # Per-message results other modules compute once (e.g. clause breaks and
+    # pressure-removing phrases for negation, _patterns.py).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def starts(self, index: CandidateIndex) -> list[int]:
         """Where any lexicon match list may match (see CandidateIndex), once per message."""
@@ -126,15 +135,20 @@ class Doc:
 
     @property
     def words(self) -> list[tuple[int, int]]:
-        """Spans of budget words (see _BUDGET_WORD), computed only when positions are needed."""
+        """Spans of budget words (tokens with a letter or digit), computed when needed."""
         if self._word_spans is None:
-            self._word_spans = [m.span() for m in _BUDGET_WORD.finditer(self.norm)]
+            self._word_spans = [
+                m.span() for m in _TOKEN.finditer(self.norm) if _HAS_WORD.search(m.group())
+            ]
         return self._word_spans
 
     def word_count(self) -> int:
         """Budget words: whitespace-separated tokens that contain a letter or digit."""
         if self._word_count is None:
-            self._word_count = len(_BUDGET_WORD.findall(self.norm))
+            if self._word_spans is not None:
+                self._word_count = len(self._word_spans)
+            else:
+                self._word_count = sum(1 for t in self.norm.split() if _HAS_WORD.search(t))
         return self._word_count
 
 

@@ -38,7 +38,9 @@ _INLINE_SIGNOFF = re.compile(
     r"[,!.]?\s*[\u2014\u2013-]?\s*)[A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*)?\.?\s*$"
 )
 _NAME_LINE = re.compile(r"[\u2014\u2013-]?\s?[A-Z][\w'\u2019.-]*(?:\s[A-Z][\w'\u2019.-]*){0,2}")
-_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s|$)|\n")
+# Only the first mark of a run may start a match: trying every mark of a long
+# run of "!" would rescan the run from each one (quadratic).
+_SENTENCE_END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s|$)|\n")
 _HAS_WORD = re.compile(r"\w")
 
 

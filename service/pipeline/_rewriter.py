@@ -17,6 +17,7 @@ from service.llm import (
     degraded_reason,
 )
 from service.models import Message, RewriteRequest, RewriteResponse, StrategyChoice, Usage
+from service.offload import run_cpu_bound, text_size
 from service.pipeline._attempt import Attempt, attempt, parsed_message
 from service.pipeline._cache import cache_key, read_cached, store_cached
 from service.pipeline._fallback import fallback
@@ -74,8 +75,8 @@ class Rewriter:
         """
         plans: list[Plan] = []
 
-        def strategy() -> StrategyChoice:
-            plans.append(make_plan(request))
+        async def strategy() -> StrategyChoice:
+            plans.append(await _plan(request))
             return plans[0].strategy
 
         async for event in stream_events(
@@ -104,7 +105,7 @@ class Rewriter:
             if cached is not None and verified(request, cached):
                 return cached.model_copy(update={"cached": True, "latency_ms": ms_since(started)})
         # Planning analyzes the draft (~1-2 ms of CPU): only a miss needs it (bench/README.md).
-        plan = plan or make_plan(request)
+        plan = plan or await _plan(request)
         outcome = released(plan, await self._generate(plan, streamed))
         self._observer.guard_outcome(
             outcome.source
@@ -269,3 +270,9 @@ class Rewriter:
             ) from exc
         self._observer.model_call(time.perf_counter() - started, answer.usage, ok=True)
         return answer
+
+
+async def _plan(request: RewriteRequest) -> Plan:
+    """make_plan, in a bounded worker thread when the request is large (service/offload.py)."""
+    size = text_size(request.draft, request.context)
+    return await run_cpu_bound(lambda: make_plan(request), size=size)

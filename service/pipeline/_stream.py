@@ -69,11 +69,12 @@ def problem_event(exc: Exception) -> StreamEvent:
 
 
 async def stream_events(
-    strategy: Callable[[], StrategyChoice], run: Callable[[], Awaitable[RewriteResponse]]
+    strategy: Callable[[], Awaitable[StrategyChoice]],
+    run: Callable[[], Awaitable[RewriteResponse]],
 ) -> AsyncIterator[StreamEvent]:
     """The strategy, the released body in sentence deltas, then the result (or a problem)."""
     try:
-        yield StreamEvent("strategy", strategy().model_dump())
+        yield StreamEvent("strategy", (await strategy()).model_dump())
         response = await run()
     except Exception as exc:  # every stream ends with a result or a problem, never silently
         yield problem_event(exc)
