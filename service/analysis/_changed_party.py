@@ -10,7 +10,8 @@ context that names the prospect and the sender, three places are checked:
   team"); "Hi there", "Hi team" name nobody and pass;
 - a self-introduction ("this is Jordan from Milltrack", "it's Sam") must name
   the sender, and a company given with it must be the sender's;
-- the signature after a sign-off ("Best,\\nHelen") must start with the sender's name.
+- the signature after a sign-off ("Best," then "Helen" on the next line) must
+  start with the sender's name.
 
 A name matches when it equals a word of the context's name or one is the
 start of the other (at least three letters: "Chris" and "Christopher"). A
@@ -39,14 +40,17 @@ def _lexicon() -> Lexicon:
 
 
 def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
 
 
 @cache
 def _greeting_re() -> re.Pattern[str]:
     w = _lexicon().file.words
     return re.compile(
-        rf"\A\s*(?i:{_alt(w['greetings'])})[ \t]*,?[ \t]+(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]+)?"
+        rf"\A\s*(?i:{_alt(w['greetings'])})[ \t]*,?[ \t]+"
+        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]+)?"
         rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
     )
 
@@ -93,8 +97,10 @@ def _short_forms() -> frozenset[tuple[str, str]]:
 
 
 def _matches(word: str, names: list[str], *, short_forms: bool = False) -> bool:
-    """`word` is one of `names`, the start of one (or starts with one), or with
-    `short_forms` a short form of one ("Bec" for Rebecca, "Bob" for Robert)."""
+    """`word` is one of `names`, the start of one, or starts with one.
+
+    With `short_forms`, a short form counts too ("Bec" for Rebecca, "Bob" for Robert).
+    """
     w = word.lower().replace("\u2019", "'")
     w = w[:-2] if w.endswith("'s") else w
     for n in names:
@@ -103,9 +109,7 @@ def _matches(word: str, names: list[str], *, short_forms: bool = False) -> bool:
         if min(len(w), len(n)) >= 3 and (n.startswith(w) or w.startswith(n)):
             return True
         if short_forms and (
-            (len(w) >= 3 and w in n)
-            or (len(w) <= 4 and n[:2] == w[:2])
-            or (w, n) in _short_forms()
+            (len(w) >= 3 and w in n) or (len(w) <= 4 and n[:2] == w[:2]) or (w, n) in _short_forms()
         ):
             return True
     return False
@@ -156,10 +160,12 @@ def _speaker(
     doc: Doc, lex: Lexicon, names: list[str], company: list[str], buyer: list[str]
 ) -> list[Finding]:
     out: list[Finding] = []
+    seen: set[str] = set()
     for m in _INTRO.finditer(doc.folded):
         name = m.group("name")
-        if _ordinary(name):
+        if _ordinary(name) or m.group(0) in seen:
             continue
+        seen.add(m.group(0))  # one finding per distinct introduction
         other = m.group("company")
         wrong_name = not _matches(name, names, short_forms=True)
         wrong_company = (
@@ -175,7 +181,9 @@ def _speaker(
     if sign is not None:
         group = "name" if sign.group("name") else "dash"
         name = sign.group(group)
-        if not (_ordinary(name) or _matches(name, names, short_forms=True) or _matches(name, buyer)):
+        if not (
+            _ordinary(name) or _matches(name, names, short_forms=True) or _matches(name, buyer)
+        ):
             msg = f"Signed \u201c{name}\u201d, not the sender; check who this is from."
             out.append(make_finding(lex, doc, sign.start(group), sign.end(group), msg))
     return out

@@ -34,6 +34,8 @@ _JUNK_RUN = re.compile(r"[#$%&*+;<=>@\\^_`|~{}\[\]/:;!?.,'\"()\-\ufffd]{6,}")
 # A run of one separator character is a rule line or an ellipsis, not junk.
 _SEPARATOR = frozenset("-=_*~.")
 _MAX_PERIOD = 12  # longest phrase (in words) checked for back-to-back repetition
+# Findings reported per check: enough to underline, bounded for adversarial input.
+MAX_SPANS = 20
 
 
 @cache
@@ -84,7 +86,7 @@ def hidden_findings(norm: Normalised) -> list[Finding]:
     lex = _lexicon().file
     spans = [(s, e, "hidden") for s, e in norm.hidden] + [(s, e, "look") for s, e in norm.lookalike]
     out: list[Finding] = []
-    for start, end, kind in _merge(sorted(spans)):
+    for start, end, kind in _merge(sorted(spans))[:MAX_SPANS]:
         what = (
             "an invisible control character"
             if kind == "hidden"
@@ -158,6 +160,8 @@ def _junk(doc: Doc, lex: Lexicon) -> list[Finding]:
         ):
             msg = "A run of junk characters; remove it."
             out.append(make_finding(lex, doc, m.start(), m.end(), msg))
+            if len(out) >= MAX_SPANS:
+                break
     return out
 
 
@@ -175,6 +179,8 @@ def _labels(doc: Doc, lex: Lexicon) -> list[Finding]:
         end = len(doc.norm) if line_end < 0 else line_end
         msg = "An echoed field line (like 'Subject:' or 'Strategy:'); the message starts after it."
         out.append(make_finding(lex, doc, start, min(end, start + 60), msg))
+        if len(out) >= MAX_SPANS:
+            break
     return out
 
 
@@ -186,4 +192,4 @@ def _third_person(doc: Doc, lex: Lexicon) -> list[Finding]:
     if not enough:
         return []
     msg = "This talks about the reader in the third person; write to them as 'you'."
-    return [make_finding(lex, doc, m.start(), m.end(), msg) for m in hits]
+    return [make_finding(lex, doc, m.start(), m.end(), msg) for m in hits[:MAX_SPANS]]

@@ -35,7 +35,7 @@ def _lexicon() -> Lexicon:
 def _known(context: Context | None) -> frozenset[str]:
     if context is None:
         return frozenset()
-    parts = []
+    parts: list[str] = []
     for who in (context.prospect, context.sender):
         if who is not None:
             parts.extend(p for p in (who.name, who.company) if p)
@@ -71,6 +71,9 @@ def find_disparagement(doc: Doc, context: Context | None) -> list[Finding]:
         name = third_party(doc, doc.sentence_at(start), known)
         if name is None:
             continue
-        msg = f"This runs down \u201c{name}\u201d; leave other companies out and help the buyer choose."
+        msg = (
+            f"This runs down \u201c{name}\u201d; leave other companies out and help the "
+            "buyer choose."
+        )
         out.append(make_finding(lex, doc, start, end, msg))
     return out

@@ -72,7 +72,7 @@ def _join_phones(norm: str, items: list[_Item], lenient: bool) -> list[_Item]:
     out: list[_Item] = []
     i = 0
     while i < len(items):
-        kind, start, end, m = items[i]
+        kind, start = items[i][0], items[i][1]
         j = i
         while (
             j + 1 < len(items)

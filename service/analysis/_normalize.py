@@ -3,7 +3,7 @@
 Attackers (and broken models) hide text from pattern matching with
 characters a reader never notices: compatibility forms (fullwidth letters,
 ligatures), zero-width and bidirectional control characters, letters from
-another script that look Latin ("stоckwise" with a Cyrillic "о"), and
+another script that look Latin ("stockwise" spelt with a Cyrillic "o"), and
 defanged links ("evil[.]com", "hxxps://", "evil dot com"). `normalise` undoes
 all of that, in this order:
 
@@ -31,9 +31,7 @@ from functools import lru_cache
 # Zero-width characters, the soft hyphen and the word joiner: invisible in text.
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064")
 # Bidirectional controls: marks, embeddings, overrides and isolates.
-_BIDI = frozenset(
-    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+_BIDI = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _CONTROLS = _ZERO_WIDTH | _BIDI
 # Cyrillic and Greek letters that render like Latin ones (the usual spoofing set).
 _LOOKALIKE = str.maketrans(
@@ -74,7 +72,15 @@ _DEFANG = re.compile(
 )
 # "the dot com boom": a spelled-out dot counts only after a word that can be a host.
 _NOT_A_HOST = frozenset({"the", "a", "an", "of", "in", "on", "at", "to", "and", "or", "my"})
-_HOST_BEFORE = re.compile(r"([A-Za-z0-9-]+)$")
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+
+
+def _host_before(text: str, end: int) -> str:
+    """The host-like word ending at `end` (a bounded look back, so the pass stays linear)."""
+    start = end
+    while start > 0 and end - start < 64 and text[start - 1] in _HOST_CHARS:
+        start -= 1
+    return text[start:end]
 
 
 @dataclass(slots=True)
@@ -110,7 +116,7 @@ def normalise(text: str) -> Normalised:
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    hidden: list[tuple[int, int]] = []
+    hidden = _hidden_controls(text)
     for i, ch in enumerate(text):
         if ch.isascii():
             chars.append(ch)
@@ -118,8 +124,6 @@ def normalise(text: str) -> Normalised:
             ends.append(i + 1)
             continue
         if ch in _CONTROLS:
-            if _inside_token(text, i):
-                hidden.append((i, i + 1))
             continue
         for out in _compat(ch):
             chars.append(out)
@@ -141,24 +145,32 @@ def _compat(ch: str) -> str:
     return out if out.strip() or ch.isspace() else ch
 
 
-def _visible(text: str, i: int, step: int) -> str:
-    """The nearest character from `i` in direction `step` that is not a control ("" at an end)."""
-    while 0 <= i < len(text):
-        if text[i] not in _CONTROLS:
-            return text[i]
-        i += step
-    return ""
+_CONTROL_RUN = re.compile("[" + "".join(sorted(_CONTROLS)) + "]+")
+_BIDI_HIDING = _BIDI - frozenset("\u200e\u200f\u061c")  # embeddings, overrides, isolates
 
 
-def _inside_token(text: str, i: int) -> bool:
-    """A control between two visible non-space characters, one of them a letter or digit
-    (an emoji's zero-width joiner is not: neither side is a letter)."""
-    before, after = _visible(text, i - 1, -1), _visible(text, i + 1, 1)
-    if not before or not after or before.isspace() or after.isspace():
-        # A bidi override that opens or closes a token still hides what follows.
-        edge = after if not after.isspace() else before
-        return text[i] in _BIDI and text[i] not in "\u200e\u200f\u061c" and edge.isalnum()
-    return before.isalnum() or after.isalnum()
+def _hidden_controls(text: str) -> list[tuple[int, int]]:
+    """Runs of controls inside a token (linear: each run is looked at once).
+
+    A run counts when the visible characters on both sides are not spaces and
+    one of them is a letter or digit ("555\u200b0143", "Load\u200blight"); an
+    emoji's zero-width joiner does not (neither side is a letter). A bidi
+    embedding, override or isolate at the edge of a token counts too: it
+    still reorders what follows.
+    """
+    out: list[tuple[int, int]] = []
+    for m in _CONTROL_RUN.finditer(text):
+        start, end = m.span()
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        inside = before and after and not before.isspace() and not after.isspace()
+        if inside and (before.isalnum() or after.isalnum()):
+            out.append((start, end))
+            continue
+        edge = after if after and not after.isspace() else before
+        if edge.isalnum() and not _BIDI_HIDING.isdisjoint(m.group(0)):
+            out.append((start, end))
+    return out
 
 
 _TOKEN = re.compile(r"\S+")
@@ -193,8 +205,7 @@ def _refang(n: Normalised) -> None:
         if kind == "hxxp":
             repl.append((m.start(), m.end(), "http"))
         elif kind in {"dot", "word"}:
-            host = _HOST_BEFORE.search(text, 0, m.start())
-            if kind == "word" and (host is None or host.group(1).lower() in _NOT_A_HOST):
+            if kind == "word" and _host_before(text, m.start()).lower() in _NOT_A_HOST:
                 continue
             repl.append((m.start(), m.end(), "."))
         elif kind == "colon":
