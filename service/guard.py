@@ -32,11 +32,24 @@ from service.models import (
     Message,
 )
 
-# These block a message even if the analyzer rates them as warnings. A message
-# must also leave the buyer a light next step: without one, a model answer that
-# is a remark about the draft (or an echo of the answer format) would pass.
+# These block a message even if the analyzer rates them as warnings (or a
+# caller lowers their severity). A message must also leave the buyer a light
+# next step: without one, a model answer that is a remark about the draft (or
+# an echo of the answer format) would pass. The issue #10 rules catch what an
+# obeying or broken model writes: its instructions, another recipient or
+# signer, a rival run down, the seller's private figures, degenerate text.
 ALWAYS_BLOCKING: frozenset[str] = frozenset(
-    {"invented_fact", "placeholder", "too_long", "no_next_step", "degenerate_text"}
+    {
+        "invented_fact",
+        "placeholder",
+        "too_long",
+        "no_next_step",
+        "prompt_disclosure",
+        "changed_party",
+        "disparagement",
+        "private_detail",
+        "degenerate_text",
+    }
 )
 # The rule id of the structural check below; the analyzer may report it too.
 DEGENERATE = "degenerate_text"

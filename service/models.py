@@ -39,6 +39,12 @@ RuleId = Literal[
     "invented_fact",
     "not_personalized",
     "placeholder",
+    # Added for issue #10 (untrusted text, broken model output); ids above stay stable.
+    "prompt_disclosure",
+    "changed_party",
+    "disparagement",
+    "private_detail",
+    "degenerate_text",
 ]
 RULE_IDS: tuple[RuleId, ...] = get_args(RuleId)
 
@@ -58,6 +64,8 @@ PrincipleId = Literal[
     "their_timing",
     "reliability",
     "accuracy",
+    # The seller's private notes and the writer's own instructions stay out of the message.
+    "discretion",
 ]
 
 MAX_BODY_CHARS = 20_000

@@ -89,7 +89,9 @@ def check_case(case: dict[str, Any], errors: list[str]) -> None:
         errors.append(f"{cid}: too_long positive is not clearly over budget")
     if "too_long" in quiet and fits is not True:
         errors.append(f"{cid}: too_long negative is not clearly within budget")
-    needs_context = "not_personalized" in fire or (
+    # changed_party compares names with the context's prospect and sender;
+    # private_detail reads the seller's notes: neither can fire without a context.
+    needs_context = bool({"not_personalized", "changed_party", "private_detail"} & set(fire)) or (
         "invented_fact" in fire and case["original"] is None
     )
     if needs_context and case["context"] is None:

@@ -8,12 +8,17 @@ live in `lexicons/<rule>.toml`; docs/analyzer.md explains them and the score.
 from __future__ import annotations
 
 from service.analysis._catalogue import RuleInfo, rules_catalogue, severities
+from service.analysis._changed_party import find_changed_party
+from service.analysis._degenerate import find_degenerate, hidden_findings
+from service.analysis._disparagement import find_disparagement
 from service.analysis._empty_check_in import find_empty_check_in
 from service.analysis._invented_fact import find_invented
 from service.analysis._metrics import compute as compute_metrics
 from service.analysis._no_next_step import find_no_next_step
+from service.analysis._normalize import Normalised, normalise
 from service.analysis._not_personalized import find_not_personalized
 from service.analysis._patterns import pattern_rule
+from service.analysis._private_detail import find_private_detail
 from service.analysis._score import score as score_findings
 from service.analysis._self_centered import find_self_centered
 from service.analysis._text import prepare
@@ -34,6 +39,7 @@ _PATTERN_RULES = (
     "blames_prospect",
     "jargon",
     "placeholder",
+    "prompt_disclosure",
 )
 
 RULES: tuple[RuleInfo, ...] = rules_catalogue()
@@ -100,9 +106,15 @@ def analyze(
     original: Message | None = None,
     budget: LengthBudget | None = None,
 ) -> Analysis:
-    """Analyze one message. Deterministic, no I/O, no model."""
+    """Analyze one message. Deterministic, no I/O, no model.
+
+    Every rule runs on the normalised body (_normalize.py: compatibility forms,
+    hidden controls, look-alike letters and defanged links undone); each
+    finding is then mapped back so its offsets index `draft.body` as sent.
+    """
     budget = budget or resolve_budget(draft.channel)
-    doc = prepare(draft.body)
+    norm = normalise(draft.body)
+    doc = prepare(norm.text)
     findings: list[Finding] = []
     self_centered = find_self_centered(doc, context)
     findings += self_centered
@@ -111,12 +123,27 @@ def analyze(
     findings += find_empty_check_in(doc)
     findings += find_no_next_step(doc)
     findings += find_too_long(doc, budget)
-    findings += _as_author_notes(find_invented(doc, context, original), original, draft.body)
+    findings += _as_author_notes(find_invented(doc, context, original), original, doc.raw)
     findings += find_not_personalized(doc, context, self_centered)
+    findings += find_changed_party(doc, context)
+    findings += find_disparagement(doc, context)
+    findings += find_private_detail(doc, context, original)
+    findings += find_degenerate(doc)
+    findings = [_to_original(f, norm) for f in findings] + hidden_findings(norm)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return Analysis(
         score=score_findings(findings),
         strategy=suggest_strategy(context, frozenset(f.rule for f in findings)).id,
         findings=findings,
         metrics=compute_metrics(doc, budget),
+    )
+
+
+def _to_original(finding: Finding, norm: Normalised) -> Finding:
+    """A finding on the normalised text, with offsets and excerpt in the original body."""
+    if norm.starts is None:
+        return finding
+    start, end = norm.span(finding.start, finding.end)
+    return finding.model_copy(
+        update={"start": start, "end": end, "excerpt": norm.original[start:end]}
     )

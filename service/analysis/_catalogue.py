@@ -22,7 +22,7 @@ class RuleInfo(BaseModel):
     needs_context: bool = False
 
 
-_NEEDS_CONTEXT = frozenset({"invented_fact", "not_personalized"})
+_NEEDS_CONTEXT = frozenset({"invented_fact", "not_personalized", "changed_party", "private_detail"})
 
 
 @cache

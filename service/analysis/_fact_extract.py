@@ -50,7 +50,56 @@ _WORDS = re.compile(r"[a-z0-9]+")
 _WORD_FACT_KINDS = ("quarter", "time", "ratio", "nw", "big")
 
 
-def _scan(norm: str, v: Vocab) -> list[tuple[str, int, int, re.Match[str] | None]]:
+_PHONE_GAP = re.compile(r"[ .-]")
+# Words that announce a phone number written in short groups ("call 555 0193").
+_PHONE_CUE = re.compile(
+    r"\b(?:call|calling|phone|mobile|cell|tel|line|ring|text|dial|number|whatsapp|fax|callback)\b"
+    r"[^.!?\n\d]{0,12}$"
+)
+_Item = tuple[str, int, int, re.Match[str] | None]
+
+
+def _join_phones(norm: str, items: list[_Item], lenient: bool) -> list[_Item]:
+    """Digit groups that together make a phone number become one `phone` fact.
+
+    The phone pattern needs three groups of 2-4 digits; "07700 900 552" or
+    "call 555 0193" are phones too. Groups joined by one space, dot or dash
+    with at least seven digits in all are a phone when the first starts with 0
+    or "+", or a cue word ("call", "mobile", "number") comes just before. In
+    supporting text (`lenient`) any such run also counts as a phone, so the
+    context's "555-0143" still vouches for the message's "call 555-0143".
+    """
+    out: list[_Item] = []
+    i = 0
+    while i < len(items):
+        kind, start = items[i][0], items[i][1]
+        j = i
+        while (
+            j + 1 < len(items)
+            and items[j][0] in {"number", "phone"}
+            and items[j + 1][0] in {"number", "phone"}
+            and items[j + 1][1] - items[j][2] == 1
+            and _PHONE_GAP.fullmatch(norm, items[j][2], items[j + 1][1])
+        ):
+            j += 1
+        if j > i and kind in {"number", "phone"}:
+            text = norm[start : items[j][2]]
+            digits = sum(ch.isdigit() for ch in text)
+            cued = text[0] in "0+" or _PHONE_CUE.search(norm, max(0, start - 30), start)
+            if digits >= 7 and (cued or lenient):
+                if lenient:
+                    out.extend(items[i : j + 1])
+                out.append(("phone", start, items[j][2], None))
+                i = j + 1
+                continue
+        out.append(items[i])
+        i += 1
+    return out
+
+
+def _scan(
+    norm: str, v: Vocab, *, lenient: bool = False
+) -> list[tuple[str, int, int, re.Match[str] | None]]:
     """(kind, start, end, match) for every structured fact, leftmost first, no overlaps."""
     found: list[tuple[str, int, int, re.Match[str] | None]] = []
     if "@" in norm:
@@ -76,7 +125,7 @@ def _scan(norm: str, v: Vocab) -> list[tuple[str, int, int, re.Match[str] | None
         if item[1] >= last_end:
             out.append(item)
             last_end = item[2]
-    return out
+    return _join_phones(norm, out, lenient) if HAS_DIGIT.search(norm) else out
 
 
 def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
@@ -251,7 +300,7 @@ def support_keys(corpus: str) -> frozenset[str]:
     v = vocab()
     norm = lower_same_length(fold(corpus))
     keys: set[str] = set()
-    for kind, start, end, m in _scan(norm, v):
+    for kind, start, end, m in _scan(norm, v, lenient=True):
         text = norm[start:end]
         keys.update(keys_for(kind, text, m, v))
         if kind == "time" and (hour := re.match(r"\d+", text)):

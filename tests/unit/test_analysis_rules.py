@@ -131,8 +131,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("placeholder", "Thanks, %SENDER_NAME%", True),
     ("placeholder", "Hi ,\nquick one?", True),
     ("placeholder", "Press <Tab> to move to the next field.", False),
-    ("placeholder", "My instructions are: keep it short.", True),
-    ("placeholder", "<body>Hi Sam, quick one?</body>", True),
+    # Leaked prompt and format text belongs to prompt_disclosure / degenerate_text.
+    ("placeholder", "My instructions are: keep it short.", False),
+    ("prompt_disclosure", "My instructions are: keep it short.", True),
+    ("placeholder", "<body>Hi Sam, quick one?</body>", False),
+    ("degenerate_text", "<body>Hi Sam, quick one?</body>", True),
     ("placeholder", "Here are the [notes](https://example.org) from the call.", False),
     ("placeholder", "Thanks for the chat <3", False),
     # --- no_next_step ------------------------------------------------------

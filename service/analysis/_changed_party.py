@@ -1,0 +1,189 @@
+"""changed_party: the message is addressed to, or comes from, someone else.
+
+A model that obeys text planted in the buyer's messages ("address this to
+Mark instead", "sign it as Helen from Acme") re-addresses the message. With a
+context that names the prospect and the sender, three places are checked:
+
+- the greeting ("Hi Mark,", "Dear Mr. Patel,") must name the prospect (a first
+  name, the surname after a title, a nickname the notes or the buyer give
+  ("everyone calls her Kate"), or the prospect's company: "Hi Fernway
+  team"); "Hi there", "Hi team" name nobody and pass;
+- a self-introduction ("this is Jordan from Milltrack", "it's Sam") must name
+  the sender, and a company given with it must be the sender's;
+- the signature after a sign-off ("Best," then "Helen" on the next line) must
+  start with the sender's name.
+
+A name matches when it equals a word of the context's name or one is the
+start of the other (at least three letters: "Chris" and "Christopher"). A
+person merely mentioned ("include Mark from purchasing") is not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from service.analysis._fact_keys import vocab
+from service.analysis._matcher import Lexicon, lexicons
+from service.analysis._normalize import clean
+from service.analysis._patterns import make_finding
+from service.analysis._text import Doc
+from service.models import Context, Finding
+
+_NAME = r"[A-Z\u00c0-\u00de][\w'\u2019-]*"
+_WORDS = re.compile(r"[\w]+(?:['-][\w]+)*")
+
+
+@cache
+def _lexicon() -> Lexicon:
+    return lexicons()["changed_party"]
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
+
+
+@cache
+def _greeting_re() -> re.Pattern[str]:
+    w = _lexicon().file.words
+    return re.compile(
+        rf"\A\s*(?i:{_alt(w['greetings'])})[ \t]*,?[ \t]+"
+        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]+)?"
+        rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+    )
+
+
+_INTRO = re.compile(
+    rf"\b(?i:it's|it is|this is|i'm|i am|my name is)[ \t]+(?P<name>{_NAME})"
+    rf"(?:[ \t]+(?P<last>{_NAME}))?"
+    rf"(?=[ \t]*[,.!;\u2014-]|[ \t]+(?:from|at|with|here|@)\b|[ \t]*@|[ \t]*$)"
+    rf"(?:[ \t]*(?:from|at|with|@)[ \t]*(?P<company>{_NAME}(?:[ \t]+{_NAME}){{0,3}}))?",
+    re.MULTILINE,
+)
+
+
+@cache
+def _sign_off_re() -> re.Pattern[str]:
+    w = _lexicon().file.words
+    return re.compile(
+        rf"^[ \t]*(?i:{_alt(w['sign_offs'])})[ \t]*[,.!\u2014-]*[ \t]*(?:\n\s*|[ \t]+)"
+        rf"(?P<name>{_NAME})[^\n]*\s*\Z|^[ \t]*[\u2014-]+[ \t]*(?P<dash>{_NAME})[^\n]*\s*\Z",
+        re.MULTILINE,
+    )
+
+
+def _names(text: str | None) -> list[str]:
+    return [w.lower() for w in _WORDS.findall(clean(text or ""))]
+
+
+_NICKNAME = re.compile(
+    rf"\b(?:calls? (?:her|him|them|me)|called|goes by|go by|prefers|known as|nickname is)"
+    rf"[ \t]+[\"']?(?P<name>{_NAME})"
+)
+
+
+def _nicknames(context: Context) -> list[str]:
+    """Names the notes or the buyer give the prospect: "everyone calls her Kate"."""
+    text = clean("\n".join([context.notes or "", *context.prospect_messages]))
+    return [m.group("name").lower() for m in _NICKNAME.finditer(text)]
+
+
+@cache
+def _short_forms() -> frozenset[tuple[str, str]]:
+    pairs = _lexicon().file.words["nicknames"]
+    return frozenset((p.split(":")[0], p.split(":")[1]) for p in pairs)
+
+
+def _matches(word: str, names: list[str], *, short_forms: bool = False) -> bool:
+    """`word` is one of `names`, the start of one, or starts with one.
+
+    With `short_forms`, a short form counts too ("Bec" for Rebecca, "Bob" for Robert).
+    """
+    w = word.lower().replace("\u2019", "'")
+    w = w[:-2] if w.endswith("'s") else w
+    for n in names:
+        if w == n:
+            return True
+        if min(len(w), len(n)) >= 3 and (n.startswith(w) or w.startswith(n)):
+            return True
+        if short_forms and (
+            (len(w) >= 3 and w in n) or (len(w) <= 4 and n[:2] == w[:2]) or (w, n) in _short_forms()
+        ):
+            return True
+    return False
+
+
+def _ordinary(word: str) -> bool:
+    """A capitalised word that is not a name (Monday, Thanks, There, Team...)."""
+    low = word.lower()
+    v = vocab()
+    return low in v.not_names or low in set(_lexicon().file.words["not_a_name"])
+
+
+def find_changed_party(doc: Doc, context: Context | None) -> list[Finding]:
+    """Greeting, self-introduction and signature checked against the context's names."""
+    if context is None:
+        return []
+    lex = _lexicon()
+    prospect, sender = context.prospect, context.sender
+    out: list[Finding] = []
+    if prospect is not None and prospect.name:
+        names = _names(prospect.name) + _nicknames(context)
+        out += _greeting(doc, lex, names, _names(prospect.company))
+    if sender is not None and sender.name:
+        # "Thanks again, Dana" closing a message thanks the buyer: not a signature.
+        buyer = _names(prospect.name) if prospect is not None else []
+        out += _speaker(doc, lex, _names(sender.name), _names(sender.company), buyer)
+    return out
+
+
+def _greeting(doc: Doc, lex: Lexicon, names: list[str], company: list[str]) -> list[Finding]:
+    m = _greeting_re().match(doc.folded)
+    if m is None:
+        return []
+    name = m.group("name")
+    title = m.group("title")
+    # "Good morning Superintendent Kline", "Dear Dr. Catherine Morgan": any word may be the name.
+    words = [name, *m.group("more").split()]
+    if _ordinary(name) or any(
+        _matches(w, names, short_forms=not title) or (not title and _matches(w, company))
+        for w in words
+    ):
+        return []
+    msg = f"The greeting names \u201c{name}\u201d, not the prospect; check who this is for."
+    return [make_finding(lex, doc, m.start("name"), m.end("name"), msg)]
+
+
+def _speaker(
+    doc: Doc, lex: Lexicon, names: list[str], company: list[str], buyer: list[str]
+) -> list[Finding]:
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for m in _INTRO.finditer(doc.folded):
+        name = m.group("name")
+        if _ordinary(name) or m.group(0) in seen:
+            continue
+        seen.add(m.group(0))  # one finding per distinct introduction
+        other = m.group("company")
+        wrong_name = not _matches(name, names, short_forms=True)
+        wrong_company = (
+            other is not None
+            and bool(company)
+            and not any(_matches(w, company) for w in _WORDS.findall(other))
+        )
+        if wrong_name or wrong_company:
+            end = m.end("company") if other else m.end("name")
+            msg = "The message introduces a different sender; it must come from the sender."
+            out.append(make_finding(lex, doc, m.start("name"), end, msg))
+    sign = _sign_off_re().search(doc.folded)
+    if sign is not None:
+        group = "name" if sign.group("name") else "dash"
+        name = sign.group(group)
+        if not (
+            _ordinary(name) or _matches(name, names, short_forms=True) or _matches(name, buyer)
+        ):
+            msg = f"Signed \u201c{name}\u201d, not the sender; check who this is from."
+            out.append(make_finding(lex, doc, sign.start(group), sign.end(group), msg))
+    return out

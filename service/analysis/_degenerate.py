@@ -1,0 +1,195 @@
+"""degenerate_text: what a weak or broken model writes instead of a message.
+
+Small models' answers that passed every other rule were, measured: one phrase
+repeated twenty times, the prompt's own lines echoed back ("Strategy:
+value_nudge", "<body>"), talk about "the buyer" instead of to them, and runs
+of junk characters. The lexicon (degenerate_text.toml) holds the echoed
+prompt text; this module adds the structural checks, each linear in the text:
+
+- a phrase repeated back to back (`repeat_times` times, `repeat_words` words in
+  all), or the same sentence `same_sentence_times` times anywhere;
+- a run of junk symbol characters;
+- a line or sentence opening with an echoed field label ("Subject: ...");
+- third-person talk about the reader ("the buyer wants...", "ask the prospect");
+- hidden control characters or look-alike letters inside a word or link
+  (found by _normalize.py, reported at their original offsets).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+
+from service.analysis._matcher import Lexicon, lexicons
+from service.analysis._normalize import Normalised
+from service.analysis._patterns import lexicon_findings, make_finding
+from service.analysis._text import Doc
+from service.models import Finding
+
+_WORD = re.compile(r"[0-9a-z\u00c0-\u024f']+")
+# Symbol characters that make up junk (letters, digits, spaces and common
+# sentence punctuation are not junk on their own).
+_JUNK_RUN = re.compile(r"[#$%&*+;<=>@\\^_`|~{}\[\]/:;!?.,'\"()\-\ufffd]{6,}")
+# A run of one separator character is a rule line or an ellipsis, not junk.
+_SEPARATOR = frozenset("-=_*~.")
+_MAX_PERIOD = 12  # longest phrase (in words) checked for back-to-back repetition
+# Findings reported per check: enough to underline, bounded for adversarial input.
+MAX_SPANS = 20
+
+
+@cache
+def _lexicon() -> Lexicon:
+    return lexicons()["degenerate_text"]
+
+
+@cache
+def _label_re() -> re.Pattern[str]:
+    words = _lexicon().file.words["echo_labels"]
+    alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # At a line start, or after a sentence end: "Strategy: x Channel: y" on one line.
+    return re.compile(rf"(?:^|\n|[.!?] )[ \t*#>-]*(?:{alt})[ \t]*:(?!//)", re.MULTILINE)
+
+
+@cache
+def _reader_re() -> re.Pattern[str]:
+    words = _lexicon().file.words
+    nouns = "|".join(re.escape(w) for w in words["reader_nouns"])
+    verbs = "|".join(re.escape(w) for w in words["reader_verbs"] if not w.startswith("'"))
+    objects = "|".join(re.escape(w) for w in words["reader_objects"])
+    return re.compile(
+        rf"\b(?:(?:{objects}) the (?:{nouns})\b|the (?:{nouns})(?:'s\b| (?:{verbs})\b)"
+        rf"|(?:would|should|could|will|does|did|is|can) the (?:{nouns})\b)"
+    )
+
+
+_YOU = re.compile(r"\b(?:you|your|yours|you're|you've|you'll|you'd)\b")
+
+
+def _limit(name: str) -> int:
+    return int(_lexicon().file.limits[name])
+
+
+def find_degenerate(doc: Doc) -> list[Finding]:
+    """Echoed prompt text, repetition, junk, third-person talk (spans index `doc`)."""
+    lex = _lexicon()
+    out = lexicon_findings(lex, doc)
+    out += _repeated(doc, lex)
+    out += _junk(doc, lex)
+    out += _labels(doc, lex)
+    out += _third_person(doc, lex)
+    return out
+
+
+def hidden_findings(norm: Normalised) -> list[Finding]:
+    """Controls and look-alike letters inside words or links, at original offsets."""
+    lex = _lexicon().file
+    spans = [(s, e, "hidden") for s, e in norm.hidden] + [(s, e, "look") for s, e in norm.lookalike]
+    out: list[Finding] = []
+    for start, end, kind in _merge(sorted(spans))[:MAX_SPANS]:
+        what = (
+            "an invisible control character"
+            if kind == "hidden"
+            else "a look-alike letter from another alphabet"
+        )
+        out.append(
+            Finding(
+                rule=lex.id,
+                severity=lex.severity,
+                principle=lex.principle,
+                message=f"This word or link hides {what}; retype it in plain characters.",
+                start=start,
+                end=end,
+                excerpt=norm.original[start:end],
+            )
+        )
+    return out
+
+
+def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Neighbouring spans (within a few characters) become one finding."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, kind in spans:
+        if out and start - out[-1][1] <= 3:
+            last = out[-1]
+            out[-1] = (last[0], max(last[1], end), last[2])
+        else:
+            out.append((start, end, kind))
+    return out
+
+
+def _repeated(doc: Doc, lex: Lexicon) -> list[Finding]:
+    words = list(_WORD.finditer(doc.norm))
+    tokens = [m.group(0) for m in words]
+    times, min_words = _limit("repeat_times"), _limit("repeat_words")
+    for period in range(1, _MAX_PERIOD + 1):
+        run = 0
+        for i in range(len(tokens) - period):
+            if tokens[i] == tokens[i + period]:
+                run += 1
+                covered = run + period
+                if covered >= period * times and covered >= min_words:
+                    first = i + period - covered + 1
+                    start, end = words[first].start(), words[i + period].end()
+                    msg = "The same words repeat over and over; this is not a message yet."
+                    return [make_finding(lex, doc, start, end, msg)]
+            else:
+                run = 0
+    counts = Counter(
+        " ".join(_WORD.findall(doc.norm[s:e]))
+        for s, e in doc.sentences
+        if len(_WORD.findall(doc.norm[s:e])) >= _limit("same_sentence_words")
+    )
+    repeated = {k for k, n in counts.items() if n >= _limit("same_sentence_times")}
+    for s, e in doc.sentences:
+        if " ".join(_WORD.findall(doc.norm[s:e])) in repeated:
+            msg = "The same sentence appears again and again; say it once."
+            return [make_finding(lex, doc, s, e, msg)]
+    return []
+
+
+def _junk(doc: Doc, lex: Lexicon) -> list[Finding]:
+    out: list[Finding] = []
+    for m in _JUNK_RUN.finditer(doc.raw):
+        run = m.group(0)
+        distinct = set(run)
+        if len(distinct) == 1 and run[0] in _SEPARATOR:
+            continue
+        if len(run) >= _limit("junk_run") or (
+            len(run) >= _limit("junk_mixed") and len(distinct) >= 3 and not _is_url_tail(doc, m)
+        ):
+            msg = "A run of junk characters; remove it."
+            out.append(make_finding(lex, doc, m.start(), m.end(), msg))
+            if len(out) >= MAX_SPANS:
+                break
+    return out
+
+
+def _is_url_tail(doc: Doc, m: re.Match[str]) -> bool:
+    """'https://' and '?a=1&b=2' carry symbols on purpose."""
+    before = doc.norm[max(0, m.start() - 8) : m.start()]
+    return "http" in before or "://" in m.group(0)
+
+
+def _labels(doc: Doc, lex: Lexicon) -> list[Finding]:
+    out: list[Finding] = []
+    for m in _label_re().finditer(doc.norm):
+        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip(".!?\n \t*#>-"))
+        line_end = doc.norm.find("\n", start)
+        end = len(doc.norm) if line_end < 0 else line_end
+        msg = "An echoed field line (like 'Subject:' or 'Strategy:'); the message starts after it."
+        out.append(make_finding(lex, doc, start, min(end, start + 60), msg))
+        if len(out) >= MAX_SPANS:
+            break
+    return out
+
+
+def _third_person(doc: Doc, lex: Lexicon) -> list[Finding]:
+    hits = list(_reader_re().finditer(doc.norm))
+    if not hits:
+        return []
+    enough = len(hits) >= _limit("third_person_mentions") or not _YOU.search(doc.norm)
+    if not enough:
+        return []
+    msg = "This talks about the reader in the third person; write to them as 'you'."
+    return [make_finding(lex, doc, m.start(), m.end(), msg) for m in hits[:MAX_SPANS]]
