@@ -32,6 +32,7 @@ from service.editor._cuts import (
 )
 from service.editor._items import Item, find_items
 from service.editor._moves import moves, opener_for, question_for
+from service.editor._notes import learned
 from service.editor._parse import find_frame, sentences
 from service.guard import SUBJECT_EXEMPT, blocking_findings
 from service.models import Analysis, Change, Context, Finding, Message, StrategyId
@@ -235,6 +236,11 @@ def edit_body(
     doc = _Draft(draft.body, _names(context), _signers(context))
     cuts, changes = _first_cuts(doc, _to_cut(before), context)
     doc.set(_apply(doc.body, cuts))
+    said = learned(context) if any(c.rule == "empty_check_in" for c in changes) else None
+    if said is not None and said not in doc.body:
+        # What the buyer told the rep takes the empty check-in's place (cut again if it offends).
+        _add_opener(doc, said)
+        _record_learned(changes, said)
     if not _worth_keeping(doc.content):
         return EditResult(draft, changes, kept_content=False)
     added: set[str] = set()
@@ -255,9 +261,9 @@ def edit_body(
             and (
                 "no_next_step" in analysis.rules()
                 or any(c.rule in ASK_RULES for c in changes)
-                # Timing, owner, feedback and learning moves are questions: a kept
-                # "call me back" does not make them.
-                or (strategy != "value_nudge" and not move.made(doc.body))
+                # The strategy's move ends on one light question: a kept "call me back"
+                # or "let me know" does not make it.
+                or not move.made(doc.body)
             )
         )
         if needs_ask:
@@ -280,6 +286,13 @@ def _to_cut(before: Analysis) -> list[Finding]:
         for f in before.findings
         if f.rule not in _NOT_CUT and (f.severity == "error" or f.rule in _CUT_WARNINGS)
     ]
+
+
+def _record_learned(changes: list[Change], said: str) -> None:
+    for i, change in enumerate(changes):
+        if change.rule == "empty_check_in" and not change.after:
+            changes[i] = change.model_copy(update={"after": said})
+            return
 
 
 def _record_question(changes: list[Change], strategy: StrategyId, question: str) -> None:

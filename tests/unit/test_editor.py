@@ -223,3 +223,21 @@ def test_a_reps_own_facts_are_not_errors_without_an_original() -> None:
         original=Message(channel="sms", body="Hi Anita, call me on 555-0143."),
     )
     assert [f.severity for f in rewritten.findings if f.rule == "invented_fact"] == ["error"]
+
+
+def test_an_empty_check_in_is_replaced_by_what_the_buyer_told_the_rep() -> None:
+    ctx = CTX.model_copy(
+        update={
+            "notes": "Anita said she builds the weekend rota by hand every Thursday. "
+            "Our discount authority is 12%."
+        }
+    )
+    body = "Hi Anita,\n\nJust circling back on this!\n\nOwen"
+    _, result, after = run(body, context=ctx)
+    out = result.message.body
+    assert "You mentioned you build the weekend rota by hand every Thursday." in out
+    assert "12%" not in out
+    assert "circling back" not in out
+    assert not blocking_findings(after)
+    change = next(c for c in result.changes if c.rule == "empty_check_in")
+    assert change.after.startswith("You mentioned")
