@@ -102,5 +102,10 @@ def _in_rep_frame(composed: Message, draft: Message, context: Context | None) ->
     head = greeting if greeting is not None else composed.body[: theirs.greeting_end].strip()
     tail = signoff if signoff is not None else composed.body[theirs.signoff_start :].strip()
     gap = "\n\n" if draft.channel == "email" else ("\n" if "\n" in draft.body else " ")
+    if gap == " " and head.endswith(",") and middle[:1].isupper():
+        # "Hey Chris, things may have ..." (a capital after the comma would read as a name).
+        first = middle.split(" ", 1)[0]
+        if first != "I" and not first.startswith("I'"):
+            middle = middle[0].lower() + middle[1:]
     body = gap.join(part for part in (head, middle, tail) if part)
     return composed.model_copy(update={"body": body})
