@@ -74,9 +74,12 @@ class _Strict(BaseModel):
 
 
 class _Open(BaseModel):
-    """Context objects tolerate extra keys: CRMs send what they have."""
+    """Context objects reject unknown keys too (a typo such as `prospekt` would otherwise
+    drop the data silently, and the OpenAPI document says `additionalProperties: false`
+    everywhere). A CRM maps its fields onto these names (examples/crm/webhook.py).
+    """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
 
 class Message(_Strict):
@@ -94,8 +97,8 @@ class Prospect(_Open):
 
 
 class History(_Open):
-    touches_since_reply: Annotated[int, Field(ge=0, le=1000)] | None = None
-    days_since_reply: Annotated[int, Field(ge=0, le=36500)] | None = None
+    touches_since_reply: Annotated[int, Field(ge=0, le=1000, strict=True)] | None = None
+    days_since_reply: Annotated[int, Field(ge=0, le=36500, strict=True)] | None = None
     # Free text on purpose: CRMs name stages their own way; the strategy
     # chooser recognises the common ones ("proposal_sent", "demo_done", ...).
     stage: ShortText | None = None
@@ -122,8 +125,8 @@ class Context(_Open):
 class Budget(_Strict):
     """Length budget overrides; None means the channel's default."""
 
-    max_words: Annotated[int, Field(ge=5, le=2000)] | None = None
-    max_chars: Annotated[int, Field(ge=20, le=20_000)] | None = None
+    max_words: Annotated[int, Field(ge=5, le=2000, strict=True)] | None = None
+    max_chars: Annotated[int, Field(ge=20, le=20_000, strict=True)] | None = None
 
 
 class Suggestion(BaseModel):
@@ -205,10 +208,11 @@ class Usage(BaseModel):
 
 class RewriteOptions(_Strict):
     strategy: Literal["auto"] | StrategyId = "auto"
-    max_words: Annotated[int, Field(ge=10, le=2000)] | None = None
-    max_chars: Annotated[int, Field(ge=20, le=20_000)] | None = None
-    variants: Annotated[int, Field(ge=1, le=3)] = 1
-    temperature: Annotated[float, Field(ge=0.0, le=2.0)] | None = None
+    max_words: Annotated[int, Field(ge=10, le=2000, strict=True)] | None = None
+    max_chars: Annotated[int, Field(ge=20, le=20_000, strict=True)] | None = None
+    variants: Annotated[int, Field(ge=1, le=3, strict=True)] = 1
+    # Strict: an int is a number, but a bool or a numeric string is a 422.
+    temperature: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] | None = None
 
 
 class AnalyzeRequest(_Strict):

@@ -71,6 +71,8 @@ class Settings(BaseModel):
     require_api_key: bool = False
     # Feedback without Redis is appended (fsync'd) to this JSONL file.
     feedback_file: str | None = None
+    # How long feedback is accepted for a rewrite id (the id's owner is kept this long).
+    feedback_window_s: Annotated[int, Field(ge=60)] = 7 * 24 * 3600
     # GCRA limits: a sustained rate per minute plus an allowed burst, per API key (per IP
     # without one). /v1/analyze runs on every keystroke pause, so its limit is far larger.
     rate_rewrite_per_min: Annotated[float, Field(gt=0)] = 60
@@ -141,6 +143,7 @@ _ENV: dict[str, str] = {
     "TACTFUL_API_KEYS_FILE": "api_keys_file",
     "TACTFUL_REQUIRE_API_KEY": "require_api_key",
     "TACTFUL_FEEDBACK_FILE": "feedback_file",
+    "TACTFUL_FEEDBACK_WINDOW_S": "feedback_window_s",
     "TACTFUL_RATE_REWRITE_PER_MIN": "rate_rewrite_per_min",
     "TACTFUL_RATE_REWRITE_BURST": "rate_rewrite_burst",
     "TACTFUL_RATE_ANALYZE_PER_MIN": "rate_analyze_per_min",

@@ -41,7 +41,7 @@ from service.security import (
     security_state,
 )
 from service.settings import Settings, get_settings
-from service.store import ResponseCache, feedback_for
+from service.store import ResponseCache, feedback_for, owners_for
 
 # Headers a browser extension must be able to read (CORS hides the others).
 EXPOSED_HEADERS = [
@@ -90,6 +90,7 @@ def create_app(
                     if rt.model_endpoint
                     else None
                 ),
+                owners=owners_for(rt.shared, ttl_s=settings.feedback_window_s),
             )
             # Compile the lexicons and load the editor's data now, not on the first request
             # (a cold first rewrite took ~1.6 s on a busy machine).

@@ -106,6 +106,11 @@ class BatchStore:
         )
         return None if raw is None else RewriteRequest.model_validate_json(raw)
 
+    async def owner(self, batch_id: str) -> str | None:
+        """Who created the batch ("key:<id>"), None once it has expired."""
+        raw: Any = await self._shared.call(lambda r: r.hget(self._meta(batch_id), "owner"))
+        return raw.decode() if isinstance(raw, bytes) else None
+
     async def has_result(self, batch_id: str, index: int) -> bool:
         found: Any = await self._shared.call(
             lambda r: r.hexists(f"{self._meta(batch_id)}:results", str(index))

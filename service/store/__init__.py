@@ -1,4 +1,4 @@
-"""Shared state: response cache, idempotency records, feedback; Redis or in-process.
+"""Shared state: response cache, idempotency records, feedback, rewrite owners; Redis or in-process.
 
 `open_shared(settings)` opens the one Redis pool of a process (or the memory
 mode when `REDIS_URL` is unset); the `*_for(shared)` helpers pick the matching
@@ -14,6 +14,12 @@ from service.store._idempotency import (
     RedisIdempotency,
     StoredResponse,
     idempotency_for,
+)
+from service.store._owners import (
+    MemoryRewriteOwners,
+    RedisRewriteOwners,
+    RewriteOwners,
+    owners_for,
 )
 from service.store._shared import (
     Keyspace,
@@ -31,10 +37,13 @@ __all__ = [
     "Keyspace",
     "MemoryCache",
     "MemoryIdempotency",
+    "MemoryRewriteOwners",
     "RedisCache",
     "RedisFeedback",
     "RedisIdempotency",
+    "RedisRewriteOwners",
     "ResponseCache",
+    "RewriteOwners",
     "SharedState",
     "StoreUnavailable",
     "StoredResponse",
@@ -42,5 +51,6 @@ __all__ = [
     "feedback_for",
     "idempotency_for",
     "open_shared",
+    "owners_for",
     "redis_client",
 ]
