@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.pydantic import PydanticPlugin
 
 from service import __version__
 from service.api._memo import AnalyzeMemo
@@ -134,6 +135,8 @@ def create_app(
             "rewriter": Provide(provide_rewriter, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        # Strict validation of request bodies: `true` or "3" is never an integer (422).
+        plugins=[PydanticPlugin(validate_strict=True)],
         lifespan=[lifespan],
         cors_config=cors,
         request_max_body_size=settings.max_body_bytes,

@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
 from service.models import RewriteRequest
@@ -57,6 +57,8 @@ return 0
 
 class BatchRequest(BaseModel):
     """POST /v1/rewrite-batches: up to 500 rewrite requests, processed by workers."""
+
+    model_config = ConfigDict(extra="forbid")
 
     items: list[RewriteRequest] = Field(min_length=1, max_length=500)
 

@@ -223,3 +223,16 @@ def test_a_reps_own_facts_are_not_errors_without_an_original() -> None:
         original=Message(channel="sms", body="Hi Anita, call me on 555-0143."),
     )
     assert [f.severity for f in rewritten.findings if f.rule == "invented_fact"] == ["error"]
+
+
+def test_a_draft_at_the_size_limit_gets_a_composed_message_not_an_error() -> None:
+    """Found by the contract run: adding the strategy's question to a 20,000-character
+    draft overflowed the message size limit (a 500). Now the composer writes it.
+    """
+    from service.models import MAX_BODY_CHARS, RewriteRequest
+    from service.pipeline import fallback, make_plan
+
+    request = RewriteRequest.model_validate({"draft": {"body": "0" * MAX_BODY_CHARS}})
+    outcome = fallback(make_plan(request), None)
+    assert outcome.source == "composer"
+    assert 0 < len(outcome.message.body) <= MAX_BODY_CHARS
