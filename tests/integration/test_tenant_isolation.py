@@ -18,8 +18,10 @@ from litestar.testing import AsyncTestClient
 from service.api.app import create_app
 from service.batches import BatchStore
 from service.batches._worker import WorkerContext, rewrite_item
-from service.llm import FakeChatModel
+from service.llm import FakeChatModel, ModelParams
 from service.models import RewriteRequest
+from service.pipeline import Rewriter
+from service.prompting import load_prompts
 from service.security import RedisKeyStore, new_key
 from service.settings import Settings
 from service.store import RedisFeedback, RedisRewriteOwners, open_shared
@@ -159,15 +161,12 @@ class _Job:
 
 
 async def test_a_batch_items_rewrite_id_belongs_to_the_batch_owner(prefix: str) -> None:
-    from service.pipeline import Rewriter
-    from service.prompting import load_prompts
-
     settings = redis_settings(prefix)
     async with open_shared(settings) as shared:
         store = BatchStore(shared, ttl_s=600)
         owners = RedisRewriteOwners(shared, ttl_s=600)
         await store.create("bt_owned", "key:aaaaaaaaaaaa", [RewriteRequest.model_validate(BODY)])
-        rewriter = Rewriter(model=None, prompts=load_prompts(), params=_params())
+        rewriter = Rewriter(model=None, prompts=load_prompts(), params=ModelParams())
         ctx: WorkerContext = {  # type: ignore[typeddict-item]
             "batches": store,
             "rewriter": rewriter,
@@ -180,12 +179,6 @@ async def test_a_batch_items_rewrite_id_belongs_to_the_batch_owner(prefix: str) 
         assert found is not None
         rewrite_id = found["results"][0]["response"]["id"]
         assert await owners.owner_of(rewrite_id) == "key:aaaaaaaaaaaa"
-
-
-def _params() -> Any:
-    from service.llm import ModelParams
-
-    return ModelParams()
 
 
 @pytest.mark.parametrize(
