@@ -9,7 +9,7 @@ SERVE_STAMP := $(VENV)/.installed-serve
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve test lint typecheck check evals bench clean ui-install ui-test ui-sync bench-ui
+.PHONY: install serve test lint typecheck check evals bench clean ui-install ui-test ui-sync bench-ui contract
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ serve: $(SERVE_STAMP)
 ## The whole test suite (unit + integration: real Redis, real local model).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## The OpenAPI document is the contract: schemathesis (every check, stateful links) against
+## `tactful serve` with Redis and an API key; 0 failures or it fails. Report: reports/contract/.
+CONTRACT_EXAMPLES ?= 30
+contract: $(STAMP)
+	$(BIN)/python -m tests.contract --max-examples $(CONTRACT_EXAMPLES) --report-dir reports/contract
 
 lint: $(STAMP)
 	$(BIN)/ruff check service tests bench examples

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 Channel = Literal["email", "linkedin", "sms", "voicemail"]
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
@@ -72,6 +72,19 @@ MAX_BODY_CHARS = 20_000
 MAX_FIELD_CHARS = 2_000
 
 ShortText = Annotated[str, StringConstraints(max_length=MAX_FIELD_CHARS)]
+
+
+def _whole_number(value: object) -> object:
+    """`3.0` is the integer 3 (JSON Schema agrees); `true`, `"3"` and `3.5` stay invalid."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Request integers are strict (`Field(strict=True)`, and the app validates request bodies
+# with strict=True): a bool or a numeric string is a 422, never silently read as a number.
+# `_WHOLE` comes last so it runs first; the JSON Schema keeps `minimum`/`maximum`.
+_WHOLE = BeforeValidator(_whole_number)
 LongText = Annotated[str, StringConstraints(max_length=MAX_BODY_CHARS)]
 
 
@@ -82,9 +95,12 @@ class _Strict(BaseModel):
 
 
 class _Open(BaseModel):
-    """Context objects tolerate extra keys: CRMs send what they have."""
+    """Context objects reject unknown keys too (a typo such as `prospekt` would otherwise
+    drop the data silently, and the OpenAPI document says `additionalProperties: false`
+    everywhere). A CRM maps its fields onto these names (examples/crm/webhook.py).
+    """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
 
 class Message(_Strict):
@@ -102,8 +118,8 @@ class Prospect(_Open):
 
 
 class History(_Open):
-    touches_since_reply: Annotated[int, Field(ge=0, le=1000)] | None = None
-    days_since_reply: Annotated[int, Field(ge=0, le=36500)] | None = None
+    touches_since_reply: Annotated[int, Field(ge=0, le=1000, strict=True), _WHOLE] | None = None
+    days_since_reply: Annotated[int, Field(ge=0, le=36500, strict=True), _WHOLE] | None = None
     # Free text on purpose: CRMs name stages their own way; the strategy
     # chooser recognises the common ones ("proposal_sent", "demo_done", ...).
     stage: ShortText | None = None
@@ -130,8 +146,8 @@ class Context(_Open):
 class Budget(_Strict):
     """Length budget overrides; None means the channel's default."""
 
-    max_words: Annotated[int, Field(ge=5, le=2000)] | None = None
-    max_chars: Annotated[int, Field(ge=20, le=20_000)] | None = None
+    max_words: Annotated[int, Field(ge=5, le=2000, strict=True), _WHOLE] | None = None
+    max_chars: Annotated[int, Field(ge=20, le=20_000, strict=True), _WHOLE] | None = None
 
 
 class Suggestion(BaseModel):
@@ -213,10 +229,11 @@ class Usage(BaseModel):
 
 class RewriteOptions(_Strict):
     strategy: Literal["auto"] | StrategyId = "auto"
-    max_words: Annotated[int, Field(ge=10, le=2000)] | None = None
-    max_chars: Annotated[int, Field(ge=20, le=20_000)] | None = None
-    variants: Annotated[int, Field(ge=1, le=3)] = 1
-    temperature: Annotated[float, Field(ge=0.0, le=2.0)] | None = None
+    max_words: Annotated[int, Field(ge=10, le=2000, strict=True), _WHOLE] | None = None
+    max_chars: Annotated[int, Field(ge=20, le=20_000, strict=True), _WHOLE] | None = None
+    variants: Annotated[int, Field(ge=1, le=3, strict=True), _WHOLE] = 1
+    # Strict: an int is a number, but a bool or a numeric string is a 422.
+    temperature: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] | None = None
 
 
 class AnalyzeRequest(_Strict):

@@ -90,6 +90,8 @@ class Settings(BaseModel):
     require_api_key: bool = False
     # Feedback without Redis is appended (fsync'd) to this JSONL file.
     feedback_file: str | None = None
+    # How long feedback is accepted for a rewrite id (the id's owner is kept this long).
+    feedback_window_s: Annotated[int, Field(ge=60)] = 7 * 24 * 3600
     # GCRA limits: a sustained rate per minute plus an allowed burst, per API key (per IP
     # without one). /v1/analyze runs on every keystroke pause, so its limit is far larger.
     rate_rewrite_per_min: Annotated[float, Field(gt=0)] = 60

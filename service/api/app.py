@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.pydantic import PydanticPlugin
 
 from service import __version__
 from service.api._memo import AnalyzeMemo
@@ -41,7 +42,7 @@ from service.security import (
     security_state,
 )
 from service.settings import Settings, get_settings
-from service.store import ResponseCache, feedback_for
+from service.store import ResponseCache, feedback_for, owners_for
 
 # Headers a browser extension must be able to read (CORS hides the others).
 EXPOSED_HEADERS = [
@@ -90,6 +91,7 @@ def create_app(
                     if rt.model_endpoint
                     else None
                 ),
+                owners=owners_for(rt.shared, ttl_s=settings.feedback_window_s),
             )
             # Compile the lexicons and load the editor's data now, not on the first request
             # (a cold first rewrite took ~1.6 s on a busy machine).
@@ -133,6 +135,8 @@ def create_app(
             "rewriter": Provide(provide_rewriter, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        # Strict validation of request bodies: `true` or "3" is never an integer (422).
+        plugins=[PydanticPlugin(validate_strict=True)],
         lifespan=[lifespan],
         cors_config=cors,
         request_max_body_size=settings.max_body_bytes,

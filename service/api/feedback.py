@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api._state import AppRuntime
-from service.errors import Unavailable
+from service.api._state import AppRuntime, caller
+from service.errors import NotFound, Unavailable
 from service.models import MAX_BODY_CHARS, MAX_FIELD_CHARS, Message, RewriteRequest
 from service.store import StoreUnavailable
 
@@ -35,12 +35,24 @@ async def create_feedback(
     request: Request[Any, Any, Any],
     app_runtime: NamedDependency[AppRuntime],
 ) -> Response[Any]:
-    """Store the entry (with the caller's key id) and answer with its id."""
+    """Store the entry (with the caller's key id) and answer with its id.
+
+    Only for a rewrite id issued to this caller within the feedback window: an unknown,
+    expired or another tenant's id is the same 404, so the answer reveals nothing.
+    """
     feedback = app_runtime.feedback
     if feedback is None:
         raise Unavailable(
             "Feedback storage is not configured: set REDIS_URL or TACTFUL_FEEDBACK_FILE.",
             retry_after_s=None,
+        )
+    try:
+        owner = await app_runtime.owners.owner_of(data.rewrite_id)
+    except StoreUnavailable as exc:
+        raise Unavailable("Feedback cannot be checked right now; retry shortly.") from exc
+    if owner is None or owner != caller(request):
+        raise NotFound(
+            "No rewrite with this id was issued to this API key, or its feedback window has closed."
         )
     principal = request.scope.get("state", {}).get("tactful.principal")
     entry = {

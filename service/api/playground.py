@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import MediaType
 from litestar.openapi.plugins import (
@@ -25,6 +26,8 @@ from litestar.openapi.plugins import (
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
+
+from service.api._contract import contract_document
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static"
@@ -68,18 +71,52 @@ def static_router() -> Router:
     )
 
 
+class _Contract:
+    """Completes Litestar's generated document once (`contract_document`), then serves that."""
+
+    def __init__(self) -> None:
+        self._source: dict[str, Any] | None = None
+        self._document: dict[str, Any] = {}
+
+    def __call__(self, generated: dict[str, Any]) -> dict[str, Any]:
+        if generated is not self._source:
+            self._document = contract_document(generated)
+            self._source = generated
+        return self._document
+
+
+_CONTRACT = _Contract()
+
+
+class _ContractSwagger(SwaggerRenderPlugin):
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, _CONTRACT(openapi_schema))
+
+
+class _ContractJson(JsonRenderPlugin):
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, _CONTRACT(openapi_schema))
+
+
+class _ContractYaml(YamlRenderPlugin):
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, _CONTRACT(openapi_schema))
+
+
 def openapi_render_plugins() -> list[OpenAPIRenderPlugin]:
-    """Swagger UI at /schema and /schema/swagger from local assets; JSON and YAML documents."""
+    """Swagger UI at /schema and /schema/swagger from local assets; JSON and YAML documents,
+    each the completed contract (`service/api/_contract.py`), not Litestar's raw skeleton.
+    """
     return [
-        SwaggerRenderPlugin(
+        _ContractSwagger(
             path=["/", "/swagger"],
             js_url=f"{SWAGGER_PATH}/swagger-ui-bundle.js",
             css_url=f"{SWAGGER_PATH}/swagger-ui.css",
             standalone_preset_js_url=f"{SWAGGER_PATH}/swagger-ui-standalone-preset.js",
             favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_PATH}/favicon-32x32.png'>",
         ),
-        JsonRenderPlugin(),
-        YamlRenderPlugin(path=["/openapi.yaml", "/openapi.yml"]),
+        _ContractJson(),
+        _ContractYaml(path=["/openapi.yaml", "/openapi.yml"]),
     ]
 
 

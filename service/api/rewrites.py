@@ -11,8 +11,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from service.api._state import AppRuntime, caller, record_owner
 from service.models import RewriteRequest, RewriteResponse
-from service.pipeline import Rewriter, StreamEvent
+from service.pipeline import StreamEvent
 
 STREAM_DESCRIPTION = (
     "Every field of the answer (subject, body, each variant and its subject, each "
@@ -45,17 +46,30 @@ class RewritesController(Controller):
         self,
         data: JSONBody[RewriteRequest],
         request: Request[Any, Any, Any],
-        rewriter: NamedDependency[Rewriter],
+        app_runtime: NamedDependency[AppRuntime],
     ) -> Response[Any]:
-        """Rewrite; with `Accept: text/event-stream`, stream the body as it is written."""
+        """Rewrite; with `Accept: text/event-stream`, stream the body as it is written.
+
+        The caller is the tenant: its cache entries are its own, and the rewrite id is
+        recorded as issued to it (feedback on the id is accepted from it alone).
+        """
+        tenant = caller(request)
+        rewriter = app_runtime.rewriter
         if "text/event-stream" in request.headers.get("accept", ""):
-            return ServerSentEvent(_sse(rewriter.rewrite_stream(data)))
-        result: RewriteResponse = await rewriter.rewrite(data)
+            events = rewriter.rewrite_stream(data, tenant=tenant)
+            return ServerSentEvent(_sse(events, app_runtime, tenant))
+        result: RewriteResponse = await rewriter.rewrite(data, tenant=tenant)
+        await record_owner(app_runtime, result.id, tenant)
         return Response(result)
 
 
-async def _sse(events: AsyncIterator[StreamEvent]) -> AsyncIterator[ServerSentEventMessage]:
+async def _sse(
+    events: AsyncIterator[StreamEvent], app_runtime: AppRuntime, tenant: str
+) -> AsyncIterator[ServerSentEventMessage]:
     async for event in events:
+        if event.event == "result" and isinstance(rewrite_id := event.data.get("id"), str):
+            # Recorded before the client sees the id, so feedback can follow at once.
+            await record_owner(app_runtime, rewrite_id, tenant)
         yield ServerSentEventMessage(
             event=event.event, data=json.dumps(event.data, ensure_ascii=False)
         )

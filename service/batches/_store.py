@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
 from service.models import RewriteRequest
@@ -57,6 +57,8 @@ return 0
 
 class BatchRequest(BaseModel):
     """POST /v1/rewrite-batches: up to 500 rewrite requests, processed by workers."""
+
+    model_config = ConfigDict(extra="forbid")
 
     items: list[RewriteRequest] = Field(min_length=1, max_length=500)
 
@@ -105,6 +107,11 @@ class BatchStore:
             lambda r: r.hget(f"{self._meta(batch_id)}:items", str(index))
         )
         return None if raw is None else RewriteRequest.model_validate_json(raw)
+
+    async def owner(self, batch_id: str) -> str | None:
+        """Who created the batch ("key:<id>"), None once it has expired."""
+        raw: Any = await self._shared.call(lambda r: r.hget(self._meta(batch_id), "owner"))
+        return raw.decode() if isinstance(raw, bytes) else None
 
     async def has_result(self, batch_id: str, index: int) -> bool:
         found: Any = await self._shared.call(

@@ -30,7 +30,7 @@ from service.observability import MetricsObserver, metrics
 from service.pipeline import Rewriter
 from service.runtime import open_runtime
 from service.settings import Settings
-from service.store import SharedState, redis_client
+from service.store import RewriteOwners, SharedState, owners_for, redis_client
 
 _log = logging.getLogger("tactful.worker")
 
@@ -43,6 +43,7 @@ class WorkerContext(Context, total=False):
     batches: BatchStore
     rewriter: Rewriter
     settings: Settings
+    owners: RewriteOwners  # each result's rewrite id is recorded as its batch owner's
 
 
 async def _heartbeat(job: Any, every_s: float, renew: Callable[[], Awaitable[object]]) -> None:
@@ -94,7 +95,11 @@ async def rewrite_item(ctx: WorkerContext, *, batch_id: str, index: int) -> str:
             metrics().batch_items.labels(status="duplicate").inc()
             return "duplicate"
         try:
-            response = await ctx["rewriter"].rewrite(request)
+            # The batch's owner is the tenant: its cache entries, and its rewrite ids.
+            owner = await store.owner(batch_id)
+            response = await ctx["rewriter"].rewrite(request, tenant=owner)
+            if owner is not None and (owners := ctx.get("owners")) is not None:
+                await owners.record(response.id, owner)
         except Exception as exc:
             if job.retries > job.attempts:
                 _log.warning(
@@ -135,6 +140,7 @@ async def run_worker(settings: Settings) -> None:
             ctx["batches"] = batches
             ctx["rewriter"] = runtime.rewriter
             ctx["settings"] = settings
+            ctx["owners"] = owners_for(shared, ttl_s=settings.feedback_window_s)
 
         # SAQ's PartialTimersDict inherits required keys; every timer is optional at run time.
         timers = cast(PartialTimersDict, {"sweep": settings.worker_sweep_s})

@@ -35,7 +35,15 @@ from service.editor._moves import moves, opener_for, question_for
 from service.editor._notes import learned
 from service.editor._parse import find_frame, sentences
 from service.guard import SUBJECT_EXEMPT, blocking_findings
-from service.models import Analysis, Change, Context, Finding, Message, StrategyId
+from service.models import (
+    MAX_BODY_CHARS,
+    Analysis,
+    Change,
+    Context,
+    Finding,
+    Message,
+    StrategyId,
+)
 
 
 # Findings the editor leaves to other steps: facts are the rep's own in a
@@ -252,6 +260,10 @@ def edit_body(
     subject = _subject(draft, context, strategy, changes)
     asked = False
     for _ in range(_MAX_ROUNDS):
+        if len(doc.body) > MAX_BODY_CHARS:
+            # A draft at the size limit has no room for the move or the question: write
+            # the message from the context instead (found by the contract run: a 500).
+            return EditResult(draft, changes, kept_content=False)
         message = Message(channel=draft.channel, subject=subject, body=doc.body)
         analysis = analyze(message, context=context, original=draft, budget=budget)
         blockers = blocking_findings(analysis)

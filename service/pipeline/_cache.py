@@ -12,10 +12,22 @@ from service.store import ResponseCache
 
 
 def cache_key(
-    request: RewriteRequest, *, prompt_version: str, model: str, params: ModelParams
+    request: RewriteRequest,
+    *,
+    prompt_version: str,
+    model: str,
+    params: ModelParams,
+    tenant: str | None = None,
 ) -> str:
-    """Hash of the normalised request, prompt version, model and parameters."""
+    """Hash of the tenant, the normalised request, prompt version, model and parameters.
+
+    The tenant (the caller's "key:<id>", or "ip:<addr>" on a keyless server) keeps
+    tenants apart: the same draft sent with two API keys is two entries, so neither
+    receives the other's rewrite or rewrite id (and a hit's timing says nothing about
+    what another tenant sent).
+    """
     payload = {
+        "tenant": tenant,
         "request": request.model_dump(mode="json", exclude_none=True),
         "prompt_version": prompt_version,
         "model": model,

@@ -63,11 +63,19 @@ class Rewriter:
         """The version of the prompt set in use (part of the cache key)."""
         return self._prompts.version
 
-    async def rewrite(self, request: RewriteRequest) -> RewriteResponse:
-        """Rewrite one draft; every message that leaves has passed the guard."""
-        return await self._run(request, streamed=False)
+    async def rewrite(
+        self, request: RewriteRequest, *, tenant: str | None = None
+    ) -> RewriteResponse:
+        """Rewrite one draft; every message that leaves has passed the guard.
 
-    async def rewrite_stream(self, request: RewriteRequest) -> AsyncIterator[StreamEvent]:
+        `tenant` (the caller: "key:<id>") is part of the cache key, so one tenant never
+        receives another's cached rewrite or its id. None for local callers (CLI, evals).
+        """
+        return await self._run(request, streamed=False, tenant=tenant)
+
+    async def rewrite_stream(
+        self, request: RewriteRequest, *, tenant: str | None = None
+    ) -> AsyncIterator[StreamEvent]:
         """Stream the strategy, the checked body in sentence deltas, then the result.
 
         Nothing unchecked is streamed (see `_stream.py`); a failure ends the stream
@@ -80,24 +88,30 @@ class Rewriter:
             return plans[0].strategy
 
         async for event in stream_events(
-            strategy, lambda: self._run(request, streamed=True, plan=plans[0])
+            strategy, lambda: self._run(request, streamed=True, plan=plans[0], tenant=tenant)
         ):
             yield event
 
-    def cache_key(self, request: RewriteRequest) -> str:
-        """Hash of the normalised request, prompt version, model and parameters."""
+    def cache_key(self, request: RewriteRequest, *, tenant: str | None = None) -> str:
+        """Hash of the tenant, the normalised request, prompt version, model and parameters."""
         return cache_key(
             request,
             prompt_version=self._prompts.version,
             model=self.model_name,
             params=self._params,
+            tenant=tenant,
         )
 
     async def _run(
-        self, request: RewriteRequest, *, streamed: bool, plan: Plan | None = None
+        self,
+        request: RewriteRequest,
+        *,
+        streamed: bool,
+        plan: Plan | None = None,
+        tenant: str | None = None,
     ) -> RewriteResponse:
         started = time.perf_counter()
-        key = self.cache_key(request)
+        key = self.cache_key(request, tenant=tenant)
         if self._cache is not None:
             cached = await read_cached(self._cache, key)
             self._observer.cache_lookup(cached is not None)

@@ -11,6 +11,7 @@ from service.security._depth import JsonDepthMiddleware
 from service.security._idempotency_mw import IdempotencyMiddleware
 from service.security._keys import ALL_SCOPES, key_store_for, new_key
 from service.security._middleware import SecurityMiddleware
+from service.security._policy import policy_for
 from service.security._state import security_state
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "is_loopback",
     "key_store_for",
     "new_key",
+    "policy_for",
     "security_state",
 ]

@@ -5,14 +5,24 @@ Status codes, consistently:
   a key we do not know. The client should obtain or fix its key.
 - 403 `Forbidden`: a real key that was revoked, or that lacks the scope the route
   needs. Retrying with the same key will never work.
-- 503: keys live in Redis and Redis is unreachable and the key was not verified
-  recently. Authentication fails closed: an unverifiable key is never accepted.
+- 503 (with `Retry-After`): the key store (Redis, or the keys file) cannot be read and
+  the key was not verified recently, or the store has never answered so we cannot tell
+  whether keys are required. Authentication fails closed: an unverifiable request is
+  never let in.
 
-Auth is required when `require_api_key` is set (`tactful serve` sets it for any
-non-loopback bind, and refuses such a bind when no key exists), or as soon as
-the key store holds a key (checked every few seconds, so creating the first key
-switches it on without a restart; if the store has never answered, a loopback
-server stays open rather than locking its local user out).
+When is a key required? Exactly one of these holds, checked in this order:
+1. `require_api_key` is set (`tactful serve` sets it for any non-loopback bind, and
+   refuses such a bind when no active key exists): always.
+2. No key store is configured (no `REDIS_URL`, no `TACTFUL_API_KEYS_FILE`): never. The
+   server is keyless; only a loopback bind is allowed, and callers are told apart by IP.
+3. The key store answered within the last `REQUIRED_TTL_S` and holds at least one key
+   (revoked ones count: revoking every key locks the API, it does not open it): always.
+4. The key store answered within the last `REQUIRED_TTL_S` and is empty: never (a
+   loopback server before its first `tactful keys create`).
+5. The key store cannot be read: if its last answer listed keys, a key is required and
+   only keys verified in the last `VERIFIED_TTL_S` get in; otherwise (it never
+   answered, or was empty) nobody gets in: 503 on every route that needs a key.
+Creating the first key switches auth on within `REQUIRED_TTL_S`, without a restart.
 Verified keys are remembered for `VERIFIED_TTL_S`: a revocation takes effect
 within that time, and a short Redis outage does not lock out active clients.
 """
@@ -22,6 +32,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from service.security._keys import ApiKeyRecord, KeyStore, Scope, key_id, matches
 from service.store import StoreUnavailable
@@ -29,6 +40,11 @@ from service.store import StoreUnavailable
 _log = logging.getLogger("tactful.auth")
 VERIFIED_TTL_S = 10.0
 REQUIRED_TTL_S = 5.0
+STORE_RETRY_AFTER_S = 2
+
+# "required": a key is needed; "open": keyless (loopback only); "unknown": the store cannot
+# be read and never said it was empty, so a request without a verified key cannot be let in.
+AuthMode = Literal["required", "open", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,21 +76,27 @@ class Authenticator:
         self._verified: dict[str, tuple[float, ApiKeyRecord]] = {}
         self._required: tuple[float, bool] | None = None
 
-    async def required(self) -> bool:
-        """True if forced, or once any key exists (last known answer while the store is down)."""
+    async def mode(self) -> AuthMode:
+        """Whether a key is required now (the numbered rules of this module's docstring)."""
         if self._always:
-            return True
+            return "required"
         if self._store is None:
-            return False
+            return "open"
         now = time.monotonic()
         if self._required is not None and now - self._required[0] < REQUIRED_TTL_S:
-            return self._required[1]
+            return "required" if self._required[1] else "open"
         try:
             value = bool(await self._store.all())
         except StoreUnavailable:
-            return False if self._required is None else self._required[1]
+            if self._required is not None and self._required[1]:
+                return "required"  # keys existed: recently verified ones still get in
+            return "unknown"  # fail closed: it may hold a key created since
         self._required = (now, value)
-        return value
+        return "required" if value else "open"
+
+    async def required(self) -> bool:
+        """True unless the server is keyless right now ("unknown" counts as required)."""
+        return await self.mode() != "open"
 
     async def authenticate(
         self,
@@ -86,12 +108,15 @@ class Authenticator:
     ) -> Principal | Denial:
         """`scope` is what the key must allow (None: any valid key); `public` routes need none."""
         key = presented_key(headers)
-        if not await self.required():
-            # Loopback-only mode (the CLI refuses other binds): identify by address.
+        mode = await self.mode()
+        if mode == "open":
+            # Keyless loopback mode (the CLI refuses other binds): identify by address.
             return Principal(subject=f"ip:{client_ip}", key_id=None)
         if key is None:
             if public:
                 return Principal(subject=f"ip:{client_ip}", key_id=None)
+            if mode == "unknown":
+                return _store_down()
             return _unauthorized("An API key is required (Authorization: Bearer <key>).")
         ident = key_id(key)
         if self._store is None:
@@ -101,9 +126,7 @@ class Authenticator:
         try:
             record = await self._lookup(ident)
         except StoreUnavailable:
-            return Denial(
-                503, "API keys cannot be verified right now; retry shortly.", {"Retry-After": "1"}
-            )
+            return _store_down()
         if record is None or not matches(record, key):
             _log.info("rejected unknown api key id=%s", ident)
             return _unauthorized("The API key is not valid.")
@@ -130,6 +153,14 @@ class Authenticator:
                 self._verified.clear()
             self._verified[ident] = (now, record)
         return record
+
+
+def _store_down() -> Denial:
+    return Denial(
+        503,
+        "API keys cannot be verified right now (the key store is unreachable); retry shortly.",
+        {"Retry-After": str(STORE_RETRY_AFTER_S)},
+    )
 
 
 def _unauthorized(detail: str) -> Denial:

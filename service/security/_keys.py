@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 
-from service.store import SharedState
+from service.store import SharedState, StoreUnavailable
 
 Scope = Literal["analyze", "rewrite", "batch", "feedback"]
 ALL_SCOPES: tuple[Scope, ...] = ("analyze", "rewrite", "batch", "feedback")
@@ -143,11 +143,19 @@ class FileKeyStore:
         self._path = Path(path)
 
     def _load(self) -> list[ApiKeyRecord]:
+        """Every record; an absent file is an empty store, an unreadable or malformed one is
+        `StoreUnavailable` (authentication then fails closed instead of answering 500).
+        """
         try:
             data = json.loads(self._path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return []
-        return [ApiKeyRecord.model_validate(item) for item in data.get("keys", [])]
+        except (OSError, ValueError) as exc:
+            raise StoreUnavailable(f"API keys file unreadable: {type(exc).__name__}") from exc
+        try:
+            return [ApiKeyRecord.model_validate(item) for item in data.get("keys", [])]
+        except (AttributeError, ValueError) as exc:
+            raise StoreUnavailable(f"API keys file malformed: {type(exc).__name__}") from exc
 
     def _save(self, records: list[ApiKeyRecord]) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""Auth and rate limits, before the handler runs; RateLimit-* headers on every answer.
+"""Auth, the JSON media type and rate limits, before the handler runs; RateLimit-* headers
+on every answer.
 
 Runs after routing (Litestar route middleware), so it sees the path template
 and can look the route up in `_policy`. Its objects come from
@@ -20,6 +21,7 @@ from service.security._asgi import (
     with_headers,
 )
 from service.security._auth import Denial
+from service.security._media import media_refusal
 from service.security._policy import policy_for
 from service.security._state import SecurityState
 
@@ -37,11 +39,16 @@ class SecurityMiddleware:
         if policy is None or sec is None:
             await self.app(scope, receive, send)
             return
+        headers = header_map(scope)
         result = await sec.auth.authenticate(
-            header_map(scope), client_ip(scope), policy.scope, public=policy.public
+            headers, client_ip(scope), policy.scope, public=policy.public
         )
         if isinstance(result, Denial):
             await send_problem(send, result.status, result.detail, headers=result.headers)
+            return
+        # Before anything reads the body: a text/plain POST (no CORS preflight) is never parsed.
+        if (refusal := media_refusal(scope["method"], headers)) is not None:
+            await send_problem(send, 415, refusal, headers={"Accept-Post": "application/json"})
             return
         state = scope_state(scope)
         state["tactful.principal"] = result

@@ -1,4 +1,4 @@
-"""Shared state: response cache, idempotency records, feedback; Redis or in-process.
+"""Shared state: response cache, idempotency records, feedback, rewrite owners; Redis or in-process.
 
 `open_shared(settings)` opens the one Redis pool of a process (or the memory
 mode when `REDIS_URL` is unset); the `*_for(shared)` helpers pick the matching
@@ -9,12 +9,14 @@ the implementations in the private modules.
 from service.store._cache import ResponseCache, cache_for
 from service.store._feedback import FeedbackStore, feedback_for
 from service.store._idempotency import IdempotencyStore, StoredResponse, idempotency_for
+from service.store._owners import RewriteOwners, owners_for
 from service.store._shared import SharedState, StoreUnavailable, open_shared, redis_client
 
 __all__ = [
     "FeedbackStore",
     "IdempotencyStore",
     "ResponseCache",
+    "RewriteOwners",
     "SharedState",
     "StoreUnavailable",
     "StoredResponse",
@@ -22,5 +24,6 @@ __all__ = [
     "feedback_for",
     "idempotency_for",
     "open_shared",
+    "owners_for",
     "redis_client",
 ]

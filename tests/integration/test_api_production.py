@@ -176,14 +176,16 @@ async def test_idempotency_is_scoped_per_api_key(prefix: str) -> None:
 
 async def test_feedback_survives_an_api_restart(prefix: str) -> None:
     settings = redis_settings(prefix)
-    entry = {
-        "rewrite_id": "rw_" + "a" * 32,
-        "outcome": "edited",
-        "final_text": "Hi Dana, a shorter note.",
-        "reason": "too formal",
-    }
     app, _ = app_with(settings)
     async with AsyncTestClient(app=app) as client:
+        # Feedback is accepted for a rewrite id issued to this caller only.
+        issued = (await client.post("/v1/rewrites", json=body())).json()["id"]
+        entry = {
+            "rewrite_id": issued,
+            "outcome": "edited",
+            "final_text": "Hi Dana, a shorter note.",
+            "reason": "too formal",
+        }
         created = await client.post("/v1/feedback", json=entry, headers={"Idempotency-Key": "fb-1"})
         replayed = await client.post(
             "/v1/feedback", json=entry, headers={"Idempotency-Key": "fb-1"}
@@ -205,19 +207,41 @@ async def test_feedback_survives_an_api_restart(prefix: str) -> None:
     assert entries[0]["final_text"] == entry["final_text"]
 
 
-async def test_redis_down_rewrites_still_work_and_readiness_says_so() -> None:
-    settings = Settings(embedded_model="off", redis_url=CLOSED_REDIS_URL)
+async def test_redis_down_rewrites_still_work_and_readiness_says_so(prefix: str) -> None:
+    """Redis dies under a running app: a key verified just before keeps working (auth fails
+    closed only for what it cannot verify), rewrites and analysis go on, durable writes 503.
+    """
+    from service.security import RedisKeyStore, new_key
+    from service.store import open_shared, redis_client
+
+    settings = redis_settings(prefix)
+    async with open_shared(settings) as shared:
+        key, record = new_key("crm")
+        await RedisKeyStore(shared).add(record)
     app, model = app_with(settings, GOOD_ANSWER)
+    auth = {"X-API-Key": key}
     async with AsyncTestClient(app=app) as client:
-        rewrite = await client.post(
-            "/v1/rewrites", json=body(), headers={"Idempotency-Key": "k-down"}
-        )
-        analyze = await client.post("/v1/analyze", json=body())
-        ready = await client.get("/health/ready")
-        feedback = await client.post(
-            "/v1/feedback", json={"rewrite_id": "rw_1", "outcome": "accepted"}
-        )
-        batch = await client.post("/v1/rewrite-batches", json={"items": [body()]})
+        warm = await client.post("/v1/analyze", json=body("warm"), headers=auth)
+        shared_state = app.state.runtime.shared
+        alive = shared_state.redis
+        shared_state.redis = redis_client(CLOSED_REDIS_URL, timeout_s=0.5)
+        try:
+            rewrite = await client.post(
+                "/v1/rewrites", json=body(), headers={**auth, "Idempotency-Key": "k-down"}
+            )
+            analyze = await client.post("/v1/analyze", json=body(), headers=auth)
+            ready = await client.get("/health/ready")
+            feedback = await client.post(
+                "/v1/feedback",
+                json={"rewrite_id": rewrite.json()["id"], "outcome": "accepted"},
+                headers=auth,
+            )
+            batch = await client.post("/v1/rewrite-batches", json={"items": [body()]}, headers=auth)
+            anonymous = await client.post("/v1/analyze", json=body())
+        finally:
+            await shared_state.redis.aclose()
+            shared_state.redis = alive
+    assert warm.status_code == 200
     assert rewrite.status_code == 200
     assert rewrite.json()["source"] == "model"
     assert rewrite.json()["cached"] is False
@@ -230,6 +254,8 @@ async def test_redis_down_rewrites_still_work_and_readiness_says_so() -> None:
     assert feedback.status_code == 503
     assert feedback.headers["content-type"].startswith(PROBLEM)
     assert batch.status_code == 503
+    # Keys exist (the store said so before it went down): no key is 401, never open access.
+    assert anonymous.status_code == 401
     assert len(model.calls) == 1
 
 

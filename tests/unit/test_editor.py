@@ -241,3 +241,16 @@ def test_an_empty_check_in_is_replaced_by_what_the_buyer_told_the_rep() -> None:
     assert not blocking_findings(after)
     change = next(c for c in result.changes if c.rule == "empty_check_in")
     assert change.after.startswith("You mentioned")
+
+
+def test_a_draft_at_the_size_limit_gets_a_composed_message_not_an_error() -> None:
+    """Found by the contract run: adding the strategy's question to a 20,000-character
+    draft overflowed the message size limit (a 500). Now the composer writes it.
+    """
+    from service.models import MAX_BODY_CHARS, RewriteRequest
+    from service.pipeline import fallback, make_plan
+
+    request = RewriteRequest.model_validate({"draft": {"body": "0" * MAX_BODY_CHARS}})
+    outcome = fallback(make_plan(request), None)
+    assert outcome.source == "composer"
+    assert 0 < len(outcome.message.body) <= MAX_BODY_CHARS

@@ -52,16 +52,23 @@ async def test_feedback_file_without_redis(tmp_path: Path) -> None:
     path = tmp_path / "feedback.jsonl"
     app = create_app(Settings(embedded_model="off", feedback_file=str(path)), use_model=False)
     async with AsyncTestClient(app=app) as client:
+        made_up = await client.post(
+            "/v1/feedback", json={"rewrite_id": "rw_" + "0" * 32, "outcome": "accepted"}
+        )
+        issued = (await client.post("/v1/rewrites", json=BODY)).json()["id"]
         created = await client.post(
             "/v1/feedback",
             json={
-                "rewrite_id": "rw_1",
+                "rewrite_id": issued,
                 "outcome": "edited",
                 "final_text": "Hi Dana, shorter.",
                 "request": BODY,
                 "rewrite": {"channel": "email", "body": "Hi Dana."},
             },
         )
+    # The in-memory owner record: an id this server never issued is 404, nothing stored.
+    assert made_up.status_code == 404
+    assert made_up.headers["content-type"].startswith("application/problem+json")
     assert created.status_code == 201
     stored = json.loads(path.read_text())
     assert stored["id"] == created.json()["id"]
