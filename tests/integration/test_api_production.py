@@ -211,7 +211,8 @@ async def test_redis_down_rewrites_still_work_and_readiness_says_so(prefix: str)
     """Redis dies under a running app: a key verified just before keeps working (auth fails
     closed only for what it cannot verify), rewrites and analysis go on, durable writes 503.
     """
-    from service.security import RedisKeyStore, new_key
+    from service.security import new_key
+    from service.security._keys import RedisKeyStore
     from service.store import open_shared, redis_client
 
     settings = redis_settings(prefix)
