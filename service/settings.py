@@ -23,6 +23,13 @@ DEFAULT_MAX_TOKENS = 600
 DEFAULT_TEMPERATURE = 0.3
 # The model name when the setting is unset and a remote endpoint is configured.
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
+DEFAULT_MODEL_BACKOFF_INITIAL_S = 0.5
+DEFAULT_MODEL_BACKOFF_MAX_S = 8.0
+DEFAULT_MODEL_RETRY_AFTER_CAP_S = 10.0
+DEFAULT_MODEL_BREAKER_FAILURES = 5
+DEFAULT_MODEL_BREAKER_RESET_S = 30.0
+DEFAULT_MODEL_MAX_CONNECTIONS = 1000
+DEFAULT_MODEL_CONNECT_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +57,17 @@ class Settings(BaseModel):
     model_deadline_s: Annotated[float, Field(gt=0)] = DEFAULT_MODEL_DEADLINE_S
     model_max_attempts: Annotated[int, Field(ge=1, le=10)] = DEFAULT_MODEL_MAX_ATTEMPTS
     # Jittered exponential backoff between attempts when the server names no wait.
-    model_backoff_initial_s: Annotated[float, Field(ge=0)] = 0.5
-    model_backoff_max_s: Annotated[float, Field(ge=0)] = 8.0
+    model_backoff_initial_s: Annotated[float, Field(ge=0)] = DEFAULT_MODEL_BACKOFF_INITIAL_S
+    model_backoff_max_s: Annotated[float, Field(ge=0)] = DEFAULT_MODEL_BACKOFF_MAX_S
     # A longer server-directed wait (Retry-After) degrades the request at once and
     # pauses calls to the endpoint until then, instead of holding the request.
-    model_retry_after_cap_s: Annotated[float, Field(ge=0)] = 10.0
+    model_retry_after_cap_s: Annotated[float, Field(ge=0)] = DEFAULT_MODEL_RETRY_AFTER_CAP_S
     # Circuit breaker: this many failed attempts in a row open it; after the reset
     # time one probe call goes through.
-    model_breaker_failures: Annotated[int, Field(ge=1, le=1000)] = 5
-    model_breaker_reset_s: Annotated[float, Field(ge=0)] = 30.0
+    model_breaker_failures: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_MODEL_BREAKER_FAILURES
+    model_breaker_reset_s: Annotated[float, Field(ge=0)] = DEFAULT_MODEL_BREAKER_RESET_S
     # A 1,000-request burst must not queue in waves behind the pool (bench/).
-    model_max_connections: Annotated[int, Field(ge=1)] = 1000
+    model_max_connections: Annotated[int, Field(ge=1)] = DEFAULT_MODEL_MAX_CONNECTIONS
     model_transport: Literal["aiohttp", "httpx"] = "aiohttp"
     max_tokens: Annotated[int, Field(ge=16, le=8192)] = DEFAULT_MAX_TOKENS
     temperature: Annotated[float, Field(ge=0, le=2)] = DEFAULT_TEMPERATURE

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from service.settings import DEFAULT_MODEL_BREAKER_FAILURES, DEFAULT_MODEL_BREAKER_RESET_S
+
 BreakerState = Literal["closed", "open", "half_open"]
 
-DEFAULT_FAILURE_THRESHOLD = 5
-DEFAULT_RESET_AFTER_S = 30.0
+DEFAULT_FAILURE_THRESHOLD = DEFAULT_MODEL_BREAKER_FAILURES
+DEFAULT_RESET_AFTER_S = DEFAULT_MODEL_BREAKER_RESET_S
 # A server asking for a longer pause than this is not taken literally.
 MAX_HOLD_S = 600.0
 

@@ -25,9 +25,15 @@ import httpx
 import httpx2
 import openai
 
-DEFAULT_TIMEOUT_S = 30.0
-DEFAULT_CONNECT_TIMEOUT_S = 5.0
-DEFAULT_MAX_CONNECTIONS = 20
+from service.settings import (
+    DEFAULT_MODEL_CONNECT_TIMEOUT_S,
+    DEFAULT_MODEL_MAX_CONNECTIONS,
+    DEFAULT_MODEL_TIMEOUT_S,
+)
+
+DEFAULT_TIMEOUT_S = DEFAULT_MODEL_TIMEOUT_S
+DEFAULT_CONNECT_TIMEOUT_S = DEFAULT_MODEL_CONNECT_TIMEOUT_S
+DEFAULT_MAX_CONNECTIONS = DEFAULT_MODEL_MAX_CONNECTIONS
 Transport = Literal["aiohttp", "httpx"]
 DEFAULT_TRANSPORT: Transport = "aiohttp"
 # Local OpenAI-compatible servers (llama.cpp, vLLM, Ollama) ignore the key, but

@@ -54,17 +54,24 @@ from service.llm._retry import (
     retry_reason,
 )
 from service.llm._stream import StreamState, estimate_usage
+from service.settings import (
+    DEFAULT_MODEL_BACKOFF_INITIAL_S,
+    DEFAULT_MODEL_BACKOFF_MAX_S,
+    DEFAULT_MODEL_DEADLINE_S,
+    DEFAULT_MODEL_MAX_ATTEMPTS,
+    DEFAULT_MODEL_RETRY_AFTER_CAP_S,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
-DEFAULT_DEADLINE_S = 30.0
-DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_BACKOFF_INITIAL_S = 0.5
-DEFAULT_BACKOFF_MAX_S = 8.0
-DEFAULT_RETRY_AFTER_CAP_S = 10.0
+DEFAULT_DEADLINE_S = DEFAULT_MODEL_DEADLINE_S
+DEFAULT_MAX_ATTEMPTS = DEFAULT_MODEL_MAX_ATTEMPTS
+DEFAULT_BACKOFF_INITIAL_S = DEFAULT_MODEL_BACKOFF_INITIAL_S
+DEFAULT_BACKOFF_MAX_S = DEFAULT_MODEL_BACKOFF_MAX_S
+DEFAULT_RETRY_AFTER_CAP_S = DEFAULT_MODEL_RETRY_AFTER_CAP_S
 # Provider error codes are echoed to callers only when they look like an identifier.
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
