@@ -253,7 +253,8 @@ def test_serve_refuses_one_embedded_model_per_worker() -> None:
 
     assert workers_refusal(1, None, embedded=True) is None
     refusal = workers_refusal(2, "redis://x", embedded=True)
-    assert refusal is not None and "one model per worker" in refusal
+    assert refusal is not None
+    assert "one model per worker" in refusal
     assert workers_refusal(4, "redis://x", embedded=False) is None
 
 
