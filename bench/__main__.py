@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from bench import _extra, _report, _scenarios
+from bench import _extra, _report, _scenarios, _user
 from bench._plan import FULL, QUICK, Plan
 from bench._proc import (
     RESULTS,
@@ -31,7 +31,17 @@ from bench._proc import (
 )
 from bench._scenarios import MAX_CONNECTIONS, Run
 
-SCENARIOS = ("analyze", "rewrite", "transports", "cached", "burst", "embedded", "scaling")
+SCENARIOS = (
+    "analyze",
+    "worst",
+    "quickstart",
+    "rewrite",
+    "transports",
+    "cached",
+    "burst",
+    "scaling",
+    "embedded",
+)
 UNLIMITED = "1000000000"
 
 
@@ -114,6 +124,9 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
             "analysis_in_process",
             lambda: _scenarios.analysis_in_process(plan.analysis_calls),
         )
+    if "worst" in only:
+        print("analysis worst case in process ...", flush=True)
+        attempt(results, "worst_case", _user.worst_case_analysis)
     with stub_server() as stub:
         env["OPENAI_BASE_URL"] = f"{stub}/v1"
         run = Run(plan=plan, stub=stub, env=env, notes=notes)
@@ -212,6 +225,14 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
                 if "scaling" in only and 1 in plan.workers:
                     # This server is the 1-worker point of the scaling curve (same env).
                     attempt(results, "scaling_w1", lambda: _extra.scaling_point(run, base, 1))
+        if "quickstart" in only:
+            print("server: README quick start (no model: the editor answers)", flush=True)
+            quick_env = {k: v for k, v in env.items() if k not in {"OPENAI_BASE_URL"}}
+            quick_env.pop("TACTFUL_MODEL", None)
+            quick_env.pop("OPENAI_API_KEY", None)
+            with app_server("app-quickstart", quick_env) as (base, child):
+                run.server_pid = child.pid
+                attempt(results, "quickstart", lambda: _user.quickstart(run, base))
         if "scaling" in only:
             print(f"scaling: {plan.workers} workers", flush=True)
             attempt(

@@ -82,24 +82,3 @@ def word_count(text: str) -> int:
 def body_bytes(payload: dict[str, Any]) -> bytes:
     """Compact JSON, the way a CRM client would send it."""
     return json.dumps(payload, separators=(",", ":")).encode()
-
-
-# The two numbers in the draft that become "@@" in the distinct-drafts template.
-_VARIED = ("15%", "30-minute")
-
-
-def distinct_template(payload: dict[str, Any]) -> bytes:
-    """`payload`'s body with two 2-digit numbers of the draft turned into "@@" slots.
-
-    bench/post.lua fills the slots with a counter, so every request sends a
-    different draft of exactly the same size ("an extra 07% off", "a 42-minute
-    demo"): 10,000 distinct bodies, far more than the /v1/analyze memo holds.
-    """
-    body = body_bytes(payload)
-    if b"@@" in body:
-        raise ValueError("the benchmark draft must not contain '@@'")
-    for text in _VARIED:
-        if body.count(text.encode()) != 1:
-            raise ValueError(f"the benchmark draft must contain {text!r} exactly once")
-        body = body.replace(text.encode(), b"@@" + text[2:].encode())
-    return body

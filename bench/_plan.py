@@ -11,7 +11,9 @@ class Plan:
     duration_s: float  # one wrk / client measurement (wrk rounds to whole seconds, min 1)
     fast_duration_s: float  # analyze and cache hits: hundreds of requests per second
     warmup_s: float
-    concurrencies: tuple[int, ...]  # analyze
+    concurrencies: tuple[int, ...]  # analyze, repeat draft (memo)
+    distinct_concurrencies: tuple[int, ...]  # analyze, typing and unrelated drafts
+    quickstart_concurrencies: tuple[int, ...]  # README quick start: rewrites, no model
     cached_concurrencies: tuple[int, ...]
     rewrite_points: tuple[tuple[int, int], ...]  # (stub delay ms, concurrency)
     transport_concurrencies: tuple[int, ...]  # bare client, 50 ms stub
@@ -39,7 +41,9 @@ QUICK = Plan(
     duration_s=2.0,
     fast_duration_s=1.0,
     warmup_s=1.0,
-    concurrencies=(1, 16, 64),
+    concurrencies=(1, 16),
+    distinct_concurrencies=(1, 16),
+    quickstart_concurrencies=(1,),
     cached_concurrencies=(1, 16),
     rewrite_points=((0, 1), (0, 16), (50, 1)),
     transport_concurrencies=(400,),
@@ -53,11 +57,11 @@ QUICK = Plan(
     burst_client_transports=(),
     embedded_requests=2,
     embedded_token_samples=1,
-    workers=(1, 2, 4),
-    scaling_concurrency=64,
+    workers=(1, 2),
+    scaling_concurrency=16,
     scaling_cached=False,
     repeats=1,
-    budget_s=100,
+    budget_s=170,
     embedded_cap_s=30,
     client_warmup_cap_s=2,
 )
@@ -68,6 +72,8 @@ FULL = Plan(
     fast_duration_s=3.0,
     warmup_s=1.0,
     concurrencies=(1, 16, 64),
+    distinct_concurrencies=(1, 16, 64),
+    quickstart_concurrencies=(1, 16),
     cached_concurrencies=(1, 16, 64),
     rewrite_points=((0, 1), (0, 16), (0, 64), (50, 1), (50, 16), (50, 64)),
     transport_concurrencies=(64, 400, 1000),
@@ -82,7 +88,7 @@ FULL = Plan(
     embedded_requests=10,
     embedded_token_samples=3,
     workers=(1, 2, 4),
-    scaling_concurrency=64,
+    scaling_concurrency=16,
     scaling_cached=True,
     repeats=2,
     budget_s=840,

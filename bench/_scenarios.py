@@ -16,7 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench._fixtures import ANALYZE_REQUEST, REWRITE_REQUEST, body_bytes, distinct_template
+from bench._drafts import typing_bodies, unrelated_bodies, write_lines
+from bench._fixtures import ANALYZE_REQUEST, REWRITE_REQUEST, body_bytes
 from bench._load import body_file, run_burst, run_client, run_wrk
 from bench._plan import Plan
 from bench._proc import (
@@ -43,16 +44,24 @@ class Run:
     payloads: Path = field(default_factory=lambda: TMP / "payloads.json")
     server_pid: int | None = None  # the app server being measured (for CPU per request)
     began: float = field(default_factory=time.monotonic)
-    counter: int = 0  # next value for a body template's slots (distinct drafts)
+    # Next line of each body list (distinct drafts), advanced by our requests only: the
+    # bare handler has no memo, so it replays our positions instead of using lines up.
+    counters: dict[str, int] = field(default_factory=dict)
 
     def left(self) -> float:
         """Seconds left in the run's budget."""
         return self.plan.budget_s - (time.monotonic() - self.began)
 
     def wrk(
-        self, url: str, body: Path, connections: int, duration_s: float | None = None
+        self,
+        url: str,
+        body: Path,
+        connections: int,
+        duration_s: float | None = None,
+        advance: bool = True,
     ) -> dict[str, Any]:
         settled = wait_idle(self.server_pid) if self.server_pid else 0.0
+        start = self.counters.get(body.name, 0)
         result = run_wrk(
             url,
             body,
@@ -60,10 +69,10 @@ class Run:
             duration_s or self.plan.duration_s,
             api_key=self.api_key,
             cpu_pid=self.server_pid,
-            start=self.counter,
+            start=start,
         )
-        # A template's next run continues where this one stopped (plus what was in flight).
-        self.counter += int(result["requests"]) + connections
+        if advance:  # the next run continues where this one stopped (plus what was in flight)
+            self.counters[body.name] = start + int(result["requests"]) + connections
         result["settle_s"] = settled
         return result
 
@@ -75,8 +84,6 @@ class Run:
 
 
 ANALYZE_BODY = body_file("analyze", body_bytes(ANALYZE_REQUEST))
-# The same request with two numbers of the draft varied per request (bench/post.lua).
-ANALYZE_DISTINCT = body_file("analyze-distinct", distinct_template(ANALYZE_REQUEST))
 REWRITE_BODY = body_file("rewrite", body_bytes(REWRITE_REQUEST))
 
 
@@ -159,12 +166,21 @@ def analysis_in_process(calls: int) -> dict[str, Any]:
         ).model_dump_json()
         full.append(time.perf_counter_ns() - began)
 
+    typing: list[int] = []
+    for line in draft_series()["typing"].read_bytes().splitlines()[:calls]:
+        req = AnalyzeRequest.model_validate_json(line)
+        began = time.perf_counter_ns()
+        analyze(req.draft, context=req.context)
+        typing.append(time.perf_counter_ns() - began)
+
     def pct(values: list[int], q: float) -> float:
         ordered = sorted(values)
         return round(ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] / 1e6, 4)
 
     return {
         "calls": calls,
+        "typing_p50_ms": pct(typing, 50),
+        "typing_p99_ms": pct(typing, 99),
         "analyze_p50_ms": pct(bare, 50),
         "analyze_p99_ms": pct(bare, 99),
         "analyze_mean_ms": round(statistics.fmean(bare) / 1e6, 4),
@@ -194,39 +210,57 @@ def _with_memo_share(base: str, measure: Callable[[], dict[str, Any]]) -> dict[s
     return result
 
 
+def draft_series() -> dict[str, Path]:
+    """The body files of the analyze series: typing and unrelated (`.lines`), repeat (one body)."""
+    if not _SERIES:
+        _SERIES["typing"] = write_lines(TMP / "typing.lines", typing_bodies())
+        _SERIES["unrelated"] = write_lines(TMP / "unrelated.lines", unrelated_bodies())
+        _SERIES["repeat"] = ANALYZE_BODY
+    return _SERIES
+
+
+_SERIES: dict[str, Path] = {}
+SERIES_LABELS = {
+    "typing": "typing (successive edits)",
+    "unrelated": "unrelated drafts",
+    "repeat": "repeat draft (memo)",
+}
+
+
 def analyze_path(run: Run, base: str) -> dict[str, Any]:
-    """Ours vs bare for one repeated draft (memo hits) and for distinct drafts (misses)."""
+    """Ours vs bare on distinct drafts (typing, unrelated) and on one repeated draft (memo)."""
     plan = run.plan
     ours_url, bare_url = f"{base}/v1/analyze", f"{base}/bench/bare/analyze"
-    for url in (ours_url, bare_url):
-        run.wrk(url, ANALYZE_BODY, max(plan.concurrencies), plan.warmup_s)
-    out: dict[str, Any] = {}
-    for key, label, body in (
-        ("points", "repeat draft", ANALYZE_BODY),
-        ("distinct_points", "distinct drafts", ANALYZE_DISTINCT),
-    ):
+    files = draft_series()
+    run.wrk(ours_url, files["unrelated"], max(plan.concurrencies), plan.warmup_s)
+    run.wrk(bare_url, files["unrelated"], max(plan.concurrencies), plan.warmup_s, False)
+    out: dict[str, Any] = {"series": {}}
+    for name, body in files.items():
         points = []
-        for c in plan.concurrencies:
+        levels = plan.concurrencies if name == "repeat" else plan.distinct_concurrencies
+        for c in levels:
             ours = partial(run.wrk, ours_url, body, c, plan.fast_duration_s)
             pair = alternate(
                 run,
                 {
                     "ours": partial(_with_memo_share, base, ours),
-                    "bare": partial(run.wrk, bare_url, body, c, plan.fast_duration_s),
+                    "bare": partial(run.wrk, bare_url, body, c, plan.fast_duration_s, False),
                 },
             )
             pair.update(
                 concurrency=c,
-                drafts=label,
+                drafts=SERIES_LABELS[name],
                 throughput_ratio=_ratio(pair["ours"]["rps"], pair["bare"]["rps"]),
             )
             run.log(
-                f"analyze {label} c={c}: ours {pair['ours']['rps']} rps p50"
-                f" {pair['ours']['p50_ms']} ms (memo hits {pair['ours']['memo_hit_share']})"
-                f" | bare {pair['bare']['rps']} rps p50 {pair['bare']['p50_ms']} ms"
+                f"analyze {name} c={c}: ours {pair['ours']['rps']} rps p50"
+                f" {pair['ours']['p50_ms']} p99 {pair['ours']['p99_ms']} ms"
+                f" (memo hits {pair['ours']['memo_hit_share']}, CPU/req"
+                f" {pair['ours']['server_cpu_ms_per_req']} ms) | bare {pair['bare']['rps']} rps"
+                f" p50 {pair['bare']['p50_ms']} ms"
             )
             points.append(pair)
-        out[key] = points
+        out["series"][name] = points
     return out
 
 
@@ -272,6 +306,12 @@ def rewrite_overhead(run: Run, base: str) -> dict[str, Any]:
             added_p50_ms=round(ours["p50_ms"] - client["p50_ms"], 3),
             added_p99_ms=round(ours["p99_ms"] - client["p99_ms"], 3),
             p50_ratio=_ratio(ours["p50_ms"], client["p50_ms"]),
+            cpu_beyond_client_ms=(
+                round(ours["server_cpu_ms_per_req"] - client["cpu_ms_per_call"], 3)
+                if ours.get("server_cpu_ms_per_req") is not None
+                and client.get("cpu_ms_per_call") is not None
+                else None
+            ),
             throughput_ratio=_ratio(ours["rps"], client["rps"]),
             throughput_ratio_vs_passthrough=_ratio(ours["rps"], point["passthrough"]["rps"]),
         )

@@ -7,9 +7,13 @@
 -- Distinct bodies: when the body file contains "@@" (k times), each request fills
 -- the k slots with the next 2k-digit counter value (mod 10^2k), starting at the third
 -- argument: every request sends a different body of the same size (see bench/README.md).
+--
+-- Body lists: a body file whose name ends in ".lines" holds one JSON body per line;
+-- request n sends line (start + n) mod lines (bench/_drafts.py writes them).
 
 local threads = {}
 local parts, slots, modulo, counter = nil, 0, 1, 0
+local lines = nil
 
 local function split(text, sep)
   local out, from = {}, 1
@@ -39,7 +43,14 @@ function init(args)
   if args[2] and args[2] ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. args[2]
   end
-  if string.find(body, "@@", 1, true) then
+  if string.sub(args[1], -6) == ".lines" then
+    lines = {}
+    for line in string.gmatch(body, "[^\n]+") do
+      table.insert(lines, line)
+    end
+    wrk.body = lines[1]
+    counter = tonumber(args[3] or "0") or 0
+  elseif string.find(body, "@@", 1, true) then
     parts = split(body, "@@")
     slots = #parts - 1
     modulo = 10 ^ (2 * slots)
@@ -50,6 +61,11 @@ function init(args)
 end
 
 function request()
+  if lines ~= nil then
+    local line = lines[(counter % #lines) + 1]
+    counter = counter + 1
+    return wrk.format(nil, nil, nil, line)
+  end
   if parts == nil then
     return req
   end

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from service.analysis import analyze
+from service.analysis_memo import analyze
 from service.budget import LengthBudget
 from service.models import (
     RULE_IDS,

@@ -82,21 +82,26 @@ def _as_author_notes(found: list[Finding], original: Message | None, body: str) 
 
 
 def _join_number_parts(found: list[Finding], body: str) -> list[Finding]:
-    """Adjacent digit groups ("555" and "0143" of 555-0143) are one fact, so one finding."""
-    out: list[Finding] = []
+    """Adjacent digit groups ("555" and "0143" of 555-0143) are one fact, so one finding.
+
+    Linear: a run of joined parts is gathered first and copied once (joining part
+    by part re-sliced the growing excerpt: quadratic on a body of digit soup).
+    """
+    runs: list[tuple[Finding, int, str, bool]] = []  # first part, end, last char, joined
     for finding in found:
-        last = out[-1] if out else None
-        if (
-            last is not None
-            and 0 <= finding.start - last.end <= 2
-            and last.excerpt[-1:].isdigit()
-            and finding.excerpt[:1].isdigit()
-        ):
-            excerpt = body[last.start : finding.end]
-            out[-1] = last.model_copy(update={"end": finding.end, "excerpt": excerpt})
-            continue
-        out.append(finding)
-    return out
+        if runs:
+            first, end, tail, _ = runs[-1]
+            if 0 <= finding.start - end <= 2 and tail.isdigit() and finding.excerpt[:1].isdigit():
+                stop = min(finding.end, len(body))
+                runs[-1] = (first, finding.end, body[max(first.start, stop - 1) : stop], True)
+                continue
+        runs.append((finding, finding.end, finding.excerpt[-1:], False))
+    return [
+        first.model_copy(update={"end": end, "excerpt": body[first.start : end]})
+        if joined
+        else first
+        for first, end, _, joined in runs
+    ]
 
 
 def analyze(

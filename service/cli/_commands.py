@@ -168,7 +168,47 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def workers_refusal(workers: int, redis_url: str | None, embedded: bool) -> str | None:
+    """Why `tactful serve --workers N` is refused, or None when N workers are safe.
+
+    Workers are separate processes: rate limits, the rewrite cache and
+    idempotency keys must live in Redis to be shared by them, and each worker
+    would start its own embedded model.
+    """
+    if workers < 1:
+        return f"--workers must be at least 1 (got {workers})"
+    if workers == 1:
+        return None
+    if redis_url is None:
+        return (
+            f"--workers {workers} needs REDIS_URL: without it every worker keeps its own rate "
+            "limits, cache and idempotency keys (a client would get N times its limit)."
+        )
+    if embedded:
+        return (
+            f"--workers {workers} with the embedded model would start one model per worker: "
+            "run one worker, or point OPENAI_BASE_URL at a shared model server."
+        )
+    return None
+
+
+def served_app() -> Any:
+    """The app each `tactful serve --workers N` worker builds (a uvicorn factory).
+
+    Settings come from the environment the parent prepared (including
+    TACTFUL_REQUIRE_API_KEY for non-loopback binds); logging is set up per worker.
+    """
+    from service.api.app import create_app
+    from service.observability import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from service.api.app import create_app
@@ -176,23 +216,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.security import bind_refusal, is_loopback
 
     settings = get_settings()
+    refusal = workers_refusal(args.workers, settings.redis_url, settings.uses_embedded_model)
     # Without API keys the API is open to anyone who can reach it: loopback only.
-    refusal = asyncio.run(bind_refusal(settings, args.host))
+    refusal = refusal or asyncio.run(bind_refusal(settings, args.host))
     if refusal is not None:
         sys.stderr.write(f"tactful: {refusal}\n")
         return EXIT_INPUT
     if not is_loopback(args.host):
         settings = settings.model_copy(update={"require_api_key": True})
+        os.environ["TACTFUL_REQUIRE_API_KEY"] = "true"  # read again by every worker
     configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,
-        access_log=False,
-        workers=1,
-    )
+    common: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None,
+        "access_log": False,
+    }
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), workers=1, **common)
+    else:
+        uvicorn.run(
+            "service.cli._commands:served_app", factory=True, workers=args.workers, **common
+        )
     return EXIT_OK
 
 
@@ -201,6 +247,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (more than 1 needs REDIS_URL; see docs/operations.md)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     analyze = sub.add_parser(

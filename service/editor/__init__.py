@@ -9,7 +9,7 @@ model answer must not lose.
 
 from __future__ import annotations
 
-from service.analysis import analyze
+from service.analysis_memo import analyze
 from service.budget import resolve_budget
 from service.editor._deliver import edit
 from service.editor._edit import EditResult

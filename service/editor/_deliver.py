@@ -7,7 +7,7 @@ result still passes the check.
 
 from __future__ import annotations
 
-from service.analysis import analyze
+from service.analysis_memo import analyze
 from service.budget import LengthBudget
 from service.composer import compose
 from service.editor._edit import (

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from service.analysis import analyze
+from service.analysis_memo import analyze
 from service.budget import LengthBudget
 from service.editor._cuts import (
     _BOAST,

@@ -8,7 +8,7 @@ context in the rep's own greeting and sign-off).
 
 from __future__ import annotations
 
-from service.analysis import analyze
+from service.analysis_memo import analyze
 from service.guard import check
 from service.models import Message, Source
 from service.pipeline._plan import Outcome, Plan

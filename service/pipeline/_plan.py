@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.analysis import analyze
+from service.analysis_memo import analyze
 from service.budget import LengthBudget, budget_for
 from service.editor import EditResult, Item, edit, find_items
 from service.guard import draft_blockers

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
+from service.analysis_memo import analysis_scope
 from service.llm import (
     ChatMessage,
     ChatModel,
@@ -109,6 +110,13 @@ class Rewriter:
         streamed: bool,
         plan: Plan | None = None,
         tenant: str | None = None,
+    ) -> RewriteResponse:
+        # One request analyzes each distinct text once (the guard and the editor repeat).
+        with analysis_scope():
+            return await self._run_scoped(request, streamed=streamed, plan=plan)
+
+    async def _run_scoped(
+        self, request: RewriteRequest, *, streamed: bool, plan: Plan | None
     ) -> RewriteResponse:
         started = time.perf_counter()
         key = self.cache_key(request, tenant=tenant)

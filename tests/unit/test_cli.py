@@ -196,3 +196,79 @@ def test_rewrite_cli_keeps_the_reps_substance(
         assert item not in out
     if channel == "email":
         assert data["rewrite"]["subject"] == "Re: transfers"
+
+
+# --------------------------------------------------------------------- serve --workers
+
+
+def _serve(monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, list[Any]]:
+    """Run `tactful serve ...` with uvicorn.run recorded instead of started."""
+    import uvicorn
+
+    from service.cli import main
+    from service.settings import get_settings
+
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    get_settings.cache_clear()
+    try:
+        code = main(["serve", *argv])
+    finally:
+        get_settings.cache_clear()
+    return code, calls
+
+
+def test_serve_with_workers_needs_redis(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("TACTFUL_EMBEDDED_MODEL", "off")
+    code, calls = _serve(monkeypatch, "--workers", "2")
+    assert code == 2
+    assert calls == []
+    assert "--workers 2 needs REDIS_URL" in capsys.readouterr().err
+
+
+def test_serve_with_workers_runs_the_factory_in_each_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/13")
+    monkeypatch.setenv("TACTFUL_EMBEDDED_MODEL", "off")
+    code, calls = _serve(monkeypatch, "--workers", "3", "--port", "8123")
+    assert code == 0
+    [(app, kwargs)] = calls
+    assert app == "service.cli._commands:served_app"
+    assert kwargs["factory"] is True
+    assert kwargs["workers"] == 3
+    assert kwargs["port"] == 8123
+
+
+def test_serve_refuses_zero_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    code, calls = _serve(monkeypatch, "--workers", "0")
+    assert (code, calls) == (2, [])
+
+
+def test_serve_refuses_one_embedded_model_per_worker() -> None:
+    from service.cli._commands import workers_refusal
+
+    assert workers_refusal(1, None, embedded=True) is None
+    refusal = workers_refusal(2, "redis://x", embedded=True)
+    assert refusal is not None
+    assert "one model per worker" in refusal
+    assert workers_refusal(4, "redis://x", embedded=False) is None
+
+
+def test_the_worker_factory_builds_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.cli._commands import served_app
+    from service.settings import get_settings
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("TACTFUL_EMBEDDED_MODEL", "off")
+    monkeypatch.setenv("TACTFUL_REQUIRE_API_KEY", "true")
+    get_settings.cache_clear()
+    try:
+        app = served_app()
+        assert isinstance(app, Litestar)
+        assert get_settings().require_api_key is True
+    finally:
+        get_settings.cache_clear()
