@@ -113,10 +113,15 @@ class Rewriter:
     ) -> RewriteResponse:
         # One request analyzes each distinct text once (the guard and the editor repeat).
         with analysis_scope():
-            return await self._run_scoped(request, streamed=streamed, plan=plan)
+            return await self._run_scoped(request, streamed=streamed, plan=plan, tenant=tenant)
 
     async def _run_scoped(
-        self, request: RewriteRequest, *, streamed: bool, plan: Plan | None
+        self,
+        request: RewriteRequest,
+        *,
+        streamed: bool,
+        plan: Plan | None,
+        tenant: str | None,
     ) -> RewriteResponse:
         started = time.perf_counter()
         key = self.cache_key(request, tenant=tenant)
