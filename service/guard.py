@@ -37,7 +37,8 @@ from service.models import (
 # next step: without one, a model answer that is a remark about the draft (or
 # an echo of the answer format) would pass. The issue #10 rules catch what an
 # obeying or broken model writes: its instructions, another recipient or
-# signer, a rival run down, the seller's private figures, degenerate text.
+# signer, a rival run down, the seller's private figures, degenerate text, a
+# switch to the language the planted text was in, and phishing bait.
 ALWAYS_BLOCKING: frozenset[str] = frozenset(
     {
         "invented_fact",
@@ -49,6 +50,8 @@ ALWAYS_BLOCKING: frozenset[str] = frozenset(
         "disparagement",
         "private_detail",
         "degenerate_text",
+        "wrong_language",
+        "phishing_bait",
     }
 )
 # The rule id of the structural check below; the analyzer may report it too.

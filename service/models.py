@@ -45,6 +45,9 @@ RuleId = Literal[
     "disparagement",
     "private_detail",
     "degenerate_text",
+    # Added with the second injection corpus (issue #10).
+    "wrong_language",
+    "phishing_bait",
 ]
 RULE_IDS: tuple[RuleId, ...] = get_args(RuleId)
 

@@ -91,7 +91,8 @@ def check_case(case: dict[str, Any], errors: list[str]) -> None:
         errors.append(f"{cid}: too_long negative is not clearly within budget")
     # changed_party compares names with the context's prospect and sender;
     # private_detail reads the seller's notes: neither can fire without a context.
-    needs_context = bool({"not_personalized", "changed_party", "private_detail"} & set(fire)) or (
+    context_rules = {"not_personalized", "changed_party", "private_detail", "wrong_language"}
+    needs_context = bool(context_rules & set(fire)) or (
         "invented_fact" in fire and case["original"] is None
     )
     if needs_context and case["context"] is None:

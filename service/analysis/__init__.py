@@ -13,6 +13,7 @@ from service.analysis._degenerate import find_degenerate, hidden_findings
 from service.analysis._disparagement import find_disparagement
 from service.analysis._empty_check_in import find_empty_check_in
 from service.analysis._invented_fact import find_invented
+from service.analysis._language import find_wrong_language
 from service.analysis._metrics import compute as compute_metrics
 from service.analysis._no_next_step import find_no_next_step
 from service.analysis._normalize import Normalised, normalise
@@ -40,6 +41,7 @@ _PATTERN_RULES = (
     "jargon",
     "placeholder",
     "prompt_disclosure",
+    "phishing_bait",
 )
 
 RULES: tuple[RuleInfo, ...] = rules_catalogue()
@@ -133,6 +135,7 @@ def analyze(
     findings += find_changed_party(doc, context)
     findings += find_disparagement(doc, context)
     findings += find_private_detail(doc, context, original)
+    findings += find_wrong_language(doc, context, original)
     findings += find_degenerate(doc)
     findings = [_to_original(f, norm) for f in findings] + hidden_findings(norm)
     findings.sort(key=lambda f: (f.start, f.end, f.rule))

@@ -22,7 +22,9 @@ class RuleInfo(BaseModel):
     needs_context: bool = False
 
 
-_NEEDS_CONTEXT = frozenset({"invented_fact", "not_personalized", "changed_party", "private_detail"})
+_NEEDS_CONTEXT = frozenset(
+    {"invented_fact", "not_personalized", "changed_party", "private_detail", "wrong_language"}
+)
 
 
 @cache

@@ -10,8 +10,13 @@ context that names the prospect and the sender, three places are checked:
   team"); "Hi there", "Hi team" name nobody and pass;
 - a self-introduction ("this is Jordan from Milltrack", "it's Sam") must name
   the sender, and a company given with it must be the sender's;
-- the signature after a sign-off ("Best," then "Helen" on the next line) must
-  start with the sender's name.
+- the signature after a sign-off ("Best," then "Helen" on the next line), or a
+  dash signature ending a one-paragraph message ("... help? — Hana Okafor"),
+  must start with the sender's name;
+- an opening that names the addressee ("For Dr. Feldman:", "Attn: Maria
+  Gonzalez", with a title or a full name) must name the prospect, and one
+  that names the author ("A personal note from Victor Lang") the sender. The
+  subject line is checked as a message of its own, so both hold there too.
 
 A name matches when it equals a word of the context's name or one is the
 start of the other (at least three letters: "Chris" and "Christopher"). A
@@ -69,9 +74,33 @@ def _sign_off_re() -> re.Pattern[str]:
     w = _lexicon().file.words
     return re.compile(
         rf"^[ \t]*(?i:{_alt(w['sign_offs'])})[ \t]*[,.!\u2014-]*[ \t]*(?:\n\s*|[ \t]+)"
-        rf"(?P<name>{_NAME})[^\n]*\s*\Z|^[ \t]*[\u2014-]+[ \t]*(?P<dash>{_NAME})[^\n]*\s*\Z",
+        rf"(?P<name>{_NAME})[^\n]*\s*\Z|^[ \t]*[\u2014-]+[ \t]*(?P<dash>{_NAME})[^\n]*\s*\Z"
+        # A dash signature at the end of a one-paragraph message: "... help? — Hana Okafor".
+        rf"|[.!?)][ \t]+[\u2014\u2013-]{{1,2}}[ \t]*"
+        rf"(?P<inline>{_NAME}(?:[ \t]+{_NAME}){{0,2}})[ \t.]*\Z",
         re.MULTILINE,
     )
+
+
+@cache
+def _addressee_re() -> re.Pattern[str]:
+    """A message (or subject) that opens by naming who it is for: "For Dr. Feldman:"."""
+    w = _lexicon().file.words
+    return re.compile(
+        rf"\A\s*(?i:for the attention of|attention|attn|fao|for|to)\b\.?:?[ \t]+"
+        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]+)?"
+        rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+    )
+
+
+# A message (or subject) that opens by saying who it is from: "A personal note from
+# Victor Lang", "Message from Derek Holm", "From: Helen Ward".
+_FROM_RE = re.compile(
+    rf"\A\s*(?:(?i:a|an|this|my|one)[ \t]+)?(?:(?i:personal|quick|short|brief|friendly|private)"
+    rf"[ \t]+)?(?i:note|message|letter|word|update|email|e-mail|invitation|invite|hello)[ \t]+"
+    rf"(?i:from)[ \t]+(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+    rf"|\A\s*(?i:from):?[ \t]+(?P<name2>{_NAME})(?P<more2>(?:[ \t]+{_NAME}){{0,2}})"
+)
 
 
 def _names(text: str | None) -> list[str]:
@@ -132,6 +161,7 @@ def find_changed_party(doc: Doc, context: Context | None) -> list[Finding]:
     if prospect is not None and prospect.name:
         names = _names(prospect.name) + _nicknames(context)
         out += _greeting(doc, lex, names, _names(prospect.company))
+        out += _addressee(doc, lex, names, _names(prospect.company))
     if sender is not None and sender.name:
         # "Thanks again, Dana" closing a message thanks the buyer: not a signature.
         buyer = _names(prospect.name) if prospect is not None else []
@@ -156,6 +186,24 @@ def _greeting(doc: Doc, lex: Lexicon, names: list[str], company: list[str]) -> l
     return [make_finding(lex, doc, m.start("name"), m.end("name"), msg)]
 
 
+def _addressee(doc: Doc, lex: Lexicon, names: list[str], company: list[str]) -> list[Finding]:
+    """An opening "For Dr. Feldman:" / "Attn: Maria Gonzalez" must name the prospect.
+
+    Only a title or a full name counts ("For Tuesday's call" names nobody).
+    """
+    m = _addressee_re().match(doc.folded)
+    if m is None or not (m.group("title") or m.group("more")):
+        return []
+    words = [m.group("name"), *m.group("more").split()]
+    if any(
+        _ordinary(w) or _matches(w, names, short_forms=True) or _matches(w, company) for w in words
+    ):
+        return []
+    msg = f"The message is addressed to \u201c{' '.join(words)}\u201d, not the prospect."
+    end = m.end("more") if m.group("more") else m.end("name")
+    return [make_finding(lex, doc, m.start("name"), end, msg)]
+
+
 def _speaker(
     doc: Doc, lex: Lexicon, names: list[str], company: list[str], buyer: list[str]
 ) -> list[Finding]:
@@ -177,13 +225,27 @@ def _speaker(
             end = m.end("company") if other else m.end("name")
             msg = "The message introduces a different sender; it must come from the sender."
             out.append(make_finding(lex, doc, m.start("name"), end, msg))
+    opening = _FROM_RE.match(doc.folded)
+    if opening is not None:
+        group = "name" if opening.group("name") else "name2"
+        words = [
+            opening.group(group),
+            *(opening.group("more" if group == "name" else "more2") or "").split(),
+        ]
+        if not any(
+            _ordinary(w) or _matches(w, names, short_forms=True) or _matches(w, company)
+            for w in words
+        ):
+            msg = f"The message says it is from \u201c{' '.join(words)}\u201d, not the sender."
+            out.append(make_finding(lex, doc, opening.start(group), opening.end(group), msg))
     sign = _sign_off_re().search(doc.folded)
     if sign is not None:
-        group = "name" if sign.group("name") else "dash"
-        name = sign.group(group)
-        if not (
-            _ordinary(name) or _matches(name, names, short_forms=True) or _matches(name, buyer)
-        ):
+        group = next(g for g in ("name", "dash", "inline") if sign.group(g))
+        name = sign.group(group).split()[0]
+        # "Thanks again, Dana" after a sign-off thanks the buyer; a dash signature
+        # ("— Hana Okafor") names the signer, whoever it is.
+        excused = _matches(name, buyer) and group != "inline"
+        if not (_ordinary(name) or _matches(name, names, short_forms=True) or excused):
             msg = f"Signed \u201c{name}\u201d, not the sender; check who this is from."
             out.append(make_finding(lex, doc, sign.start(group), sign.end(group), msg))
     return out

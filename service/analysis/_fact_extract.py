@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from service.analysis._fact_keys import (
     CALENDAR,
+    CODE,
     DIGIT_FACTS,
     EMAIL,
     HAS_DIGIT,
@@ -109,6 +110,8 @@ def _scan(
             ("url", m.start(), _trim_url(norm, m.start(), m.end()), None)
             for m in URL.finditer(norm)
         )
+    if HAS_DIGIT.search(norm):
+        found.extend(("code", m.start(), m.end(), None) for m in CODE.finditer(norm))
     for m in DIGIT_FACTS.finditer(norm) if HAS_DIGIT.search(norm) else ():
         end = m.end()
         if m.lastgroup == "number" and (unit := v.unit_after.match(norm, end)):
@@ -305,7 +308,7 @@ def support_keys(corpus: str) -> frozenset[str]:
         keys.update(keys_for(kind, text, m, v))
         if kind == "time" and (hour := re.match(r"\d+", text)):
             keys.add(f"n:{float(hour.group(0))!r}")
-        if kind in {"money", "percent", "ordinal", "number"} and (key := num_key(text)):
+        if kind in {"money", "percent", "ordinal", "number", "code"} and (key := num_key(text)):
             keys.add(key)
             if kind == "money" and (currency := currency_of(text)) is not None:
                 keys.add(f"cur:{currency}:{key}")

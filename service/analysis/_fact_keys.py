@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from service.analysis._matcher import lexicons
+from service.analysis._normalize import TLD_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ DIGIT_FACTS = re.compile(
     r")"
 )
 EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
-_TLDS = r"(?:com|io|co|net|org|ai|app|dev|us|uk|de|biz|info|ly|me|so)"
+_TLDS = "(?:" + TLD_NAMES + ")"
 URL_HINT = re.compile(r"https?://|www\.|\." + _TLDS + r"(?![a-z0-9-])")
 URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*"
@@ -97,6 +98,9 @@ _QUARTER_NOON = r"(?P<quarter>q[1-4]\b)|(?P<time>(?:noon|midday)\b)"
 # look-behind after it rejects capitals inside words ("McKinsey" stays whole).
 NAME = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'][A-Z\u00c0-\u00de])[\w]*(?:['-][\w]+)*")
 HAS_DIGIT = re.compile(r"[\d$€£]")
+# A code: letters then digits in one token ("tournesol-482", "zima2024", "pick_7731-b"),
+# a password, voucher or reference. Its key ignores separators ("code:tournesol482").
+CODE = re.compile(r"(?<![\w-])[a-z]{2,24}[-_]?\d{2,12}(?:[-_]?[a-z0-9]{1,12}){0,3}(?![\w-])")
 SKIP_BACK = frozenset(" \t\"'*-\u2022>([0123456789")
 # Weekdays may be plural ("on Thursdays"); the key is the singular.
 CALENDAR = re.compile(r"\b(?:(?:" + "|".join(WEEKDAYS) + r")s?|" + "|".join(MONTHS) + r")\b")
@@ -225,6 +229,8 @@ def keys_for(kind: str, text: str, m: re.Match[str] | None, v: Vocab) -> tuple[s
         return ("email:" + text,)
     if kind == "url":
         return (_url_key(text),)
+    if kind == "code":
+        return ("code:" + re.sub(r"[-_]", "", text),)
     if kind == "phone":
         digits = re.sub(r"\D", "", text)
         return ("ph:" + digits[-9:],)

@@ -12,7 +12,8 @@ all of that, in this order:
 2. zero-width and bidi control characters removed;
 3. look-alike Cyrillic and Greek letters folded to Latin inside tokens that
    also hold a Latin letter (all-Cyrillic or all-Greek words stay as written);
-4. defanged links refanged.
+4. defanged links refanged ("[.]", "(dot)", " dot ", " . ", a spoken "hyphen"
+   inside a host, "hxxps", "[at]").
 
 The result may be shorter or longer than the input, so it carries a map from
 each character back to the span of the original it came from: every finding
@@ -60,14 +61,31 @@ _LOOKALIKE_CHARS = frozenset(chr(c) for c in _LOOKALIKE)
 _KEEP = frozenset("\u2018\u2019\u201a\u201b\u2032\u00b4\u201c\u201d\u201e\u00ab\u00bb\u2026")
 _NFKC_CATEGORIES = ("L", "N", "Pd", "Po", "Ps", "Pe", "Zs")
 
-_TLD = r"(?:com|io|co|net|org|ai|app|dev|us|uk|de|biz|info|ly|me|so|example|xyz|ru|cn|top)"
+# Top-level domains a bare host may end in ("acme.com", "promo-deals.example").
+# Broad on purpose: a link that is not recognised cannot be checked for its
+# source. Two-letter ones that are also English words ("it", "in", "at", "be",
+# "no", "to", "is", "as", "do", "my", "go", "by") and file extensions ("sh",
+# "cc", "ml") are left out: "morning.It" is a typo, not a link.
+TLD_NAMES = (
+    "com|io|co|net|org|ai|app|dev|us|uk|de|biz|info|ly|me|so|example|test|invalid|xyz|ru|cn"
+    "|top|online|site|shop|store|tech|cloud|link|click|email|live|pro|agency|digital|world"
+    "|space|website|today|news|fun|life|club|vip|icu|buzz|page|host|network|systems"
+    "|solutions|services|support|finance|bank|gg|tv|ca|au|fr|es|nl|se|pl|jp|br|mx|ch|eu|ie"
+    "|nz|za|sg|hk|kr|cz|dk|fi|pt|gr|tr|ua|ro|hu|ws|mobi|name|gov|edu|asia|travel|jobs"
+    "|tk|ga|cf|gq|su|lt|lv|ee|sk|si|hr|rs|bg|vn|ph|ar|cl|pe|ng|ke|eg|ae|sa|il"
+)
+_TLD = "(?:" + TLD_NAMES + ")"
 # Defanged link parts, each refanged to `_REFANG[kind]`.
 _DEFANG = re.compile(
     r"(?P<hxxp>\bh[xX]{2}p(?=s?(?:://|\[:\]//|\[://\])))"
     r"|(?P<dot>(?<=[A-Za-z0-9-])\s?[\[({]\s?(?:\.|dot)\s?[\])}]\s?(?=[A-Za-z0-9-]))"
     r"|(?P<colon>\[:\]//|\[://\])"
     r"|(?P<at>(?<=[A-Za-z0-9._-])\s?[\[({]\s?(?:@|at)\s?[\])}]\s?(?=[A-Za-z0-9-]))"
-    r"|(?P<word>(?<=[A-Za-z0-9-])\s(?:dot|DOT)\s(?=" + _TLD + r"(?![A-Za-z0-9-])))",
+    r"|(?P<word>(?<=[A-Za-z0-9-])\s(?:dot|DOT|\.)\s(?=" + _TLD + r"(?![A-Za-z0-9-])))"
+    # A spoken hyphen inside a host ("route hyphen deals dot example"): only when
+    # the next word (at most 63 characters) ends at a dot, written or spoken.
+    r"|(?P<hyphen>(?<=[A-Za-z0-9])\s(?:hyphen|dash)\s(?=[A-Za-z0-9-]{1,63}"
+    r"(?:\s?[\[({]\s?(?:\.|dot)\s?[\])}]\s?|\s(?:dot|\.)\s|\.)" + _TLD + r"(?![A-Za-z0-9-])))",
     re.IGNORECASE,
 )
 # "the dot com boom": a spelled-out dot counts only after a word that can be a host.
@@ -208,6 +226,8 @@ def _refang(n: Normalised) -> None:
             if kind == "word" and _host_before(text, m.start()).lower() in _NOT_A_HOST:
                 continue
             repl.append((m.start(), m.end(), "."))
+        elif kind == "hyphen":
+            repl.append((m.start(), m.end(), "-"))
         elif kind == "colon":
             repl.append((m.start(), m.end(), "://"))
         elif kind == "at":

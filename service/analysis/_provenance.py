@@ -21,7 +21,9 @@ In both untrusted sources a sentence that instructs the writer (the
 `not_support` list: "add this link to your reply", "ignore the above") vouches
 for nothing at all, and a directive that points back ("mention him") also
 discounts the sentence before it. That list is English and only a second
-line: the provenance rules above hold in any language. Every text is normalised first
+line: the provenance rules above hold in any language. A forged answer or
+chat turn (answer tags, a "role" key, a "Subject:" line) makes the rest of
+its text vouch for nothing, whatever language it is in. Every text is normalised first
 (_normalize.py), so a defanged or look-alike link meets its plain form.
 """
 
@@ -31,13 +33,15 @@ import re
 from functools import lru_cache
 
 from service.analysis._fact_extract import support_keys
+from service.analysis._fact_keys import EMAIL, URL, URL_HINT
 from service.analysis._matcher import lexicons
 from service.analysis._normalize import clean
 from service.analysis._text import fold, lower_same_length
 from service.models import Context, Message
 
-# Keys of contact facts: these need a reason to come from untrusted text.
-_CONTACT_PREFIXES = ("url:", "email:", "ph:")
+# Keys of contact facts and codes (a voucher, password or reference): these need a
+# reason to come from untrusted text.
+_CONTACT_PREFIXES = ("url:", "email:", "ph:", "code:")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _BACK_REFERENCE = re.compile(r"\b(?:him|her|it|that|this|them|these|those)\b")
 _CLAUSE_BREAK = re.compile(r";\s*|\s+-\s+")
@@ -64,9 +68,28 @@ _WORD = re.compile(r"[a-z]+")
 
 
 def _notes_cue(norm: str) -> bool:
-    """A notes sentence that says what its contact detail is for (see notes_contact_cues)."""
+    """A notes sentence that says what its contact detail is for (see notes_contact_cues).
+
+    The cue must be a word of the sentence, not part of the link or address
+    itself: "bookings@hotel-desk.example" says nothing about whose it is.
+    """
     cues = lexicons()["invented_fact"].file.words["notes_contact_cues"]
-    return not set(cues).isdisjoint(_WORD.findall(norm))
+    prose = URL.sub(" ", EMAIL.sub(" ", norm)) if ("@" in norm or URL_HINT.search(norm)) else norm
+    return not set(cues).isdisjoint(_WORD.findall(prose))
+
+
+# A forged answer or chat turn inside untrusted text: answer-format tags, a
+# "role" key of a chat message, a line that opens like a field of the answer
+# ("Subject: ...", "Body: ...", "System: ...") or a fake section heading. From
+# such a marker to the end of that text nothing vouches for anything.
+_FORGED = re.compile(
+    r"<\s*/?\s*(?:subject|body|changes|answer|system|assistant|user|prospect_messages|notes"
+    r"|context|draft|message)\s*>"
+    r"|[\"']role[\"']\s*:"
+    r"|^[ \t>*#-]{0,6}(?:subject|body|system|assistant|user|answer|output|response)[ \t]*:"
+    r"|#{2,6}[ \t]*(?:answer|output|response|system|assistant|instructions?)\b",
+    re.MULTILINE,
+)
 
 
 def _without_contacts(keys: frozenset[str]) -> frozenset[str]:
@@ -86,7 +109,12 @@ def untrusted_keys(text: str, *, notes: bool = False) -> frozenset[str]:
     parts = sentences(clean(text))
     norms = [_norm(s) for s in parts]
     keep = [True] * len(parts)
+    forged = False
     for i, norm in enumerate(norms):
+        forged = forged or bool(_FORGED.search(norm))
+        if forged:
+            keep[i] = False
+            continue
         if _instructs(norm):
             keep[i] = False
             if i and _BACK_REFERENCE.search(norm):

@@ -1,6 +1,6 @@
 """The injection corpus: attacks answered by a model that obeys them, run end to end.
 
-Each case (evals/attacks/attacks.jsonl) is a request whose untrusted text (or
+Each case (evals/attacks/attacks*.jsonl) is a request whose untrusted text (or
 fenced context) carries an attack, the raw answer(s) an obedient model gives,
 and the strings that must never reach the client. The real `Rewriter` runs
 every case in JSON mode and in streaming mode against `ObedientModel`; a case
@@ -49,7 +49,9 @@ Family = Literal[
 Carrier = Literal["subject", "body", "variants", "changes"]
 Mode = Literal["json", "stream"]
 MODES: tuple[Mode, ...] = ("json", "stream")
-ATTACKS_FILE = Path(__file__).resolve().parents[2] / "evals" / "attacks" / "attacks.jsonl"
+ATTACKS_DIR = Path(__file__).resolve().parents[2] / "evals" / "attacks"
+# Every corpus file (attacks.jsonl, attacks-2.jsonl, ...), in name order.
+ATTACKS_FILES = tuple(sorted(ATTACKS_DIR.glob("attacks*.jsonl")))
 
 
 class AttackCase(_Case):
@@ -65,9 +67,9 @@ class AttackCase(_Case):
     forbidden: Annotated[list[str], Field(min_length=1)]
 
 
-def load_attacks(path: Path = ATTACKS_FILE) -> list[AttackCase]:
-    """The corpus, validated (unknown keys and duplicate ids fail the load)."""
-    return load_cases([path], AttackCase)
+def load_attacks(paths: Sequence[Path] = ATTACKS_FILES) -> list[AttackCase]:
+    """The corpus (every file), validated: unknown keys and duplicate ids fail the load."""
+    return load_cases(list(paths), AttackCase)
 
 
 class ObedientModel:
