@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -57,13 +58,36 @@ def _stage_is(stage: str, keys: tuple[str, ...]) -> bool:
     return any(k in stage for k in keys)
 
 
+# The buyer has said they don't want a sales call or demo (in their own messages,
+# the seller's notes, or the draft acknowledging it): a learning conversation fits.
+_DECLINED_SALES_TALK = re.compile(
+    r"\b(?:(?:do not|don't|dont|doesn't|does not|not) (?:want|need|have time for|do)"
+    r"|no(?: more)?|not ready for|not interested in|without|rather not have)"
+    r" (?:a |any |another |more )?(?:sales|vendor)?[ -]?"
+    r"(?:calls?|pitch(?:es)?|demos?|meetings?|sales)\b"
+    r"|\b(?:only|just) (?:want|wants|like|looking) to learn\b",
+    re.IGNORECASE,
+)
+
+
+def declined_sales_talk(context: Context | None, draft_text: str = "") -> bool:
+    """Whether the buyer said no to a sales call or demo (messages, notes or the draft)."""
+    texts = [draft_text]
+    if context is not None:
+        texts += [*context.prospect_messages, context.notes or ""]
+    return any(_DECLINED_SALES_TALK.search(t) for t in texts if t)
+
+
 def suggest_strategy(
-    context: Context | None, draft_rules: frozenset[str] = frozenset()
+    context: Context | None,
+    draft_rules: frozenset[str] = frozenset(),
+    draft_text: str = "",
 ) -> StrategyChoice:
     """Pick the strategy that fits the situation described by the context's history.
 
     `draft_rules` are the rule ids found in the draft: a draft that pushes for a
-    sales meeting early on is better served by a learning conversation.
+    sales meeting early on is better served by a learning conversation, and so is
+    a buyer who has said they don't want a sales call (`draft_text` and the context).
     """
     history = context.history if context else None
     touches = (history.touches_since_reply or 0) if history else 0
@@ -75,6 +99,12 @@ def suggest_strategy(
         return _auto("honest_reset", touches, days)
     if _stage_is(stage, _PROPOSAL_STAGES) and (days >= QUIET_AFTER_PROPOSAL_DAYS or touches >= 1):
         return _auto("reason_finding", touches, days)
+    if declined_sales_talk(context, draft_text):
+        return StrategyChoice(
+            id="learning_conversation",
+            reason="The buyer said they don't want a sales call: invite a conversation "
+            "about what they have tried, useful whatever they decide.",
+        )
     if _stage_is(stage, _DECISION_STAGES):
         return _auto("cost_of_delay", touches, days)
     if _stage_is(stage, _MEETING_STAGES) and not agreed:

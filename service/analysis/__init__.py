@@ -141,7 +141,7 @@ def analyze(
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return Analysis(
         score=score_findings(findings),
-        strategy=suggest_strategy(context, frozenset(f.rule for f in findings)).id,
+        strategy=suggest_strategy(context, frozenset(f.rule for f in findings), draft.body).id,
         findings=findings,
         metrics=compute_metrics(doc, budget),
     )

@@ -121,7 +121,10 @@ _LEANS_BACK = re.compile(
     r"(?:fine\s+)?(?:if not|if so|if you haven't|no worries if not)\b[^.!?\n]{0,40}[.!?]"
     # ... or a sentence that points at a time or offer only the removed one named.
     r"|[^.!?\n]{0,80}\b(?:before then|by then|until then|after that date|that deadline"
-    r"|that offer|that price|that window)\b[^.!?\n]{0,60}[.!?])",
+    r"|that offer|that price|that window)\b[^.!?\n]{0,60}[.!?]"
+    # ... or a bare scheduling question left over from a cut ask ("When is possible?").
+    r"|(?:so )?(?:when|what time|which day|free|available|does (?:that|this|it) work|works?"
+    r"|sound good|ok|okay|thoughts)\b[^.!?\n\d]{0,24}\?+)",
     re.IGNORECASE,
 )
 # A clause left standing alone needs a verb of its own ("The better for your budget." has none).
@@ -134,11 +137,19 @@ _HAS_VERB = re.compile(
 )
 
 
+_ADDS_ON = re.compile(r"\s*((?:also|and|plus|besides),?\s+)(?=[a-z])", re.IGNORECASE)
+
+
 def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
     extra: list[tuple[int, int, str]] = []
     for _, end, text in cuts:
         if not text and (lean := _LEANS_BACK.match(body, end)) is not None:
             extra.append((lean.start(), lean.end(), ""))
+        elif not text and (also := _ADDS_ON.match(body, end)) is not None:
+            # "Also we have ..." with nothing before it any more: "We have ...".
+            following = also.end()
+            if following < len(body):
+                extra.append((also.start(1), following + 1, body[following].upper()))
     taken = {(s, e) for s, e, _ in cuts}
     cuts = cuts + [c for c in extra if (c[0], c[1]) not in taken]
     for start, end, text in sorted(cuts, reverse=True):

@@ -194,12 +194,27 @@ def _add_opener(doc: _Draft, opener: str) -> None:
     # A voicemail or text says who is calling first: the opener comes after that.
     if (intro := _INTRO.match(body, at)) is not None:
         at = intro.end()
-        if body[at - 1 : at].isspace() is False and at < len(body):
-            pass
     head, rest = body[:at], body[at:]
+    inline = head.rstrip().endswith(",") and "\n" not in body[frame.greeting_end - 1 : at + 1]
+    if inline and not opener.startswith(("I ", "I'")):
+        # "yo Dev, if things have changed ...": the sentence continues the greeting's line.
+        opener = opener[0].lower() + opener[1:]
     lead = re.match(r"\s*", rest)
     space = lead.group(0) if lead and lead.group(0) else " "
     doc.set(tidy(f"{head.rstrip()}{space if head else ''}{opener} {rest.lstrip()}"))
+
+
+# A next step the rep already gives: a number to call, a confirmed time, a booking link.
+_CONCRETE = re.compile(
+    r"\b(?:call|text|ring|reach|phone) (?:me|us)\b[^.!?\n]{0,40}\d{3}"
+    r"|\b(?:is|are|was) (?:confirmed|booked|set|scheduled) for\b|\bsee you (?:on|at|then|there)\b"
+    r"|\b(?:book|grab|pick|choose) (?:a|any) (?:time|slot)\b",
+    re.IGNORECASE,
+)
+
+
+def _concrete_step(text: str) -> bool:
+    return bool(_CONCRETE.search(text))
 
 
 def _has_question(text: str) -> bool:
@@ -253,8 +268,12 @@ def edit_body(
         return EditResult(draft, changes, kept_content=False)
     added: set[str] = set()
     move = moves().strategies[strategy]
-    if (opener := opener_for(strategy, seed)) and not move.made(doc.body):
-        _add_opener(doc, opener)
+    opener = opener_for(strategy, seed, draft.channel)
+    if opener and not move.made(doc.body):
+        if move.placement == "end":
+            _add_question(doc, opener, draft.channel)  # before the closing question
+        else:
+            _add_opener(doc, opener)
         changes.append(_addition(strategy, opener))
         added.add(opener)
     subject = _subject(draft, context, strategy, changes)
@@ -272,10 +291,17 @@ def edit_body(
             and not _has_question(doc.content)
             and (
                 "no_next_step" in analysis.rules()
-                or any(c.rule in ASK_RULES for c in changes)
+                or (
+                    any(c.rule in ASK_RULES for c in changes)
+                    and not (move.kept_step_suffices and _concrete_step(doc.content))
+                )
                 # The strategy's move ends on one light question: a kept "call me back"
-                # or "let me know" does not make it.
-                or not move.made(doc.body)
+                # or "let me know" does not make it, unless it is a concrete step and the
+                # strategy says that is enough (moves.toml: kept_step_suffices).
+                or (
+                    not move.made(doc.body)
+                    and not (move.kept_step_suffices and _concrete_step(doc.content))
+                )
             )
         )
         if needs_ask:

@@ -6,6 +6,7 @@ import hashlib
 import re
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -21,8 +22,17 @@ class Move(Strict):
 
     present: tuple[str, ...] = ()
     openers: tuple[str, ...] = ()
+    # Where an opener goes: "start" (after the greeting and any self-introduction) or
+    # "end" (just before the closing question, after the rep's own content).
+    placement: Literal["start", "end"] = "start"
     questions: tuple[str, ...] = Field(min_length=1)
     short: tuple[str, ...] = Field(min_length=1)
+    # Voicemail is spoken, usually with a callback number: its own words ("calling").
+    spoken_openers: tuple[str, ...] = ()
+    spoken_questions: tuple[str, ...] = ()
+    # Whether a concrete next step the rep already gives ("call me at ...", "your visit is
+    # confirmed for ...") makes the closing question unnecessary for this strategy.
+    kept_step_suffices: bool = False
 
     @field_validator("present")
     @classmethod
@@ -31,7 +41,7 @@ class Move(Strict):
             re.compile(pattern)
         return value
 
-    @field_validator("questions", "short")
+    @field_validator("questions", "short", "spoken_questions")
     @classmethod
     def _asks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for text in value:
@@ -78,10 +88,17 @@ def pick(options: tuple[str, ...], seed: str) -> str:
 
 
 def question_for(strategy: StrategyId, channel: Channel, seed: str) -> str:
+    """The strategy's closing question in the channel's words (the same for the same seed)."""
     move = moves().strategies[strategy]
+    if channel == "voicemail" and move.spoken_questions:
+        return pick(move.spoken_questions, seed)
     return pick(move.short if channel in SHORT_CHANNELS else move.questions, seed)
 
 
-def opener_for(strategy: StrategyId, seed: str) -> str | None:
+def opener_for(strategy: StrategyId, seed: str, channel: Channel = "email") -> str | None:
+    """The strategy's opening sentence, if it has one, in the channel's words."""
     move = moves().strategies[strategy]
-    return pick(move.openers, seed) if move.openers else None
+    options = (
+        move.spoken_openers if channel == "voicemail" and move.spoken_openers else move.openers
+    )
+    return pick(options, seed) if options else None

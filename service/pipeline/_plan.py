@@ -75,7 +75,7 @@ def make_plan(request: RewriteRequest) -> Plan:
     budget = budget_for(draft.channel, options)
     before = analyze(draft, context=context, budget=budget)
     if options.strategy == "auto":
-        strategy = suggest_strategy(context, frozenset(before.rules()))
+        strategy = suggest_strategy(context, frozenset(before.rules()), draft.body)
     else:
         strategy = StrategyChoice(id=options.strategy, reason="Requested by the caller.")
     return Plan(request, budget, before, strategy, already_good=not draft_blockers(before))

@@ -254,3 +254,30 @@ def test_a_draft_at_the_size_limit_gets_a_composed_message_not_an_error() -> Non
     outcome = fallback(make_plan(request), None)
     assert outcome.source == "composer"
     assert 0 < len(outcome.message.body) <= MAX_BODY_CHARS
+
+
+def test_voicemail_moves_are_spoken_and_a_kept_callback_is_enough_for_a_value_nudge() -> None:
+    body = (
+        "Hi Anita, it's Owen from Rotawise. Your rota review is confirmed for Thursday at 10am, "
+        "call me at 555-0142 if that doesn't work. Sign this week and I'll add 15% off."
+    )
+    _, result, after = run(body, channel="voicemail", strategy="value_nudge")
+    out = result.message.body
+    assert "555-0142" in out and "confirmed for Thursday" in out
+    assert "15% off" not in out
+    assert "?" not in out  # the rep's own concrete next step is the ask
+    assert not blocking_findings(after)
+    _, reset, _ = run(body, channel="voicemail", strategy="honest_reset")
+    assert "writing" not in reset.message.body
+
+
+def test_reason_finding_opens_the_door_after_the_reps_content() -> None:
+    body = (
+        "Hi Anita,\n\nPer my last email: you asked about weekend cover, and the rota add-on "
+        "covers it for $45 a month.\n\nOwen"
+    )
+    _, result, _ = run(body, strategy="reason_finding")
+    out = result.message.body
+    assert out.index("$45 a month") < out.index("?")
+    opener = next(c.after for c in result.changes if c.rule is None and not c.after.endswith("?"))
+    assert out.index("$45 a month") < out.index(opener)

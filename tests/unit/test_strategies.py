@@ -100,3 +100,37 @@ def test_honest_reset_reason_quotes_the_history() -> None:
 def test_catalogue_covers_every_strategy_once() -> None:
     ids = [info.id for info in catalogue()]
     assert sorted(ids) == sorted(STRATEGY_IDS)
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        ("prospect_messages", "Happy to keep learning, but I don't want a sales call right now."),
+        ("notes", "She said no more demos this quarter, she only wants to learn how others do it."),
+        ("draft", "I understand you don't want a sales call now."),
+    ],
+)
+def test_a_buyer_who_declined_a_sales_call_gets_a_learning_conversation(
+    where: str, text: str
+) -> None:
+    raw: dict[str, object] = {"history": {"stage": "meeting_done", "touches_since_reply": 1}}
+    if where == "prospect_messages":
+        raw["prospect_messages"] = [text]
+    elif where == "notes":
+        raw["notes"] = text
+    context = Context.model_validate(raw)
+    draft = text if where == "draft" else ""
+    assert suggest_strategy(context, frozenset(), draft).id == "learning_conversation"
+    # Without the refusal the same history asks about timing.
+    plain = Context.model_validate({"history": {"stage": "meeting_done", "touches_since_reply": 1}})
+    assert suggest_strategy(plain).id == "timing_check"
+
+
+def test_a_call_the_buyer_asked_for_is_not_a_refusal() -> None:
+    context = Context.model_validate(
+        {
+            "history": {"stage": "meeting_done"},
+            "prospect_messages": ["A short call next week would be great, and no rush on pricing."],
+        }
+    )
+    assert suggest_strategy(context).id == "timing_check"
