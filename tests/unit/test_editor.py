@@ -263,7 +263,8 @@ def test_voicemail_moves_are_spoken_and_a_kept_callback_is_enough_for_a_value_nu
     )
     _, result, after = run(body, channel="voicemail", strategy="value_nudge")
     out = result.message.body
-    assert "555-0142" in out and "confirmed for Thursday" in out
+    assert "555-0142" in out
+    assert "confirmed for Thursday" in out
     assert "15% off" not in out
     assert "?" not in out  # the rep's own concrete next step is the ask
     assert not blocking_findings(after)
