@@ -71,13 +71,14 @@ def edit(
         analysis = analyze(framed, context=context, original=draft, budget=budget)
         if not blocking_findings(analysis):
             composed = framed
-    subject = _subject(draft, context, strategy, []) if draft.channel == "email" else None
+    seen = list(result.changes)
+    subject = _subject(draft, context, strategy, seen) if draft.channel == "email" else None
     if subject is not None:
         candidate = composed.model_copy(update={"subject": subject})
         analysis = analyze(candidate, context=context, original=draft, budget=budget)
         if not blocking_findings(analysis):
             composed = candidate
-    changes = result.changes or [
+    changes = seen or [
         Change(
             rule=None, principle=PRINCIPLE_OF_MOVE[strategy], before=draft.body, after=composed.body
         )

@@ -268,8 +268,9 @@ def edit_body(
         return EditResult(draft, changes, kept_content=False)
     added: set[str] = set()
     move = moves().strategies[strategy]
+    made = move.made(doc.body)  # by the rep's own words, before we add anything
     opener = opener_for(strategy, seed, draft.channel)
-    if opener and not move.made(doc.body):
+    if opener and not made:
         if move.placement == "end":
             _add_question(doc, opener, draft.channel)  # before the closing question
         else:
@@ -298,10 +299,7 @@ def edit_body(
                 # The strategy's move ends on one light question: a kept "call me back"
                 # or "let me know" does not make it, unless it is a concrete step and the
                 # strategy says that is enough (moves.toml: kept_step_suffices).
-                or (
-                    not move.made(doc.body)
-                    and not (move.kept_step_suffices and _concrete_step(doc.content))
-                )
+                or (not made and not (move.kept_step_suffices and _concrete_step(doc.content)))
             )
         )
         if needs_ask:
@@ -385,9 +383,24 @@ def _subject(
     blockers = [
         f for f in blocking_findings(analysis, exempt=SUBJECT_EXEMPT) if f.rule not in _NOT_CUT
     ]
-    if not blockers:
-        return draft.subject
     prefix = m.group(1) if (m := _THREAD.match(draft.subject)) else ""
+    if not blockers:
+        # A fresh subject that announces the pitch the body no longer makes ("Acme demo").
+        pitch = next((c for c in changes if c.rule == "sales_pitch_meeting"), None)
+        if pitch is None or prefix or not _PITCH_SUBJECT.search(draft.subject):
+            return draft.subject
+        replacement = moves().subjects[strategy]
+        changes.append(
+            Change(
+                rule=pitch.rule, principle=pitch.principle, before=draft.subject, after=replacement
+            )
+        )
+        return replacement
     replacement = prefix + moves().subjects[strategy]
     changes.append(_change(blockers[0], draft.subject, replacement))
     return replacement
+
+
+_PITCH_SUBJECT = re.compile(
+    r"\b(?:demo|presentation|product tour|walkthrough|walk-through|pitch)\b", re.IGNORECASE
+)

@@ -282,3 +282,12 @@ def test_reason_finding_opens_the_door_after_the_reps_content() -> None:
     assert out.index("$45 a month") < out.index("?")
     opener = next(c.after for c in result.changes if c.rule is None and not c.after.endswith("?"))
     assert out.index("$45 a month") < out.index(opener)
+
+
+def test_a_subject_announcing_the_cut_pitch_is_replaced_but_a_thread_is_kept() -> None:
+    body = "Hi Anita,\n\nCan I get 30 minutes on your calendar for a demo of Rotawise?\n\nOwen"
+    _, fresh, _ = run(body, subject="Rotawise demo", strategy="learning_conversation")
+    assert fresh.message.subject != "Rotawise demo"
+    assert "demo" not in (fresh.message.subject or "").lower()
+    _, thread, _ = run(body, subject="Re: Rotawise demo", strategy="learning_conversation")
+    assert thread.message.subject == "Re: Rotawise demo"
