@@ -196,6 +196,25 @@ def _loses_items(before: str, after: str) -> bool:
     return any(i.key not in kept for i in find_items(before))
 
 
+# "just circling back on the signage proposal" -> "about the signage proposal": the
+# check-in goes, the topic it named stays (a voicemail must still say what it is about).
+_CHECK_IN_TOPIC = re.compile(
+    r"(?:i'm |i am |i was |just |only |quickly )*(?:circling back|following up|checking in"
+    r"|touching base|bumping this|reaching out again|calling again|following-up)"
+    r"(?: again| once more)?\s+(?:on|about|regarding|re:?|with you on|with you about)\s+"
+    r"(?P<topic>(?:the|our|my|your)\s+[\w' -]{3,60}?)(?=[.!?,;]|$)",
+    re.IGNORECASE,
+)
+
+
+def check_in_topic(sentence: str) -> tuple[int, int, str] | None:
+    """Within `sentence`, the check-in phrase to replace by "about <topic>", if it names one."""
+    m = _CHECK_IN_TOPIC.search(sentence)
+    if m is None or len(m.group("topic").split()) < 2:
+        return None
+    return m.start(), m.end(), f"about {m.group('topic').strip()}"
+
+
 def _local_fix(finding: Finding, context: Context | None) -> str | None:
     if finding.rule == "placeholder":
         return _fill_placeholder(finding.excerpt, context)

@@ -28,6 +28,7 @@ from service.editor._cuts import (
     _local_fix,
     _loses_items,
     _sentence_cut,
+    check_in_topic,
     tidy,
 )
 from service.editor._items import Item, find_items
@@ -141,6 +142,16 @@ def _first_cuts(
             continue
         serious = [f for f in hits if f.severity == "error"]
         sentence = body[span[0] : span[1]]
+        topic = check_in_topic(sentence) if all(f.rule == "empty_check_in" for f in hits) else None
+        if topic is not None and topic[0] > 0:
+            # "Carol from PrintPoint, just circling back on the signage proposal." keeps
+            # "about the signage proposal": the check-in goes, what it was about stays.
+            a, b, about = topic
+            covered = all(span[0] + a <= f.start and f.end <= span[0] + b for f in hits)
+            if covered:
+                cuts.append((span[0] + a, span[0] + b, about))
+                changes.append(_change(hits[0], sentence[a:b], about))
+                continue
         start, end, text = _sentence_cut(body, span, hits, "")
         if not serious and _loses_items(sentence, text) and not _BOAST.search(sentence):
             continue  # a warning costs no link, figure or contact (a boast's figure is no loss)
@@ -161,6 +172,14 @@ def _addition(strategy: StrategyId, text: str) -> Change:
 
 def _add_question(doc: _Draft, question: str, channel: str) -> None:
     body, frame = doc.body, doc.frame
+    if channel == "voicemail":
+        # A spoken message ends on the callback number: the question goes before it.
+        spans = doc.content_sentences()
+        if len(spans) > 1:
+            start, end = spans[-1]
+            if any(i.kind == "phone" for i in find_items(body[start:end])):
+                doc.set(tidy(f"{body[:start]}{question} {body[start:]}"))
+                return
     head = body[: frame.signoff_start].rstrip()
     tail = body[frame.signoff_start :]
     sep = "\n\n" if channel == "email" and "\n\n" in head[frame.greeting_end :].strip() else " "

@@ -24,7 +24,8 @@ _NAME_GREETING = (
     r"\s*(?:{names})(?:\s+(?:and|&)\s+[A-Z][\w'\u2019-]*)?\s*(?:,|!+|:|\s?[\u2014\u2013]|\s-\s)"
 )
 _CLOSING = re.compile(
-    r"(?:best|best wishes|best regards|kind regards|warm regards|warmly|regards|thanks|thank you"
+    r"(?:(?:with|and|all) )?(?:best|best wishes|best regards|kind regards|warm regards|warmly"
+    r"|regards|thanks|thank you"
     r"|many thanks|thanks again|thanks so much|cheers|all the best|talk soon|speak soon|talk later"
     r"|speak later|chat soon|bye|sincerely|take care|have a good one"
     r"|(?:alright|ok|okay),? talk (?:soon|later)"

@@ -291,3 +291,25 @@ def test_a_subject_announcing_the_cut_pitch_is_replaced_but_a_thread_is_kept() -
     assert "demo" not in (fresh.message.subject or "").lower()
     _, thread, _ = run(body, subject="Re: Rotawise demo", strategy="learning_conversation")
     assert thread.message.subject == "Re: Rotawise demo"
+
+
+def test_a_voicemail_keeps_what_the_check_in_was_about_and_ends_on_the_number() -> None:
+    body = (
+        "Hi Anita, Owen from Rotawise, just circling back on the weekend rota proposal. "
+        "It covers all 14 clinics. Call me on 555-0177."
+    )
+    _, result, after = run(body, channel="voicemail", strategy="reason_finding")
+    out = result.message.body
+    assert "about the weekend rota proposal" in out
+    assert "circling back" not in out
+    assert out.rstrip().endswith("Call me on 555-0177.")
+    assert not blocking_findings(after)
+
+
+def test_a_with_best_regards_sign_off_stays_last() -> None:
+    body = (
+        "Dear Dr. Patel,\n\nJust following up on my last email. The rota plan for 14 clinics "
+        "is attached.\n\nWith best regards,\nOwen Marsh"
+    )
+    _, result, _ = run(body, strategy="reason_finding")
+    assert result.message.body.endswith("With best regards,\nOwen Marsh")
