@@ -14,6 +14,7 @@ from service.budget import resolve_budget
 from service.editor._deliver import edit
 from service.editor._edit import EditResult
 from service.editor._items import Item, find_items, missing_items
+from service.editor._polish import polish
 from service.editor._suggest import suggest
 from service.models import Message
 
@@ -32,6 +33,7 @@ __all__ = [
     "edit",
     "find_items",
     "missing_items",
+    "polish",
     "suggest",
     "warm_up",
 ]

@@ -16,10 +16,10 @@ from service.editor._edit import (
     _kept,
     _names,
     _signers,
-    _subject,
     edit_body,
 )
 from service.editor._parse import find_frame
+from service.editor._subject import edited_subject
 from service.guard import blocking_findings
 from service.models import Analysis, Change, Context, Message, StrategyId
 
@@ -72,7 +72,7 @@ def edit(
         if not blocking_findings(analysis):
             composed = framed
     seen = list(result.changes)
-    subject = _subject(draft, context, strategy, seen) if draft.channel == "email" else None
+    subject = edited_subject(draft, context, strategy, seen) if draft.channel == "email" else None
     if subject is not None:
         candidate = composed.model_copy(update={"subject": subject})
         analysis = analyze(candidate, context=context, original=draft, budget=budget)

@@ -35,7 +35,8 @@ from service.editor._items import Item, find_items
 from service.editor._moves import moves, opener_for, question_for
 from service.editor._notes import learned
 from service.editor._parse import find_frame, sentences
-from service.guard import SUBJECT_EXEMPT, blocking_findings
+from service.editor._subject import edited_subject
+from service.guard import blocking_findings
 from service.models import (
     MAX_BODY_CHARS,
     Analysis,
@@ -296,7 +297,7 @@ def edit_body(
             _add_opener(doc, opener)
         changes.append(_addition(strategy, opener))
         added.add(opener)
-    subject = _subject(draft, context, strategy, changes)
+    subject = edited_subject(draft, context, strategy, changes)
     asked = False
     for _ in range(_MAX_ROUNDS):
         if len(doc.body) > MAX_BODY_CHARS:
@@ -385,41 +386,3 @@ def _repair(
 def _kept(draft_body: str, body: str) -> list[Item]:
     present = {i.key for i in find_items(body)}
     return [i for i in find_items(draft_body) if i.key in present]
-
-
-_THREAD = re.compile(r"^\s*((?:(?:re|fwd?|aw|wg|tr|sv)\s*:\s*)+)", re.IGNORECASE)
-
-
-def _subject(
-    draft: Message, context: Context | None, strategy: StrategyId, changes: list[Change]
-) -> str | None:
-    """The rep's subject (a reply thread's prefix always kept) unless it offends."""
-    if draft.channel != "email" or not draft.subject:
-        return draft.subject if draft.channel == "email" else None
-    unlimited = LengthBudget(max_words=None, max_chars=None)
-    probe = Message(channel=draft.channel, body=draft.subject)
-    analysis = analyze(probe, context=context, original=draft, budget=unlimited)
-    blockers = [
-        f for f in blocking_findings(analysis, exempt=SUBJECT_EXEMPT) if f.rule not in _NOT_CUT
-    ]
-    prefix = m.group(1) if (m := _THREAD.match(draft.subject)) else ""
-    if not blockers:
-        # A fresh subject that announces the pitch the body no longer makes ("Acme demo").
-        pitch = next((c for c in changes if c.rule == "sales_pitch_meeting"), None)
-        if pitch is None or prefix or not _PITCH_SUBJECT.search(draft.subject):
-            return draft.subject
-        replacement = moves().subjects[strategy]
-        changes.append(
-            Change(
-                rule=pitch.rule, principle=pitch.principle, before=draft.subject, after=replacement
-            )
-        )
-        return replacement
-    replacement = prefix + moves().subjects[strategy]
-    changes.append(_change(blockers[0], draft.subject, replacement))
-    return replacement
-
-
-_PITCH_SUBJECT = re.compile(
-    r"\b(?:demo|presentation|product tour|walkthrough|walk-through|pitch)\b", re.IGNORECASE
-)

@@ -9,6 +9,7 @@ context in the rep's own greeting and sign-off).
 from __future__ import annotations
 
 from service.analysis_memo import analyze
+from service.editor import polish
 from service.guard import check
 from service.models import Message, Source
 from service.pipeline._plan import Outcome, Plan
@@ -22,11 +23,16 @@ def fallback(plan: Plan, reason: str | None) -> Outcome:
     """
     request = plan.request
     if plan.already_good:
-        message, edits = request.draft, []
+        # A good draft is kept, at most lightly polished (a filler check-in or a boast cut).
+        polished = polish(
+            request.draft, context=request.context, budget=plan.budget, before=plan.before
+        )
+        message, edits = polished.message, polished.changes
         source: Source = "editor"
         if reason is not None:
             reason = (
-                f"{reason} Your draft already follows the principles, so it was kept as written."
+                f"{reason} Your draft already follows the principles, so it was kept "
+                "(lightly polished at most)."
             )
     else:
         result = plan.edit()

@@ -313,3 +313,29 @@ def test_a_with_best_regards_sign_off_stays_last() -> None:
     )
     _, result, _ = run(body, strategy="reason_finding")
     assert result.message.body.endswith("With best regards,\nOwen Marsh")
+
+
+def test_an_already_good_draft_is_only_lightly_polished() -> None:
+    from service.editor import polish
+
+    body = (
+        "Hi Anita,\n\nSorry to bother you again! You asked whether the rota works with your "
+        "payroll export: it does, and the guide is here: https://rotawise.example/payroll. "
+        "Would a short call next week help?\n\nOwen"
+    )
+    draft = Message(channel="email", body=body)
+    budget = resolve_budget("email")
+    before = analyze(draft, context=CTX, budget=budget)
+    assert not [f for f in before.findings if f.severity == "error"]
+    result = polish(draft, context=CTX, budget=budget, before=before)
+    out = result.message.body
+    assert "Sorry to bother you again" not in out
+    assert "https://rotawise.example/payroll" in out
+    assert out.startswith("Hi Anita,")
+    assert out.endswith("Owen")
+    assert "?" in out
+    clean = Message(channel="email", body=out)
+    assert (
+        polish(clean, context=CTX, budget=budget, before=analyze(clean, context=CTX)).message
+        == clean
+    )
