@@ -3,10 +3,12 @@
 - *Quick start*: `POST /v1/rewrites` on a server with no model configured (the
   README's default: the draft-preserving editor answers), distinct drafts,
   one request at a time, over HTTP. Absolute targets: p50 <= 100 ms, p99 <= 500 ms.
-- *Worst case*: adversarial 20,000-character bodies and large, digit-heavy
-  contexts, every request within the HTTP body limit; analysis CPU of each
-  (thread CPU time, best of a few runs) against the linear-time guarantee of
-  issue #10: no input may take more than 50 ms of analysis CPU.
+- *Worst case*: the adversarial families of `bench/_adversarial.py` (digit
+  and punctuation runs, sign-off lines, every lexicon's phrases, hidden and
+  defanged text, name runs, huge contexts), every request within the API's
+  limits; thread CPU of each analysis with the supporting-text caches cold,
+  as /v1/analyze runs it and as the guard reads a rewrite of the same text,
+  against the bound of issue #10: no input may take more than 50 ms.
 """
 
 from __future__ import annotations
@@ -15,140 +17,98 @@ import json
 import time
 from typing import Any
 
-from bench._fixtures import CONTEXT, DRAFT_BODY
+from bench._adversarial import MAX_BODY, cases
 from bench._proc import http_post
 from bench._scenarios import Run, draft_series
 
-BODY_LIMIT = 64 * 1024  # service.settings.DEFAULT_MAX_BODY_BYTES
-MAX_BODY = 20_000  # service.models.MAX_BODY_CHARS
 
-_UNITS = (
-    "!",
-    ".",
-    "?!",
-    "1!",
-    "-1",
-    "a ",
-    "\n",
-    "[",
-    "🙌 A",
-    ",1",
-    "just checking in ",
-    "sign by friday and get 20% off ",
-    "I haven't heard back, ",
-    "our industry-leading platform ",
-    "call me at 555-0143 ",
-    "$1,200 ",
-    "Sam Lee at Acme ",
-    "we we we our our us ",
-    "Q3 2024 12.5% 3x 48h ",
-)
-_DIGITS = "Order 48213-77 shipped 2024-03-01; call 555-0143 ext 12, PO #99812, 3.5% of $12,400. "
+def _cold() -> None:
+    """Forget the per-text caches of supporting text: an attacker sends a new context each time."""
+    from service.analysis import _fact_extract, _provenance
+
+    for cached in (
+        _fact_extract.support_keys,
+        _provenance.untrusted_keys,
+        _provenance.private_keys,
+    ):
+        cached.cache_clear()
 
 
-def _fill(unit: str, size: int) -> str:
-    return (unit * (size // len(unit) + 1))[:size]
-
-
-def _fit(request: dict[str, Any]) -> dict[str, Any]:
-    """Shrink the context's longest texts until the JSON fits the HTTP body limit."""
-    while len(json.dumps(request).encode()) > BODY_LIMIT - 512:
-        context = request.get("context") or {}
-        messages = context.get("prospect_messages") or []
-        if messages:
-            messages.pop()
-        elif context.get("notes"):
-            context["notes"] = context["notes"][: len(context["notes"]) * 3 // 4]
-        else:
-            request["draft"]["body"] = request["draft"]["body"][:-1000]
-    return request
-
-
-def worst_case_requests() -> list[tuple[str, dict[str, Any]]]:
-    """Named adversarial /v1/analyze requests, each within the body limit."""
-    cases: list[tuple[str, dict[str, Any]]] = []
-    for unit in _UNITS:
-        body = _fill(unit, MAX_BODY)
-        cases.append((f"body x {unit.strip()[:16]!r}", {"draft": {"body": body}}))
-        cases.append(
-            (
-                f"body x {unit.strip()[:16]!r} + context",
-                _fit({"draft": {"body": body}, "context": json.loads(json.dumps(CONTEXT))}),
-            )
-        )
-    email = _fill(DRAFT_BODY + "\n\n", MAX_BODY)
-    digits = _fill(_DIGITS, 2_000)
-    big_context = {
-        **json.loads(json.dumps(CONTEXT)),
-        "notes": _fill(_DIGITS, 20_000),
-        "prospect_messages": [digits] * 20,
-        "goal": digits,
-    }
-    cases.append(("150-word email x 20 KB", {"draft": {"body": email}}))
-    cases.append(
-        (
-            "email + digit-heavy context",
-            _fit({"draft": {"body": DRAFT_BODY}, "context": big_context}),
-        )
-    )
-    cases.append(
-        (
-            "20 KB digits + digit-heavy context",
-            _fit(
-                {
-                    "draft": {"body": _fill(_DIGITS, MAX_BODY)},
-                    "context": json.loads(json.dumps(big_context)),
-                }
-            ),
-        )
-    )
-    cases.append(
-        (
-            "20 KB email + original + context",
-            _fit(
-                {
-                    "draft": {"body": email[:15_000]},
-                    "original": {"body": _fill(_DIGITS, 15_000)},
-                    "context": json.loads(json.dumps(big_context)),
-                }
-            ),
-        )
-    )
-    return cases
-
-
-def worst_case_analysis(repeats: int = 3) -> dict[str, Any]:
-    """Analysis CPU (thread time, best of `repeats`) of every adversarial request."""
+def _measure(payload: dict[str, Any]) -> dict[str, float]:
+    """Thread CPU (ms) of one request's analyses, caches cold: as /v1/analyze runs it
+    (analysis, then the editor's one-click fixes) and as the guard reads a rewrite of
+    the same text (the draft as the original).
+    """
     from service.analysis import analyze
+    from service.editor import suggest
     from service.models import AnalyzeRequest
 
-    rows = []
-    for name, payload in worst_case_requests():
-        raw = json.dumps(payload).encode()
-        request = AnalyzeRequest.model_validate_json(raw)
-        best_analysis, best_full = float("inf"), float("inf")
+    request = AnalyzeRequest.model_validate_json(json.dumps(payload))
+    _cold()
+    began = time.thread_time_ns()
+    result = analyze(request.draft, context=request.context, original=request.original)
+    analysis = (time.thread_time_ns() - began) / 1e6
+    began = time.thread_time_ns()
+    suggest(request.draft, result, context=request.context, strategy=result.strategy)
+    suggested = (time.thread_time_ns() - began) / 1e6
+    _cold()
+    began = time.thread_time_ns()
+    analyze(request.draft, context=request.context, original=request.draft)
+    guard = (time.thread_time_ns() - began) / 1e6
+    return {"analyze": analysis, "guard": guard, "suggest": suggested}
+
+
+def worst_case_analysis(repeats: int = 3, stride: int = 4) -> dict[str, Any]:
+    """Analysis CPU of every adversarial request (bench/_adversarial.py), caches cold.
+
+    Every case runs once; the 12 slowest run `repeats` times more and keep their
+    best (a busy machine only ever adds time). `stride` thins the lexicon family.
+    """
+    from service.analysis import analyze
+    from service.models import Message
+
+    analyze(Message(body="Warm the lexicons up, Dana?"))
+    found = cases(MAX_BODY, stride=stride)
+    rows: list[dict[str, Any]] = []
+    for family, name, payload in found:
+        ms = _measure(payload)
+        rows.append({"family": family, "case": name, "payload": payload, **ms})
+
+    def worst(row: dict[str, Any]) -> float:
+        return max(float(row["analyze"]), float(row["guard"]))
+
+    rows.sort(key=lambda r: -worst(r))
+    for row in rows[:12]:
         for _ in range(repeats):
-            began = time.thread_time_ns()
-            analyze(request.draft, context=request.context, original=request.original)
-            best_analysis = min(best_analysis, (time.thread_time_ns() - began) / 1e6)
-            began = time.thread_time_ns()
-            req = AnalyzeRequest.model_validate_json(raw)
-            analyze(req.draft, context=req.context, original=req.original).model_dump_json()
-            best_full = min(best_full, (time.thread_time_ns() - began) / 1e6)
-        rows.append(
-            {
-                "case": name,
-                "request_bytes": len(raw),
-                "analysis_cpu_ms": round(best_analysis, 2),
-                "with_validation_and_json_cpu_ms": round(best_full, 2),
-            }
-        )
-    rows.sort(key=lambda r: -float(r["analysis_cpu_ms"]))
+            again = _measure(row["payload"])
+            for key in ("analyze", "guard", "suggest"):
+                row[key] = min(row[key], again[key])
+    rows.sort(key=lambda r: -worst(r))
+    families: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        families.setdefault(row["family"], row)
+    out_rows = [
+        {
+            "family": r["family"],
+            "case": r["case"],
+            "request_bytes": len(json.dumps(r["payload"], ensure_ascii=False).encode()),
+            "analysis_cpu_ms": round(float(r["analyze"]), 2),
+            "as_guard_cpu_ms": round(float(r["guard"]), 2),
+            "suggest_cpu_ms": round(float(r["suggest"]), 2),
+        }
+        for r in [*rows[:8], *(f for f in families.values() if f not in rows[:8])]
+    ]
+    top = rows[0]
+    slowest_suggest = max(rows, key=lambda r: float(r["suggest"]))
     return {
         "cases": len(rows),
-        "max_analysis_cpu_ms": rows[0]["analysis_cpu_ms"],
-        "max_case": rows[0]["case"],
-        "worst": rows[:8],
+        "families": len(families),
+        "max_analysis_cpu_ms": round(worst(top), 2),
+        "max_case": f"{top['family']}: {top['case']}",
+        "max_family": top["family"],
+        "max_suggest_cpu_ms": round(float(slowest_suggest["suggest"]), 2),
+        "max_suggest_case": f"{slowest_suggest['family']}: {slowest_suggest['case']}",
+        "worst": out_rows,
     }
 
 

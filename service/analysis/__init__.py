@@ -7,6 +7,7 @@ live in `lexicons/<rule>.toml`; docs/analyzer.md explains them and the score.
 
 from __future__ import annotations
 
+from service.analysis._bounds import bound_context, bound_original
 from service.analysis._catalogue import RuleInfo, rules_catalogue, severities
 from service.analysis._changed_party import find_changed_party
 from service.analysis._degenerate import find_degenerate, hidden_findings
@@ -120,6 +121,8 @@ def analyze(
     finding is then mapped back so its offsets index `draft.body` as sent.
     """
     budget = budget or resolve_budget(draft.channel)
+    # Supporting text past the work budget vouches for nothing (_bounds.py).
+    given, context, original = context, bound_context(context), bound_original(original)
     norm = normalise(draft.body)
     doc = prepare(norm.text)
     findings: list[Finding] = []
@@ -141,7 +144,7 @@ def analyze(
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
     return Analysis(
         score=score_findings(findings),
-        strategy=suggest_strategy(context, frozenset(f.rule for f in findings), draft.body).id,
+        strategy=suggest_strategy(given, frozenset(f.rule for f in findings), draft.body).id,
         findings=findings,
         metrics=compute_metrics(doc, budget),
     )

@@ -67,8 +67,14 @@ def find_disparagement(doc: Doc, context: Context | None) -> list[Finding]:
     lex = _lexicon()
     known = _known(context)
     out: list[Finding] = []
+    # One look per sentence, however many judgements it holds (a sentence of the
+    # same phrase 1,000 times would otherwise be read 1,000 times: quadratic).
+    names: dict[tuple[int, int], str | None] = {}
     for _, start, end in matches(lex, doc):
-        name = third_party(doc, doc.sentence_at(start), known)
+        span = doc.sentence_at(start)
+        if span not in names:
+            names[span] = third_party(doc, span, known)
+        name = names[span]
         if name is None:
             continue
         msg = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from service.analysis._bounds import fact_cut
 from service.analysis._fact_keys import (
     CALENDAR,
     CODE,
@@ -71,22 +72,30 @@ def _join_phones(norm: str, items: list[_Item], lenient: bool) -> list[_Item]:
     context's "555-0143" still vouches for the message's "call 555-0143".
     """
     out: list[_Item] = []
+    # The run of joinable groups that holds item i ends at run_end, whichever group
+    # of it the phone starts at: found once per run, so the pass stays linear.
+    digits_before = [0]
+    for _, start, end, _m in items:
+        digits_before.append(digits_before[-1] + sum(ch.isdigit() for ch in norm[start:end]))
+    run_end = -1
     i = 0
     while i < len(items):
         kind, start = items[i][0], items[i][1]
-        j = i
-        while (
-            j + 1 < len(items)
-            and items[j][0] in {"number", "phone"}
-            and items[j + 1][0] in {"number", "phone"}
-            and items[j + 1][1] - items[j][2] == 1
-            and _PHONE_GAP.fullmatch(norm, items[j][2], items[j + 1][1])
-        ):
-            j += 1
+        if run_end < i:
+            run_end = i
+            while (
+                run_end + 1 < len(items)
+                and items[run_end][0] in {"number", "phone"}
+                and items[run_end + 1][0] in {"number", "phone"}
+                and items[run_end + 1][1] - items[run_end][2] == 1
+                and _PHONE_GAP.fullmatch(norm, items[run_end][2], items[run_end + 1][1])
+            ):
+                run_end += 1
+        j = run_end
         if j > i and kind in {"number", "phone"}:
-            text = norm[start : items[j][2]]
-            digits = sum(ch.isdigit() for ch in text)
-            cued = text[0] in "0+" or _PHONE_CUE.search(norm, max(0, start - 30), start)
+            # The gaps are one space, dot or dash: the digits are the groups' own.
+            digits = digits_before[j + 1] - digits_before[i]
+            cued = norm[start] in "0+" or _PHONE_CUE.search(norm, max(0, start - 30), start)
             if digits >= 7 and (cued or lenient):
                 if lenient:
                     out.extend(items[i : j + 1])
@@ -267,15 +276,27 @@ def extract(doc: Doc) -> list[Fact]:
     return doc.facts
 
 
+def unchecked_from(doc: Doc) -> int | None:
+    """Where the message's fact checks stopped (see _bounds.MESSAGE_FACTS), or None."""
+    extract(doc)
+    at: int | None = doc.memo.get("fact_cut")
+    return at
+
+
 def _extract(doc: Doc) -> list[Fact]:
     v = vocab()
-    facts, mask = _extract_structured(doc.norm, v)
+    # Past the work budget (_bounds.py) no fact is extracted: find_invented reports
+    # the rest of the message as unchecked instead.
+    at = fact_cut(doc.folded)
+    doc.memo["fact_cut"] = at
+    norm, folded = (doc.norm, doc.folded) if at is None else (doc.norm[:at], doc.folded[:at])
+    facts, mask = _extract_structured(norm, v)
     # Words inside a template slot ("[First Name]", "{{company}}") are the
     # placeholder rule's business, not names or numbers someone made up.
-    for _, start, end in lexicons()["placeholder"].match.finditer(doc.norm):
+    for _, start, end in lexicons()["placeholder"].match.finditer(norm):
         mask[start:end] = b"\x01" * (end - start)
         facts = [f for f in facts if not (start <= f.start < end)]
-    facts.extend(_name_facts(doc.folded, mask, v))
+    facts.extend(_name_facts(folded, mask, v))
     facts.sort(key=lambda f: f.start)
     return facts
 
@@ -328,7 +349,7 @@ def support_keys(corpus: str) -> frozenset[str]:
         value = word_number(m.group(0), v)
         if value is not None:
             keys.add(f"n:{value!r}")
-    for word in re.findall(r"[\w]+(?:['-][\w]+)*", norm):
+    for word in set(re.findall(r"[\w]+(?:['-][\w]+)*", norm)):  # keys are a set: once per word
         base = _strip_possessive(word)
         keys.add("w:" + base)
         for part in base.split("-"):

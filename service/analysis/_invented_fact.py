@@ -10,7 +10,8 @@ supported when every word of the name occurs in the support
 
 from __future__ import annotations
 
-from service.analysis._fact_extract import CURRENCIES, currency_of, extract
+from service.analysis._bounds import MESSAGE_FACTS
+from service.analysis._fact_extract import CURRENCIES, currency_of, extract, unchecked_from
 from service.analysis._fact_keys import Fact
 from service.analysis._matcher import Lexicon, lexicons
 from service.analysis._patterns import make_finding
@@ -63,4 +64,14 @@ def find_invented(doc: Doc, context: Context | None, original: Message | None) -
                 f"\u201c{excerpt}\u201d is in neither the context nor the original draft: {_ADVICE}"
             )
             out.append(make_finding(lex, doc, fact.start, fact.end, msg))
+    at = unchecked_from(doc)
+    if at is not None and doc.raw[at:].strip():
+        # Past the work budget: the rest is one finding, never silently accepted.
+        end = len(doc.raw.rstrip())
+        start = at + len(doc.raw[at:]) - len(doc.raw[at:].lstrip())
+        msg = (
+            f"Too many figures and names to check (more than {MESSAGE_FACTS}); "
+            "the rest of the message is unchecked: shorten it."
+        )
+        out.append(make_finding(lex, doc, start, end, msg))
     return out

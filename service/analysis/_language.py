@@ -121,6 +121,8 @@ def _language(words: list[str], lists: _Lists, *, share: float) -> str | None:
 
 
 def _foreign_script(sentence: str, allowed: set[str], lists: _Lists) -> str | None:
+    if sentence.isascii():
+        return None  # only non-ASCII letters can be in another script (linear fast path)
     letters = [ch for ch in sentence if ch.isalpha()]
     foreign = [s for s in (_script(ch) for ch in letters if not ch.isascii()) if s not in allowed]
     if len(foreign) >= lists.min_script_letters and len(foreign) >= lists.min_script_share * len(

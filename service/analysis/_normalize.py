@@ -8,7 +8,8 @@ defanged links ("evil[.]com", "hxxps://", "evil dot com"). `normalise` undoes
 all of that, in this order:
 
 1. compatibility fold (NFKC) of letters, digits, punctuation and spaces, one
-   character at a time (symbols such as "™" are left alone);
+   character at a time (symbols such as "™" are left alone; a fold may not
+   grow the text by more than `MAX_GROWTH` characters, see below);
 2. zero-width and bidi control characters removed;
 3. look-alike Cyrillic and Greek letters folded to Latin inside tokens that
    also hold a Latin letter (all-Cyrillic or all-Greek words stay as written);
@@ -135,6 +136,7 @@ def normalise(text: str) -> Normalised:
     starts: list[int] = []
     ends: list[int] = []
     hidden = _hidden_controls(text)
+    growth = 0  # characters the compatibility fold has added so far
     for i, ch in enumerate(text):
         if ch.isascii():
             chars.append(ch)
@@ -143,7 +145,13 @@ def normalise(text: str) -> Normalised:
             continue
         if ch in _CONTROLS:
             continue
-        for out in _compat(ch):
+        folded = _compat(ch)
+        if len(folded) > 1:
+            if growth + len(folded) - 1 > MAX_GROWTH:
+                folded = ch  # past the growth budget: left as written (see MAX_GROWTH)
+            else:
+                growth += len(folded) - 1
+        for out in folded:
             chars.append(out)
             starts.append(i)
             ends.append(i + 1)
@@ -155,11 +163,22 @@ def normalise(text: str) -> Normalised:
     return result
 
 
+# Bounds on what the fold may add, so normalising can never multiply the text the
+# rules read (one Arabic ligature is 18 letters in NFKC): a character whose
+# compatibility form is longer than MAX_EXPANSION is left as written, and once
+# the fold has added MAX_GROWTH characters to a text the rest is left as written.
+# Ligatures ("ﬁ", "ﬃ"), fullwidth and styled letters fold within both bounds.
+MAX_EXPANSION = 3
+MAX_GROWTH = 1_000
+
+
 @lru_cache(maxsize=4096)
 def _compat(ch: str) -> str:
     if ch in _KEEP or not unicodedata.category(ch).startswith(_NFKC_CATEGORIES):
         return ch
     out = unicodedata.normalize("NFKC", ch)
+    if len(out) > MAX_EXPANSION:
+        return ch
     return out if out.strip() or ch.isspace() else ch
 
 

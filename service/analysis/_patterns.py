@@ -100,8 +100,16 @@ def make_finding(
     )
 
 
+# Work bound (docs/analyzer.md, "Bounded work"): a rule reports at most this many
+# phrase hits per message, the first ones. No real message comes near it, and a
+# rule that fires at all still fires (so the guard's verdict cannot change).
+MAX_RULE_HITS = 50
+
+
 def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
-    """Lexicon hits that survive negation and the sentence-level `allow` list."""
+    """Lexicon hits that survive negation and the sentence-level `allow` list (the
+    first `MAX_RULE_HITS` of them).
+    """
     out: list[tuple[Entry, int, int]] = []
     allowed: dict[tuple[int, int], bool] = {}
     present = doc.present(all_anchors())
@@ -119,6 +127,8 @@ def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
         if allowed[sentence]:
             continue
         out.append((entry, start, end))
+        if len(out) >= MAX_RULE_HITS:
+            break
     return out
 
 

@@ -35,10 +35,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import service.analysis as analysis_pkg
-from service.analysis import _patterns, analyze
+from bench._adversarial import cases as adversarial_cases
+from service.analysis import _fact_extract, _patterns, _provenance, analyze
+from service.analysis._bounds import MESSAGE_FACTS
+from service.analysis._fact_keys import vocab
 from service.analysis._matcher import candidate_index, lexicons
 from service.analysis._text import _SENTENCE_END, Doc, _segment, prepare
-from service.models import Context, Message
+from service.guard import blocking_findings
+from service.models import AnalyzeRequest, Context, Message
 
 pytestmark = pytest.mark.unit
 
@@ -229,10 +233,151 @@ def test_adversarial_context_costs_linear_work(text: str) -> None:
     _assert_linear(meter, size)
 
 
-def test_the_meter_sees_a_quadratic_step() -> None:
+# Every family of the bench's worst-case row (bench/_adversarial.py) at a tenth of
+# the size, with the supporting text cold (the per-text caches cleared): the body
+# alone, and as the guard reads a rewrite of it (the draft as the original).
+_FAMILIES = adversarial_cases(2_000, phrases=None)
+
+
+def _request_work(payload: dict[str, Any], *, as_rewrite: bool) -> tuple[_Meter, int]:
+    request = AnalyzeRequest.model_validate(payload)
+    original = request.draft if as_rewrite else request.original
+    context = request.context
+    size = len(request.draft.body) + (len(original.body) if original else 0)
+    if context is not None:
+        size += len(context.notes or "") + sum(map(len, context.prospect_messages))
+        size += len(context.goal or "")
+    analyze(Message(body="Warm up the lexicons, please?"), context=context)
+    for cached in (
+        _fact_extract.support_keys,
+        _provenance.untrusted_keys,
+        _provenance.private_keys,
+    ):
+        cached.cache_clear()
+    with _metered() as meter:
+        analyze(request.draft, context=context, original=original)
+    return meter, size
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_FAMILIES), st.booleans())
+def test_every_adversarial_family_costs_linear_work(case: Any, as_rewrite: bool) -> None:
+    _, _, payload = case
+    meter, size = _request_work(payload, as_rewrite=as_rewrite)
+    _assert_linear(meter, size)
+
+
+@pytest.mark.parametrize("family", sorted({f for f, _, _ in _FAMILIES}))
+def test_the_worst_unit_of_each_family_costs_linear_work(family: str) -> None:
+    """The heaviest case of each family (digit soup with a huge context, ...) in full."""
+    worst = max((c for c in _FAMILIES if c[0] == family), key=lambda c: len(json.dumps(c[2])))
+    meter, size = _request_work(worst[2], as_rewrite=True)
+    _assert_linear(meter, size)
+
+
+def test_context_heavy_requests_do_not_grow_with_the_context() -> None:
+    """Past the work budget (_bounds.py), more supporting text costs no more work."""
+    unit = "Order 48213-77 shipped; call 555-0143 ext 12, PO #99812, 3.5% of $12,400. 1! "
+
+    def work(n: int) -> int:
+        payload = {
+            "draft": {"body": "Hi Dana, is the 555-0143 line still the best one?"},
+            "original": {"body": (unit * n)[: 30 * n]},
+            "context": {
+                "notes": (unit * n)[: 40 * n],
+                "prospect_messages": [(unit * n)[: 40 * n]] * 4,
+            },
+        }
+        return _request_work(payload, as_rewrite=False)[0].lines
+
+    assert work(480) < 1.3 * work(240)
+
+
+def test_a_message_past_the_fact_budget_still_fails() -> None:
+    """The unchecked rest is an invented_fact finding of its own: the guard blocks it."""
+    body = "Hi Dana, " + " ".join(f"{n}" for n in range(1_000, 1_000 + 2 * MESSAGE_FACTS))
+    original = Message(body=body)
+    ok = analyze(Message(body=body), original=original)
+    rest = [f for f in ok.findings if "unchecked" in f.message]
+    assert [(f.rule, f.end) for f in rest] == [("invented_fact", len(body))]
+    # Every fact before the cut is checked (a fact at the cut may read differently
+    # there than in the whole original: at most that one is reported too).
+    assert len([f for f in ok.findings if f.rule == "invented_fact"]) <= 2
+    assert "invented_fact" in {f.rule for f in blocking_findings(ok)}
+    small = analyze(Message(body="Hi Dana, 1000 1001 1002"), original=original)
+    assert not [f for f in small.findings if f.rule == "invented_fact"]
+
+
+def _old_join_phones(norm: str, items: list[Any], lenient: bool) -> list[Any]:
+    out: list[Any] = []
+    i = 0
+    while i < len(items):
+        kind, start = items[i][0], items[i][1]
+        j = i
+        while (
+            j + 1 < len(items)
+            and items[j][0] in {"number", "phone"}
+            and items[j + 1][0] in {"number", "phone"}
+            and items[j + 1][1] - items[j][2] == 1
+            and _fact_extract._PHONE_GAP.fullmatch(norm, items[j][2], items[j + 1][1])
+        ):
+            j += 1
+        if j > i and kind in {"number", "phone"}:
+            text = norm[start : items[j][2]]
+            digits = sum(ch.isdigit() for ch in text)
+            cued = text[0] in "0+" or _fact_extract._PHONE_CUE.search(
+                norm, max(0, start - 30), start
+            )
+            if digits >= 7 and (cued or lenient):
+                if lenient:
+                    out.extend(items[i : j + 1])
+                out.append(("phone", start, items[j][2], None))
+                i = j + 1
+                continue
+        out.append(items[i])
+        i += 1
+    return out
+
+
+def _assert_phones_agree(text: str) -> None:
+    norm = _fact_extract.lower_same_length(_fact_extract.fold(text))
+    captured: list[list[Any]] = []
+    real = _fact_extract._join_phones
+    _fact_extract._join_phones = lambda n, items, lenient: captured.append(items) or items  # type: ignore[assignment]
+    try:
+        _fact_extract._scan(norm, vocab())
+    finally:
+        _fact_extract._join_phones = real
+    for items in captured:
+        for lenient in (False, True):
+            assert real(norm, items, lenient) == _old_join_phones(norm, items, lenient), text
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_linear_phone_joining_agrees_with_the_old_one(chunk: int) -> None:
+    for text in TEXTS[chunk::4]:
+        _assert_phones_agree(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["1", "0", "555", "0143", " ", "-", ".", "+44 ", "call ", "a", "\n", "07700"]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_linear_phone_joining_agrees_with_the_old_one_on_random_text(text: str) -> None:
+    _assert_phones_agree(text)
+
+
+def test_the_meter_sees_a_quadratic_step(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bound has teeth: with the old negation check (its window re-read from the
     sentence start for every match) the counted work quadruples when the input doubles.
+    (The cap on hits per rule would hide it, so it is lifted here.)
     """
+    monkeypatch.setattr(_patterns, "MAX_RULE_HITS", 10**9)
 
     def body_of(n: int) -> str:
         return ("15% off " * n)[: n * 4]
@@ -265,6 +410,26 @@ def _dataset_bodies() -> list[str]:
 
 
 BODIES = _dataset_bodies()
+
+
+def _dataset_texts() -> list[str]:
+    """Every body, original and untrusted context text of the dataset."""
+    texts = []
+    for path in sorted(_DATASET.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                case = json.loads(line)
+                context = case.get("context") or {}
+                texts.append(case["draft"]["body"])
+                texts += [
+                    (case.get("original") or {}).get("body") or "",
+                    context.get("notes") or "",
+                ]
+                texts += context.get("prospect_messages") or []
+    return [t for t in texts if t]
+
+
+TEXTS = _dataset_texts()
 
 
 def _old_is_negated(doc: Doc, start: int) -> bool:

@@ -1,0 +1,116 @@
+"""Work budgets: how much of a large request the fact checks read (docs/analyzer.md).
+
+Checking facts costs a fixed amount per fact and per supporting sentence, so
+20 KB of digit soup ("1!1!1!...", 10,000 numbers) in the body, the original or
+the context cost far more than the same length of prose. The budgets below
+are far above any real message or context (the labelled dataset's largest use
+a few percent of them) and keep every request within the analysis bound of
+issue #10. Each one fails closed:
+
+- **Supporting text** (`bound_context`, `bound_original`): the seller's notes,
+  then the buyer's messages in order, are read up to `CONTEXT_SENTENCES`
+  sentence breaks and `CONTEXT_NUMBERS` digit groups in all; the original up
+  to `ORIGINAL_NUMBERS` digit groups. Text past the cut vouches for nothing,
+  so a fact found only there is reported as invented (it is never accepted).
+- **The message** (`fact_cut`): facts are checked up to `MESSAGE_FACTS`
+  candidate facts (digit groups and capitalised words); the rest of the
+  message is one `invented_fact` finding of its own ("too many figures and
+  names to check"), which blocks a rewrite as any invented fact does.
+
+Each cut is found by one regex pass that stops at the budget, so finding it is
+linear and bounded too.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+
+from service.models import Context, Message
+
+CONTEXT_SENTENCES = 300
+CONTEXT_NUMBERS = 600
+ORIGINAL_NUMBERS = 600
+MESSAGE_FACTS = 300
+
+_NUMBER = re.compile(r"\d+")
+_SENTENCE_BREAK = re.compile(r"[.!?\n]+")
+# What may start a fact: a digit group, or a capitalised word (a name).
+_FACT_START = re.compile(r"\d+|[A-Z\u00c0-\u00de][^\W\d_]*")
+
+
+def _nth_start(pattern: re.Pattern[str], text: str, n: int) -> int | None:
+    """Where the (n+1)-th match starts, or None when there are at most n (reads at most n+1)."""
+    if n < 0:
+        return 0
+    for m in islice(pattern.finditer(text), n, n + 1):
+        return m.start()
+    return None
+
+
+def _count(pattern: re.Pattern[str], text: str, limit: int) -> int:
+    """Matches in `text`, counting at most `limit + 1`."""
+    return sum(1 for _ in islice(pattern.finditer(text), limit + 1))
+
+
+def cut(text: str, numbers: int, sentences: int | None = None) -> int | None:
+    """Where `text` passes the budget (None: it fits).
+
+    The cut is the start of the first digit group (or sentence break) over
+    the budget, moved back to the last whitespace before it so no token is
+    split.
+    """
+    ends = [_nth_start(_NUMBER, text, numbers)]
+    if sentences is not None:
+        ends.append(_nth_start(_SENTENCE_BREAK, text, sentences))
+    found = [e for e in ends if e is not None]
+    if not found:
+        return None
+    end = min(found)
+    space = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end))
+    return space if space > 0 else end
+
+
+def bound_context(context: Context | None) -> Context | None:
+    """The context with its untrusted texts cut at the shared budget (see module doc)."""
+    if context is None or (not context.notes and not context.prospect_messages):
+        return context
+    numbers, sentences = CONTEXT_NUMBERS, CONTEXT_SENTENCES
+    texts = [context.notes or "", *context.prospect_messages]
+    out: list[str] = []
+    changed = False
+    for text in texts:
+        at = cut(text, numbers, sentences) if numbers >= 0 and sentences >= 0 else 0
+        if at is not None:
+            text, changed = text[:at], True
+        numbers -= _count(_NUMBER, text, numbers)
+        sentences -= _count(_SENTENCE_BREAK, text, sentences)
+        out.append(text)
+    if not changed:
+        return context
+    notes, messages = out[0], [m for m in out[1:] if m.strip()]
+    return context.model_copy(
+        update={
+            "notes": notes if context.notes is not None else None,
+            "prospect_messages": messages,
+        }
+    )
+
+
+def bound_original(original: Message | None) -> Message | None:
+    """The original cut after `ORIGINAL_NUMBERS` digit groups (see module doc)."""
+    if original is None:
+        return None
+    at = cut(original.body, ORIGINAL_NUMBERS)
+    if at is None:
+        return original
+    return original.model_copy(update={"body": original.body[:at]})
+
+
+def fact_cut(norm: str) -> int | None:
+    """Where the message's fact checks stop (None: every fact is checked)."""
+    at = _nth_start(_FACT_START, norm, MESSAGE_FACTS)
+    if at is None:
+        return None
+    space = max(norm.rfind(" ", 0, at), norm.rfind("\n", 0, at))
+    return space if space > 0 else at
