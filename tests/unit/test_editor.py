@@ -339,3 +339,16 @@ def test_an_already_good_draft_is_only_lightly_polished() -> None:
         polish(clean, context=CTX, budget=budget, before=analyze(clean, context=CTX)).message
         == clean
     )
+
+
+def test_suggestions_are_bounded_on_a_pathological_draft() -> None:
+    from service.editor._suggest import MAX_CLAUSE_SENTENCE, MAX_SUGGESTED  # noqa: PLC0415
+
+    body = ("I've emailed you 3 times, and the offer expires Friday, " * 350)[:20000]
+    draft = Message(channel="email", body=body)
+    rich = suggest(draft, analyze(draft), context=None, strategy="value_nudge")
+    with_fix = [f for f in rich.findings if f.suggestions]
+    assert 0 < len(with_fix) <= MAX_SUGGESTED
+    for finding in with_fix:
+        fix = finding.suggestions[0]
+        assert fix.end - fix.start > MAX_CLAUSE_SENTENCE  # the run-on goes whole
