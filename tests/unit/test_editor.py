@@ -342,7 +342,7 @@ def test_an_already_good_draft_is_only_lightly_polished() -> None:
 
 
 def test_suggestions_are_bounded_on_a_pathological_draft() -> None:
-    from service.editor._suggest import MAX_CLAUSE_SENTENCE, MAX_SUGGESTED  # noqa: PLC0415
+    from service.editor._suggest import MAX_CLAUSE_SENTENCE, MAX_SUGGESTED
 
     body = ("I've emailed you 3 times, and the offer expires Friday, " * 350)[:20000]
     draft = Message(channel="email", body=body)
