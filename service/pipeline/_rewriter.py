@@ -221,7 +221,8 @@ class Rewriter:
             context=plan.request.context,
             budget=plan.budget,
             light_edit_of=draft.body if plan.already_good else None,
-            substance=plan.substance(),
+            substance=plan.substance_bound(),
+            exact_substance=plan.substance,
         )
 
     def _request_params(self, plan: Plan) -> ModelParams:
