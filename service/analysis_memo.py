@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from service.analysis import analyze as _analyze
+from service.analysis import request_scope
 from service.budget import LengthBudget
 from service.models import Analysis, Context, Message
 
@@ -41,7 +42,8 @@ def analysis_scope() -> Iterator[None]:
     """Within this block (one request), identical analyze() calls are computed once."""
     token = _SCOPE.set({})
     try:
-        yield
+        with request_scope():  # and what rules derive from the context, once (analysis/_scope.py)
+            yield
     finally:
         _SCOPE.reset(token)
 

@@ -21,6 +21,7 @@ from service.analysis._normalize import Normalised, normalise
 from service.analysis._not_personalized import find_not_personalized
 from service.analysis._patterns import pattern_rule
 from service.analysis._private_detail import find_private_detail
+from service.analysis._scope import request_scope
 from service.analysis._score import score as score_findings
 from service.analysis._self_centered import find_self_centered
 from service.analysis._text import prepare
@@ -29,7 +30,14 @@ from service.budget import LengthBudget, resolve_budget
 from service.models import Analysis, Context, Finding, Message
 from service.strategies import suggest_strategy
 
-__all__ = ["RULES", "RuleInfo", "analyze", "rule_severities", "score_findings"]
+__all__ = [
+    "RULES",
+    "RuleInfo",
+    "analyze",
+    "request_scope",
+    "rule_severities",
+    "score_findings",
+]
 
 # Rules that are plain lexicon matches (phrases + negation + sentence exemptions).
 _PATTERN_RULES = (

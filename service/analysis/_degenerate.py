@@ -122,7 +122,12 @@ def _repeated(doc: Doc, lex: Lexicon) -> list[Finding]:
     words = list(_WORD.finditer(doc.norm))
     tokens = [m.group(0) for m in words]
     times, min_words = _limit("repeat_times"), _limit("repeat_words")
+    pairs = _equal_pairs(tokens)
     for period in range(1, _MAX_PERIOD + 1):
+        # A finding needs a run of at least `needed` equal pairs at this period: a
+        # period with fewer equal pairs in all cannot have one, so it is skipped.
+        if pairs[period] < max(1, period * times - period, min_words - period):
+            continue
         run = 0
         for i in range(len(tokens) - period):
             if tokens[i] == tokens[i + period]:
@@ -135,17 +140,33 @@ def _repeated(doc: Doc, lex: Lexicon) -> list[Finding]:
                     return [make_finding(lex, doc, start, end, msg)]
             else:
                 run = 0
+    per_sentence = [_WORD.findall(doc.norm[s:e]) for s, e in doc.sentences]
     counts = Counter(
-        " ".join(_WORD.findall(doc.norm[s:e]))
-        for s, e in doc.sentences
-        if len(_WORD.findall(doc.norm[s:e])) >= _limit("same_sentence_words")
+        " ".join(found) for found in per_sentence if len(found) >= _limit("same_sentence_words")
     )
     repeated = {k for k, n in counts.items() if n >= _limit("same_sentence_times")}
-    for s, e in doc.sentences:
-        if " ".join(_WORD.findall(doc.norm[s:e])) in repeated:
+    for (s, e), found in zip(doc.sentences, per_sentence, strict=True):
+        if " ".join(found) in repeated:
             msg = "The same sentence appears again and again; say it once."
             return [make_finding(lex, doc, s, e, msg)]
     return []
+
+
+def _equal_pairs(tokens: list[str]) -> list[int]:
+    """For each period p <= _MAX_PERIOD, how many i have tokens[i] == tokens[i + p] (one pass)."""
+    pairs = [0] * (_MAX_PERIOD + 1)
+    seen: dict[str, list[int]] = {}
+    for i, token in enumerate(tokens):
+        before = seen.get(token)
+        if before is None:
+            seen[token] = [i]
+            continue
+        for j in reversed(before):
+            if i - j > _MAX_PERIOD:
+                break
+            pairs[i - j] += 1
+        before.append(i)
+    return pairs
 
 
 def _junk(doc: Doc, lex: Lexicon) -> list[Finding]:

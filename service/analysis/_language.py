@@ -31,6 +31,7 @@ from service.analysis._matcher import Lexicon, lexicons
 from service.analysis._normalize import clean
 from service.analysis._patterns import make_finding
 from service.analysis._provenance import trusted_corpus
+from service.analysis._scope import derived
 from service.analysis._text import Doc
 from service.models import Context, Finding, Message
 
@@ -53,6 +54,8 @@ _NAMES = {
 class _Lists:
     english: frozenset[str]
     others: dict[str, frozenset[str]]
+    # word -> the indexes (in `others` order) of the languages it belongs to
+    index: dict[str, tuple[int, ...]]
     min_hits: int
     min_share: float
     strong_hits: int
@@ -76,9 +79,14 @@ def _lists() -> _Lists:
         for lang, words in file.words.items()
         if lang != "en"
     }
+    index: dict[str, tuple[int, ...]] = {}
+    for i, vocab in enumerate(others.values()):
+        for word in vocab:
+            index[word] = (*index.get(word, ()), i)
     return _Lists(
         english=english,
         others=others,
+        index=index,
         min_hits=int(file.limits["min_hits"]),
         min_share=file.limits["min_share"],
         strong_hits=int(file.limits["strong_hits"]),
@@ -108,9 +116,13 @@ def _language(words: list[str], lists: _Lists, *, share: float) -> str | None:
     if not words:
         return None
     english = sum(w in lists.english for w in words)
+    counts = [0] * len(lists.others)
+    for word in words:
+        for i in lists.index.get(word, ()):
+            counts[i] += 1
+    # The first language (in file order) with the most hits, as a scan for a strict max.
     best, hits = None, 0
-    for lang, vocab in lists.others.items():
-        n = sum(w in vocab for w in words)
+    for lang, n in zip(lists.others, counts, strict=True):
         if n > hits:
             best, hits = lang, n
     if best is None:
@@ -120,9 +132,9 @@ def _language(words: list[str], lists: _Lists, *, share: float) -> str | None:
     return best if clear or strong else None
 
 
-def _foreign_script(sentence: str, allowed: set[str], lists: _Lists) -> str | None:
+def _foreign_script(sentence: str, allowed: frozenset[str], lists: _Lists) -> str | None:
     if sentence.isascii():
-        return None  # only non-ASCII letters can be in another script (linear fast path)
+        return None  # every script but LATIN needs letters outside ASCII
     letters = [ch for ch in sentence if ch.isalpha()]
     foreign = [s for s in (_script(ch) for ch in letters if not ch.isascii()) if s not in allowed]
     if len(foreign) >= lists.min_script_letters and len(foreign) >= lists.min_script_share * len(
@@ -132,6 +144,19 @@ def _foreign_script(sentence: str, allowed: set[str], lists: _Lists) -> str | No
     return None
 
 
+@lru_cache(maxsize=128)
+def _draft_language(subject: str, body: str) -> str | None:
+    """The draft's own language (None: English or unclear), once per distinct draft."""
+    lists = _lists()
+    return _language(_words(clean(f"{subject}\n{body}")), lists, share=lists.min_share / 2)
+
+
+@lru_cache(maxsize=128)
+def _trusted_profile(trusted: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words and scripts of the trusted text, once per distinct trusted text."""
+    return frozenset(_words(trusted)), frozenset(_scripts(trusted))
+
+
 def find_wrong_language(
     doc: Doc, context: Context | None, original: Message | None
 ) -> list[Finding]:
@@ -139,11 +164,13 @@ def find_wrong_language(
     if original is None:
         return []
     lists = _lists()
-    draft = clean(f"{original.subject or ''}\n{original.body}")
-    trusted = trusted_corpus(context, original)
-    known = frozenset(_words(trusted))
-    allowed = _scripts(trusted)
-    base = _language(_words(draft), lists, share=lists.min_share / 2)
+    known, allowed = derived(
+        "wrong_language.trusted",
+        context,
+        original,
+        lambda: _trusted_profile(trusted_corpus(context, original)),
+    )
+    base = _draft_language(original.subject or "", original.body)
     text = doc.raw
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
     for start, end in [*spans, (0, len(text))]:

@@ -85,19 +85,27 @@ def content_stems(text: str, names: frozenset[str] = frozenset()) -> frozenset[s
     is no reference; but "adult classes" still counts when the buyer's school is
     "Northside Adult Learning".
     """
-    words = _words()
-    out = set()
+    out: set[str] = set()
     folded = fold(text)
     for m in _WORD_CASED.finditer(folded):
         w = lower_same_length(m.group(0))
         if w in names and m.group(0)[:1].isupper():
             continue
-        # "Wi-Fi" is "wifi" as well as its parts (which may be too short to count).
-        for part in {*w.split("-"), w.replace("-", "")}:
-            if len(part) >= words.min_len and part not in words.ignore:
-                stemmed = stem(part)
-                if stemmed not in words.ignore:
-                    out.add(words.synonyms.get(stemmed, stemmed))
+        out.update(_word_stems(w))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=16384)
+def _word_stems(w: str) -> frozenset[str]:
+    """The content stems one lower-cased word contributes (a pure function of the word)."""
+    words = _words()
+    out = set()
+    # "Wi-Fi" is "wifi" as well as its parts (which may be too short to count).
+    for part in {*w.split("-"), w.replace("-", "")}:
+        if len(part) >= words.min_len and part not in words.ignore:
+            stemmed = stem(part)
+            if stemmed not in words.ignore:
+                out.add(words.synonyms.get(stemmed, stemmed))
     return frozenset(out)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from service.analysis_memo import analyze
 from service.budget import resolve_budget
+from service.editor._bound import substance_bound
 from service.editor._deliver import edit
 from service.editor._edit import EditResult
 from service.editor._items import Item, find_items, missing_items
@@ -34,6 +35,7 @@ __all__ = [
     "find_items",
     "missing_items",
     "polish",
+    "substance_bound",
     "suggest",
     "warm_up",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 ItemKind = Literal["link", "email", "phone", "money", "percent", "figure"]
@@ -35,6 +36,14 @@ _MONEY = re.compile(
 _PERCENT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _FIGURE = re.compile(r"(?<![\w.,/-])\d{2,}(?:[.,:]\d+)*(?![\w%])|\b\d+(?:\.\d+)?x\b")
 _TRAIL = ".,;:!?)"
+# Every link match holds one of these; every phone, price, percentage or figure a digit.
+# A text without them skips those patterns (the scan for them is the costly part).
+_LINK_HINT = re.compile(
+    r"https?://|www\.|\.(?:com|io|co|org|net|ai|app|dev|me|us|uk|de|fr|es|"
+    r"nl|ca|au|in|info|biz|link|ly|so|to|tech|health|site|page|example)",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,12 @@ def normal_form(kind: ItemKind, text: str) -> str:
 
 def find_items(text: str) -> list[Item]:
     """Every item in `text`, in order; an e-mail is not also a link, a price not a figure."""
+    return list(_find_items(text))
+
+
+@lru_cache(maxsize=512)
+def _find_items(text: str) -> tuple[Item, ...]:
+    """find_items, remembered per text (a rewrite looks at the same texts several times)."""
     found: list[Item] = []
     taken: list[tuple[int, int]] = []
 
@@ -82,14 +97,17 @@ def find_items(text: str) -> list[Item]:
             found.append(Item(kind, stripped, start, end))
             taken.append((start, end))
 
-    add("email", _EMAIL)
-    add("link", _LINK)
-    add("phone", _PHONE, min_digits=7)
-    add("money", _MONEY)
-    add("percent", _PERCENT)
-    add("figure", _FIGURE)
+    if "@" in text:
+        add("email", _EMAIL)
+    if _LINK_HINT.search(text):
+        add("link", _LINK)
+    if _DIGIT.search(text):
+        add("phone", _PHONE, min_digits=7)
+        add("money", _MONEY)
+        add("percent", _PERCENT)
+        add("figure", _FIGURE)
     found.sort(key=lambda i: i.start)
-    return found
+    return tuple(found)
 
 
 def missing_items(required: list[Item], text: str) -> list[Item]:

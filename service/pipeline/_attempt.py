@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -49,6 +50,7 @@ def attempt(
     budget: LengthBudget,
     light_edit_of: str | None = None,
     substance: list[Item] | None = None,
+    exact_substance: Callable[[], list[Item]] | None = None,
 ) -> Attempt:
     """Parse and guard one answer.
 
@@ -62,6 +64,10 @@ def attempt(
             then keep most of its wording.
         substance: The draft's items (links, figures, contacts) that were not the
             offence; an answer that loses one fails with a `lost_substance` finding.
+        exact_substance: When `substance` is a cheap superset of the items that matter
+            (`service.editor.substance_bound`), the exact list, computed only when the
+            answer misses an item of the superset (the verdict is the same as checking
+            the exact list alone).
     """
     if finish_reason == "length":
         problem = _synthetic("too_long", "The answer was cut off: write a shorter message.")
@@ -80,7 +86,10 @@ def attempt(
     if not result.passed:
         rules = ", ".join(sorted({f.rule for f in result.blocking}))
         return Attempt(None, None, result.blocking, f"blocked: {rules}")
-    lost = missing_items(substance or [], f"{candidate.subject or ''}\n{candidate.body}")
+    text_sent = f"{candidate.subject or ''}\n{candidate.body}"
+    lost = missing_items(substance or [], text_sent)
+    if lost and exact_substance is not None:
+        lost = missing_items(exact_substance(), text_sent)
     if lost:
         problems = tuple(_lost(item) for item in lost)
         return Attempt(None, None, problems, "lost: " + ", ".join(i.text for i in lost))

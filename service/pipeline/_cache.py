@@ -1,10 +1,24 @@
-"""The response cache: the key of a request, and best-effort reads and writes."""
+"""The response cache: the key of a request, and best-effort reads and writes.
+
+Every entry this process writes carries a seal: an HMAC of the cache key and
+the stored response under a random key drawn when the process starts (never
+stored, never shared). A sealed entry was written by this very process, for
+this very request, after `released()` checked every field with the guard
+this process runs, so serving it again needs no new check. Anything else (an
+entry written by another replica or before a restart, under other code or
+lexicons, or by anything but this pipeline; a seal that does not verify) is
+re-checked with today's guard before it is served (`verified`,
+`_release.py`): no entry is replayed unchecked.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
+import secrets
+from dataclasses import dataclass
 
 from service.llm import ModelParams
 from service.models import RewriteRequest, RewriteResponse
@@ -37,7 +51,25 @@ def cache_key(
     return "rw:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
-async def read_cached(cache: ResponseCache, key: str) -> RewriteResponse | None:
+# Drawn once per process; only this process can seal (or verify) its entries.
+_SEAL_KEY = secrets.token_bytes(32)
+_SEAL_PREFIX = b"tseal1:"
+_SEAL_HEX = 64  # sha256, hex
+
+
+@dataclass(frozen=True, slots=True)
+class Cached:
+    """A cached response, and whether this process sealed it (checked when stored)."""
+
+    response: RewriteResponse
+    sealed: bool
+
+
+def _seal(key: str, payload: bytes) -> bytes:
+    return hmac.new(_SEAL_KEY, key.encode() + b"\n" + payload, hashlib.sha256).hexdigest().encode()
+
+
+async def read_cached(cache: ResponseCache, key: str) -> Cached | None:
     """The cached response, or None when absent, unreadable or the cache is down."""
     try:
         raw = await cache.get(key)
@@ -45,8 +77,13 @@ async def read_cached(cache: ResponseCache, key: str) -> RewriteResponse | None:
         return None
     if raw is None:
         return None
+    sealed = False
+    if raw.startswith(_SEAL_PREFIX):
+        seal = raw[len(_SEAL_PREFIX) : len(_SEAL_PREFIX) + _SEAL_HEX]
+        raw = raw[len(_SEAL_PREFIX) + _SEAL_HEX + 1 :]
+        sealed = hmac.compare_digest(seal, _seal(key, raw))
     try:
-        return RewriteResponse.model_validate_json(raw)
+        return Cached(RewriteResponse.model_validate_json(raw), sealed)
     except ValueError:
         return None
 
@@ -54,6 +91,7 @@ async def read_cached(cache: ResponseCache, key: str) -> RewriteResponse | None:
 async def store_cached(
     cache: ResponseCache, key: str, response: RewriteResponse, ttl_s: int
 ) -> None:
-    """Cache a response; caching is best effort."""
+    """Cache a response that `released()` has checked, sealed by this process (best effort)."""
+    payload = response.model_dump_json().encode()
     with contextlib.suppress(Exception):
-        await cache.set(key, response.model_dump_json().encode(), ttl_s)
+        await cache.set(key, _SEAL_PREFIX + _seal(key, payload) + b"\n" + payload, ttl_s)

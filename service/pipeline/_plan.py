@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from service.analysis_memo import analyze
 from service.budget import LengthBudget, budget_for
-from service.editor import EditResult, Item, edit, find_items
+from service.editor import EditResult, Item, edit, find_items, substance_bound
 from service.guard import draft_blockers
 from service.models import (
     Analysis,
@@ -30,6 +30,7 @@ class Plan:
     strategy: StrategyChoice
     already_good: bool
     substance_items: list[Item] | None = None
+    substance_superset: list[Item] | None = None
 
     def edit(self, seed: str | None = None) -> EditResult:
         """The draft-preserving editor on this request (`seed` picks the move's phrasing)."""
@@ -51,6 +52,27 @@ class Plan:
             else:
                 self.substance_items = self.edit().kept_items
         return self.substance_items
+
+    def substance_bound(self) -> list[Item]:
+        """A superset of `substance()` found without the editor's analyses (editor/_bound.py).
+
+        An answer that keeps all of these keeps all of `substance()`; only an answer
+        that misses one needs the exact list.
+        """
+        if self.substance_items is not None:
+            return self.substance_items
+        if self.substance_superset is None:
+            if self.already_good:
+                self.substance_superset = self.substance()
+            else:
+                request = self.request
+                self.substance_superset = substance_bound(
+                    request.draft,
+                    context=request.context,
+                    strategy=self.strategy.id,
+                    before=self.before,
+                )
+        return self.substance_superset
 
 
 @dataclass(slots=True)

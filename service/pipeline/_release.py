@@ -3,9 +3,11 @@
 The model path, the editor, the composer and the cache all end here: the
 message (body and subject) must pass the guard, each variant must pass it or
 is dropped, and `changes` keeps only entries true of the draft and of what is
-sent (`guard.vet_changes`). A cached response is re-checked with the current
-guard before it is served, so an entry written before a rule was added (or
-written by anything but this pipeline) is never replayed unchecked.
+sent (`guard.vet_changes`). A cached response is served unchecked only when
+this process sealed it after `verified` accepted it (`_cache.py`); any other
+entry is re-checked with the current guard before it is served, so an entry
+written before a rule was added (or by another replica, or by anything but
+this pipeline) is never replayed unchecked.
 """
 
 from __future__ import annotations

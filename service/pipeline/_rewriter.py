@@ -128,9 +128,12 @@ class Rewriter:
         if self._cache is not None:
             cached = await read_cached(self._cache, key)
             self._observer.cache_lookup(cached is not None)
-            # Re-checked with today's guard: an entry is never replayed unchecked.
-            if cached is not None and verified(request, cached):
-                return cached.model_copy(update={"cached": True, "latency_ms": ms_since(started)})
+            # Sealed by this process (checked when stored, same guard), else re-checked with
+            # today's guard: an entry is never replayed unchecked (_cache.py).
+            if cached is not None and (cached.sealed or verified(request, cached.response)):
+                return cached.response.model_copy(
+                    update={"cached": True, "latency_ms": ms_since(started)}
+                )
         # Planning analyzes the draft (~1-2 ms of CPU): only a miss needs it (bench/README.md).
         plan = plan or await _plan(request)
         outcome = released(plan, await self._generate(plan, streamed))
@@ -148,7 +151,9 @@ class Rewriter:
             model=self.model_name,
             prompt_version=self._prompts.version,
         )
-        if self._cache is not None and outcome.source == "model":
+        # Sealed on the way in only when it passes the very check a hit would run (the
+        # analyses are this request's, so this costs no new analysis).
+        if self._cache is not None and outcome.source == "model" and verified(request, response):
             await store_cached(self._cache, key, response, self._cache_ttl_s)
         return response
 
@@ -221,7 +226,8 @@ class Rewriter:
             context=plan.request.context,
             budget=plan.budget,
             light_edit_of=draft.body if plan.already_good else None,
-            substance=plan.substance(),
+            substance=plan.substance_bound(),
+            exact_substance=plan.substance,
         )
 
     def _request_params(self, plan: Plan) -> ModelParams:
