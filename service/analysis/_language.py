@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from service.analysis._matcher import Lexicon, lexicons
-from service.analysis._normalize import clean
+from service.analysis._normalize import clean_fields
 from service.analysis._patterns import make_finding
 from service.analysis._provenance import trusted_corpus
 from service.analysis._text import Doc
@@ -139,7 +139,7 @@ def find_wrong_language(
     if original is None:
         return []
     lists = _lists()
-    draft = clean(f"{original.subject or ''}\n{original.body}")
+    draft = clean_fields(original.subject or "", original.body)
     trusted = trusted_corpus(context, original)
     known = frozenset(_words(trusted))
     allowed = _scripts(trusted)
