@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from bench._adversarial import cases as adversarial_cases
 from service.analysis import _fact_extract, _normalize, _provenance, analyze
+from service.analysis._bounds import bound_original
 from service.analysis._normalize import (
     _CONTROLS,
     MAX_GROWTH,
@@ -38,9 +39,8 @@ from service.analysis._normalize import (
     normalise,
     normalise_scope,
 )
-from service.analysis._bounds import bound_original
 from service.analysis._provenance import trusted_corpus
-from service.models import AnalyzeRequest, Context, Message
+from service.models import AnalyzeRequest, Message
 
 pytestmark = pytest.mark.unit
 
@@ -164,9 +164,7 @@ def test_a_defanged_link_is_not_pieced_together_across_fields() -> None:
     assert clean_fields("see hxxps://evil[.]com", "") == "see https://evil.com\n"
 
 
-def _normalised_in(
-    monkeypatch: pytest.MonkeyPatch, draft: Message, **kwargs: Any
-) -> Counter[str]:
+def _normalised_in(monkeypatch: pytest.MonkeyPatch, draft: Message, **kwargs: Any) -> Counter[str]:
     seen: Counter[str] = Counter()
     real = _normalize._normalise
 
