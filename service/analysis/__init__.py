@@ -17,7 +17,7 @@ from service.analysis._invented_fact import find_invented
 from service.analysis._language import find_wrong_language
 from service.analysis._metrics import compute as compute_metrics
 from service.analysis._no_next_step import find_no_next_step
-from service.analysis._normalize import Normalised, normalise
+from service.analysis._normalize import Normalised, normalise, normalise_scope
 from service.analysis._not_personalized import find_not_personalized
 from service.analysis._patterns import pattern_rule
 from service.analysis._private_detail import find_private_detail
@@ -128,7 +128,13 @@ def analyze(
     hidden controls, look-alike letters and defanged links undone); each
     finding is then mapped back so its offsets index `draft.body` as sent.
     """
-    budget = budget or resolve_budget(draft.channel)
+    with normalise_scope():  # each distinct text is normalised once per analysis
+        return _analyze(draft, context, original, budget or resolve_budget(draft.channel))
+
+
+def _analyze(
+    draft: Message, context: Context | None, original: Message | None, budget: LengthBudget
+) -> Analysis:
     # Supporting text past the work budget vouches for nothing (_bounds.py).
     given, context, original = context, bound_context(context), bound_original(original)
     norm = normalise(draft.body)

@@ -30,7 +30,7 @@ from functools import cache
 
 from service.analysis._fact_keys import vocab
 from service.analysis._matcher import Lexicon, lexicons
-from service.analysis._normalize import clean
+from service.analysis._normalize import clean, clean_fields
 from service.analysis._patterns import make_finding
 from service.analysis._text import Doc
 from service.models import Context, Finding
@@ -115,7 +115,7 @@ _NICKNAME = re.compile(
 
 def _nicknames(context: Context) -> list[str]:
     """Names the notes or the buyer give the prospect: "everyone calls her Kate"."""
-    text = clean("\n".join([context.notes or "", *context.prospect_messages]))
+    text = clean_fields(context.notes or "", *context.prospect_messages)
     return [m.group("name").lower() for m in _NICKNAME.finditer(text)]
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from service.analysis._matcher import Lexicon, lexicons
-from service.analysis._normalize import clean
+from service.analysis._normalize import clean_fields
 from service.analysis._patterns import make_finding
 from service.analysis._provenance import trusted_corpus
 from service.analysis._scope import derived
@@ -148,7 +148,7 @@ def _foreign_script(sentence: str, allowed: frozenset[str], lists: _Lists) -> st
 def _draft_language(subject: str, body: str) -> str | None:
     """The draft's own language (None: English or unclear), once per distinct draft."""
     lists = _lists()
-    return _language(_words(clean(f"{subject}\n{body}")), lists, share=lists.min_share / 2)
+    return _language(_words(clean_fields(subject, body)), lists, share=lists.min_share / 2)
 
 
 @lru_cache(maxsize=128)

@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -129,7 +132,43 @@ class Normalised:
 
 
 def normalise(text: str) -> Normalised:
-    """NFKC, controls removed, look-alikes folded, defanged links refanged (see module doc)."""
+    """NFKC, controls removed, look-alikes folded, defanged links refanged (see module doc).
+
+    Inside `normalise_scope()` (one `analyze` call) each distinct text is
+    normalised once: the guard reads the draft as the original of a rewrite,
+    so the same 20 KB would otherwise be normalised again for the trusted
+    text and the draft's language. The result must not be mutated.
+    """
+    memo = _MEMO.get()
+    if memo is None:
+        return _normalise(text)
+    found = memo.get(text)
+    if found is None:
+        found = _normalise(text)
+        if len(memo) < MAX_MEMO:
+            memo[text] = found
+    return found
+
+
+# Texts one analysis normalises: the body, the trusted text's fields, the context's.
+MAX_MEMO = 128
+_MEMO: ContextVar[dict[str, Normalised] | None] = ContextVar("tactful_normalised", default=None)
+
+
+@contextmanager
+def normalise_scope() -> Iterator[None]:
+    """Within this block (one analysis), `normalise` computes each distinct text once."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _normalise(text: str) -> Normalised:
     if text.isascii() and _DEFANG.search(text) is None:
         return Normalised(text=text, original=text)
     chars: list[str] = []
@@ -137,24 +176,31 @@ def normalise(text: str) -> Normalised:
     ends: list[int] = []
     hidden = _hidden_controls(text)
     growth = 0  # characters the compatibility fold has added so far
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            chars.append(ch)
-            starts.append(i)
-            ends.append(i + 1)
-            continue
-        if ch in _CONTROLS:
-            continue
-        folded = _compat(ch)
-        if len(folded) > 1:
-            if growth + len(folded) - 1 > MAX_GROWTH:
-                folded = ch  # past the growth budget: left as written (see MAX_GROWTH)
-            else:
-                growth += len(folded) - 1
-        for out in folded:
-            chars.append(out)
-            starts.append(i)
-            ends.append(i + 1)
+    pos = 0
+    # ASCII runs are copied whole (they fold to themselves); only the other
+    # characters are folded one at a time.
+    for run in _NON_ASCII.finditer(text):
+        first, stop = run.span()
+        chars.append(text[pos:first])
+        starts.extend(range(pos, first))
+        ends.extend(range(pos + 1, first + 1))
+        pos = stop
+        for i in range(first, stop):
+            ch = text[i]
+            if ch in _CONTROLS:
+                continue
+            folded = _compat(ch)
+            if len(folded) > 1:
+                if growth + len(folded) - 1 > MAX_GROWTH:
+                    folded = ch  # past the growth budget: left as written (see MAX_GROWTH)
+                else:
+                    growth += len(folded) - 1
+            chars.append(folded)
+            starts.extend([i] * len(folded))
+            ends.extend([i + 1] * len(folded))
+    chars.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
     folded, lookalike = _fold_lookalikes("".join(chars), starts, ends)
     result = Normalised(
         text=folded, original=text, starts=starts, ends=ends, hidden=hidden, lookalike=lookalike
@@ -277,3 +323,13 @@ def _refang(n: Normalised) -> None:
 def clean(text: str) -> str:
     """The normalised text alone (for supporting text, where offsets do not matter)."""
     return normalise(text).text
+
+
+def clean_fields(*fields: str) -> str:
+    """Separate texts (the fields of a request), each normalised on its own, one a line.
+
+    A defanged link is never pieced together across two fields, and each field
+    has its own growth budget; within an analysis a field already normalised
+    (the draft, read again as the original of its rewrite) is not redone.
+    """
+    return "\n".join(clean(f) for f in fields)

@@ -35,7 +35,7 @@ from functools import lru_cache
 from service.analysis._fact_extract import support_keys
 from service.analysis._fact_keys import EMAIL, URL, URL_HINT
 from service.analysis._matcher import lexicons
-from service.analysis._normalize import clean
+from service.analysis._normalize import clean, clean_fields
 from service.analysis._text import fold, lower_same_length
 from service.models import Context, Message
 
@@ -152,7 +152,7 @@ def trusted_corpus(context: Context | None, original: Message | None) -> str:
                     parts.append(f"{days // 7} weeks")
     if original is not None:
         parts.extend(p for p in (original.subject, original.body) if p)
-    return clean("\n".join(parts))
+    return clean_fields(*parts)
 
 
 def support(context: Context | None, original: Message | None) -> frozenset[str]:
