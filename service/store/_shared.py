@@ -110,18 +110,23 @@ class SharedState:
             self._healthy = True
 
 
+# How long a command may wait for a free pooled connection (a burst, not an outage).
+POOL_WAIT_S = 5.0
+
+
 def redis_client(url: str, *, timeout_s: float | None, max_connections: int = 100) -> Redis:
     """A pooled async client; `timeout_s=None` for clients that block (the queue's dequeue).
 
     When every pooled connection is in use, a command waits for one (up to
-    `timeout_s`) instead of failing: a burst of a thousand requests must queue
-    for Redis, not trip the breaker and be refused (bench/README.md, 1,000 in
-    flight).
+    `POOL_WAIT_S`, or `timeout_s` if longer) instead of failing: a burst of a
+    thousand requests must queue for Redis, not trip the breaker and be refused
+    (bench/README.md, 1,000 in flight). A busy pool is not a Redis outage; a
+    dead Redis still fails each command within `timeout_s`.
     """
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,
-        timeout=timeout_s,
+        timeout=None if timeout_s is None else max(timeout_s, POOL_WAIT_S),
         socket_connect_timeout=timeout_s if timeout_s is not None else 2.0,
         socket_timeout=timeout_s,
         health_check_interval=30,
