@@ -18,6 +18,8 @@ WORKDIR /app
 COPY --from=build /app /app
 COPY prompts ./prompts
 COPY evals ./evals
+# The playground serves the extension's shared scripts from the source tree.
+COPY extension/lib ./extension/lib
 ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1
 USER tactful

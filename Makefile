@@ -9,7 +9,7 @@ SERVE_STAMP := $(VENV)/.installed-serve
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve test lint typecheck check evals bench clean ui-install ui-test ui-sync bench-ui contract
+.PHONY: install serve test lint typecheck check evals bench clean ui-install ui-test bench-ui contract
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,8 +72,6 @@ ui-test: $(STAMP) $(NODE_STAMP)
 		--test-reporter=junit --test-reporter-destination=reports/ui/junit.xml tests/ui/
 
 ## The playground serves copies of extension/lib/ (a unit test checks they match).
-ui-sync:
-	cp extension/lib/sse.js extension/lib/api.js extension/lib/coach.js service/api/static/playground/lib/
 
 ## Typing pause -> underlines drawn, through the extension, with distinct drafts (not part of CI).
 bench-ui: $(STAMP) $(NODE_STAMP)

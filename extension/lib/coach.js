@@ -849,7 +849,11 @@
           run.streamed += ev.data.text;
           u.result.textContent = run.streamed;
         } else if (ev.event === 'result' && ev.data) {
-          showResult(run, ev.data);
+          // The checked text often arrives in the same network chunk as its deltas: show
+          // the streamed text first, then the final result on the next task.
+          const data = ev.data;
+          run.result = data;
+          setTimeout(() => { if (state.rewrite === run) showResult(run, data); }, 0);
         }
       });
       run.cancel = handle.cancel;

@@ -30,6 +30,9 @@ from litestar.types import ControllerRouterHandler
 from service.api._contract import contract_document
 
 STATIC_DIR = Path(__file__).parent / "static"
+# The playground runs the extension's own scripts (one copy, read from the source tree
+# like prompts/ and evals/): served at /static/playground/lib/.
+EXTENSION_LIB = Path(__file__).resolve().parents[2] / "extension" / "lib"
 STATIC_PATH = "/static"
 SWAGGER_PATH = f"{STATIC_PATH}/swagger"
 
@@ -47,7 +50,7 @@ def _page() -> bytes:
 
 @get("/playground", include_in_schema=False, sync_to_thread=False)
 def playground() -> Response[bytes]:
-    """The playground page (its scripts are under /static/playground/)."""
+    """The playground page (scripts: /static/playground/ and the extension's /playground/lib/)."""
     return Response(
         _page(),
         media_type=MediaType.HTML,
@@ -66,6 +69,17 @@ def static_router() -> Router:
         path=STATIC_PATH,
         directories=[STATIC_DIR],
         name="tactful-static",
+        cache_control=CacheControlHeader(max_age=300),
+        include_in_schema=False,
+    )
+
+
+def extension_lib_router() -> Router:
+    """The extension's shared scripts (SSE parser, API client, coach) for the playground."""
+    return create_static_files_router(
+        path="/playground/lib",
+        directories=[EXTENSION_LIB],
+        name="tactful-extension-lib",
         cache_control=CacheControlHeader(max_age=300),
         include_in_schema=False,
     )
@@ -122,4 +136,4 @@ def openapi_render_plugins() -> list[OpenAPIRenderPlugin]:
 
 def playground_routes() -> list[ControllerRouterHandler]:
     """Route handlers to register on the app: the page and the static assets."""
-    return [playground, static_router()]
+    return [playground, static_router(), extension_lib_router()]
