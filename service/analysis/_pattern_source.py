@@ -6,6 +6,7 @@ the small regex-syntax walker the schema and the matcher both rely on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 # Wrapped around every pattern so that "leverage" never matches inside "leveraged".
@@ -96,7 +97,44 @@ def flexible_spaces(source: str) -> str:
             skip = 1 if optional else 0
             continue
         out.append(ch)
+    return bound_repeats("".join(out))
+
+
+# The longest run a repeated "any character" (`.*`, `.+`, `.{m,}`) of a lexicon
+# pattern may match (docs/analyzer.md, "Bounded work"). No phrase comes near it,
+# and "trial .* your schedule" then reads at most this far past each place it is
+# tried: unbounded, it read to the end of the line from every "trial" and back
+# (quadratic: 36 ms for one exemption search over 20 KB of "pilot" phrases).
+# Repeats of a class stop at the end of their token or run ("\w+", "\s+", "_{3,}").
+MAX_ANY_RUN = 500
+
+
+def bound_repeats(source: str, limit: int = MAX_ANY_RUN) -> str:
+    """`source` with every unbounded repeat of `.` given the upper bound `limit`.
+
+    `.*` becomes `.{0,limit}`, `.+` `.{1,limit}` and `.{m,}` `.{m,limit}`; a
+    lazy or possessive suffix (`.*?`, `.++`) is kept.
+    """
+    out: list[str] = []
+    dot = False  # the previous character is an unescaped "."
+    skip = 0
+    for i, ch, syntax in _syntax(source):
+        if skip:
+            skip -= 1
+            continue
+        count = _OPEN_COUNT.match(source, i) if dot and ch == "{" else None
+        if dot and ch in "*+":
+            out.append(f"{{{0 if ch == '*' else 1},{limit}}}")
+        elif count is not None:
+            out.append(f"{{{count.group(1) or 0},{limit}}}")
+            skip = count.end() - i - 1
+        else:
+            out.append(ch)
+        dot = syntax and ch == "."
     return "".join(out)
+
+
+_OPEN_COUNT = re.compile(r"\{(\d*),\}")
 
 
 def top_level_alternatives(source: str) -> list[str]:
