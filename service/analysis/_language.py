@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -104,7 +106,7 @@ def _script(ch: str) -> str:
 
 
 def _scripts(text: str) -> set[str]:
-    return {_script(ch) for ch in text if ch.isalpha() and not ch.isascii()} | {"LATIN"}
+    return {_script(ch) for ch in set(text) if ch.isalpha() and not ch.isascii()} | {"LATIN"}
 
 
 def _words(text: str) -> list[str]:
@@ -173,7 +175,7 @@ def find_wrong_language(
     base = _draft_language(original.subject or "", original.body)
     text = doc.raw
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
-    for start, end in [*spans, (0, len(text))]:
+    for start, end in [*_suspects(text, spans, known, allowed, lists), (0, len(text))]:
         sentence = text[start:end]
         if script := _foreign_script(sentence, allowed, lists):
             what = script.title()
@@ -188,3 +190,37 @@ def find_wrong_language(
         msg = f"This is written in {what}, not in the draft's language; keep the draft's language."
         return [make_finding(_lexicon(), doc, start + left, start + max(left, right), msg)]
     return []
+
+
+def _suspects(
+    text: str,
+    spans: list[tuple[int, int]],
+    known: frozenset[str],
+    allowed: frozenset[str],
+    lists: _Lists,
+) -> list[tuple[int, int]]:
+    """The sentences that may be in another language or script, in order.
+
+    A sentence needs `min_hits` (or `strong_hits`) words of another language's
+    list, or `min_script_letters` letters of a script the draft does not use,
+    to be judged so: the others are skipped without being read, which keeps
+    20 KB of one-word sentences ("a.b.c.d.") from costing a lookup each.
+    """
+    starts = [s for s, _ in spans]
+    counts: Counter[int] = Counter()
+    need = max(1, min(lists.min_hits, lists.strong_hits))
+    vocab = lists.index.keys() - known
+    if not vocab.isdisjoint(_words(text)):
+        for m in _WORD.finditer(text):
+            if m.group().casefold().replace("\u2019", "'") in vocab:
+                counts[bisect_right(starts, m.start()) - 1] += 1
+    found = {i for i, n in counts.items() if n >= need}
+    foreign = {ch for ch in set(text) if ch.isalpha() and not ch.isascii()}
+    foreign = {ch for ch in foreign if _script(ch) not in allowed}
+    if foreign:
+        letters: Counter[int] = Counter()
+        pattern = re.compile("[" + "".join(re.escape(ch) for ch in sorted(foreign)) + "]")
+        for m in pattern.finditer(text):
+            letters[bisect_right(starts, m.start()) - 1] += 1
+        found |= {i for i, n in letters.items() if n >= max(1, lists.min_script_letters)}
+    return [spans[i] for i in sorted(found) if i >= 0]
