@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cache
+from operator import eq
 
 from service.analysis._matcher import Lexicon, lexicons
 from service.analysis._normalize import Normalised
@@ -153,20 +154,12 @@ def _repeated(doc: Doc, lex: Lexicon) -> list[Finding]:
 
 
 def _equal_pairs(tokens: list[str]) -> list[int]:
-    """For each period p <= _MAX_PERIOD, how many i have tokens[i] == tokens[i + p] (one pass)."""
-    pairs = [0] * (_MAX_PERIOD + 1)
-    seen: dict[str, list[int]] = {}
-    for i, token in enumerate(tokens):
-        before = seen.get(token)
-        if before is None:
-            seen[token] = [i]
-            continue
-        for j in reversed(before):
-            if i - j > _MAX_PERIOD:
-                break
-            pairs[i - j] += 1
-        before.append(i)
-    return pairs
+    """For each period p <= _MAX_PERIOD, how many i have tokens[i] == tokens[i + p].
+
+    Each period is one comparison of the list with itself shifted, run in C
+    (a per-token loop cost 7 ms on 10,000 repeats of one word).
+    """
+    return [0] + [sum(map(eq, tokens, tokens[p:])) for p in range(1, _MAX_PERIOD + 1)]
 
 
 def _junk(doc: Doc, lex: Lexicon) -> list[Finding]:
