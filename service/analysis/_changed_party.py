@@ -54,8 +54,8 @@ def _alt(words: list[str]) -> str:
 def _greeting_re() -> re.Pattern[str]:
     w = _lexicon().file.words
     return re.compile(
-        rf"\A\s*(?i:{_alt(w['greetings'])})[ \t]*,?[ \t]+"
-        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]+)?"
+        rf"\A\s*+(?i:{_alt(w['greetings'])})(?:[ \t]*+,[ \t]++|[ \t]++)"
+        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]++)?"
         rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
     )
 
@@ -73,10 +73,10 @@ _INTRO = re.compile(
 def _sign_off_re() -> re.Pattern[str]:
     w = _lexicon().file.words
     return re.compile(
-        rf"^[ \t]*(?i:{_alt(w['sign_offs'])})[ \t]*[,.!\u2014-]*[ \t]*(?:\n\s*|[ \t]+)"
-        rf"(?P<name>{_NAME})[^\n]*\s*\Z|^[ \t]*[\u2014-]+[ \t]*(?P<dash>{_NAME})[^\n]*\s*\Z"
+        rf"^[ \t]*+(?i:{_alt(w['sign_offs'])})[ \t]*+[,.!\u2014-]*+[ \t]*+(?:\n\s*+|(?<=[ \t]))"
+        rf"(?P<name>{_NAME})[^\n]*+\s*\Z|^[ \t]*+[\u2014-]++[ \t]*+(?P<dash>{_NAME})[^\n]*+\s*\Z"
         # A dash signature at the end of a one-paragraph message: "... help? — Hana Okafor".
-        rf"|[.!?)][ \t]+[\u2014\u2013-]{{1,2}}[ \t]*"
+        rf"|[.!?)][ \t]++[\u2014\u2013-]{{1,2}}[ \t]*+"
         rf"(?P<inline>{_NAME}(?:[ \t]+{_NAME}){{0,2}})[ \t.]*\Z",
         re.MULTILINE,
     )
@@ -87,8 +87,8 @@ def _addressee_re() -> re.Pattern[str]:
     """A message (or subject) that opens by naming who it is for: "For Dr. Feldman:"."""
     w = _lexicon().file.words
     return re.compile(
-        rf"\A\s*(?i:for the attention of|attention|attn|fao|for|to)\b\.?:?[ \t]+"
-        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]+)?"
+        rf"\A\s*+(?i:for the attention of|attention|attn|fao|for|to)\b\.?:?[ \t]++"
+        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]++)?"
         rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
     )
 
@@ -96,10 +96,10 @@ def _addressee_re() -> re.Pattern[str]:
 # A message (or subject) that opens by saying who it is from: "A personal note from
 # Victor Lang", "Message from Derek Holm", "From: Helen Ward".
 _FROM_RE = re.compile(
-    rf"\A\s*(?:(?i:a|an|this|my|one)[ \t]+)?(?:(?i:personal|quick|short|brief|friendly|private)"
-    rf"[ \t]+)?(?i:note|message|letter|word|update|email|e-mail|invitation|invite|hello)[ \t]+"
-    rf"(?i:from)[ \t]+(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
-    rf"|\A\s*(?i:from):?[ \t]+(?P<name2>{_NAME})(?P<more2>(?:[ \t]+{_NAME}){{0,2}})"
+    rf"\A\s*+(?:(?i:a|an|this|my|one)[ \t]++)?(?:(?i:personal|quick|short|brief|friendly|private)"
+    rf"[ \t]++)?(?i:note|message|letter|word|update|email|e-mail|invitation|invite|hello)[ \t]++"
+    rf"(?i:from)[ \t]++(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+    rf"|\A\s*+(?i:from):?[ \t]++(?P<name2>{_NAME})(?P<more2>(?:[ \t]+{_NAME}){{0,2}})"
 )
 
 
