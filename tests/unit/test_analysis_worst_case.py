@@ -1,0 +1,268 @@
+"""The worst case of analysis (issue #10 item 3): rewrites that bound it, and their equivalence.
+
+A character count (test_analysis_bounded.py) cannot see backtracking inside
+the regex engine: one call handed 20 KB may still take quadratic time. The
+patterns rewritten for that reason are checked here against the old ones on
+structured random text (same matches, same groups), and the pieces made
+faster (the compatibility fold, the wrong_language scan, the equal-pairs
+count) against plain reference versions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.analysis import _changed_party, _degenerate, _language, _normalize
+from service.analysis._matcher import lexicons
+from service.analysis._normalize import MAX_GROWTH, Normalised
+from service.analysis._pattern_source import MAX_ANY_RUN, bound_repeats
+from service.analysis._provenance import trusted_corpus
+from service.analysis._text import prepare
+from service.models import Context, Message
+
+pytestmark = pytest.mark.unit
+
+# --------------------------------------------------------------- bounded repeats
+
+
+@pytest.mark.parametrize(
+    ("source", "bounded"),
+    [
+        (r"trial\b.*(?:fit|suit)", r"trial\b.{0,500}(?:fit|suit)"),
+        (r"a.+?b", r"a.{1,500}?b"),
+        (r"x.{2,}y", r"x.{2,500}y"),
+        (r"x.{2,9}y", r"x.{2,9}y"),
+        (r"a\.+ [.]* \w+ \s* _{3,}", r"a\.+ [.]* \w+ \s* _{3,}"),
+    ],
+)
+def test_only_a_repeated_any_character_is_bounded(source: str, bounded: str) -> None:
+    assert bound_repeats(source) == bounded
+    re.compile(bound_repeats(source))
+
+
+def test_no_lexicon_list_repeats_any_character_without_bound() -> None:
+    for lex in lexicons().values():
+        lists = (lex.match, lex.allow, lex.value, lex.invite, lex.not_support, lex.allow_message)
+        for compiled in lists:
+            for source in compiled.sources:
+                assert not re.search(r"(?<!\\)\.(?:[*+]|\{\d*,\})", source), source
+
+
+def test_an_exemption_still_applies_within_the_bound() -> None:
+    """desperate_discount's allow: a pilot that lines up with their rollout exempts the sentence."""
+    near = "Happy to extend the pilot so it can line up with their rollout, 20% off too."
+    far = "Happy to extend the pilot " + "and more " * (MAX_ANY_RUN // 8) + "to line up with their rollout."
+    lex = lexicons()["desperate_discount"]
+    assert lex.allow.search(prepare(near).norm)
+    assert not lex.allow.search(prepare(far).norm)
+
+
+# --------------------------------------------------------- changed_party patterns
+
+_NAME = _changed_party._NAME
+
+
+def _old_patterns() -> dict[str, re.Pattern[str]]:
+    """The patterns as they were before their whitespace runs were made possessive."""
+    w = _changed_party._lexicon().file.words
+    alt = _changed_party._alt
+    return {
+        "greeting": re.compile(
+            rf"\A\s*(?i:{alt(w['greetings'])})[ \t]*,?[ \t]+"
+            rf"(?P<title>(?i:{alt(w['titles'])})\.?[ \t]+)?"
+            rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+        ),
+        "sign_off": re.compile(
+            rf"^[ \t]*(?i:{alt(w['sign_offs'])})[ \t]*[,.!\u2014-]*[ \t]*(?:\n\s*|[ \t]+)"
+            rf"(?P<name>{_NAME})[^\n]*\s*\Z|^[ \t]*[\u2014-]+[ \t]*(?P<dash>{_NAME})[^\n]*\s*\Z"
+            rf"|[.!?)][ \t]+[\u2014\u2013-]{{1,2}}[ \t]*"
+            rf"(?P<inline>{_NAME}(?:[ \t]+{_NAME}){{0,2}})[ \t.]*\Z",
+            re.MULTILINE,
+        ),
+        "addressee": re.compile(
+            rf"\A\s*(?i:for the attention of|attention|attn|fao|for|to)\b\.?:?[ \t]+"
+            rf"(?P<title>(?i:{alt(w['titles'])})\.?[ \t]+)?"
+            rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+        ),
+        "from": re.compile(
+            rf"\A\s*(?:(?i:a|an|this|my|one)[ \t]+)?(?:(?i:personal|quick|short|brief|friendly"
+            rf"|private)[ \t]+)?(?i:note|message|letter|word|update|email|e-mail|invitation"
+            rf"|invite|hello)[ \t]+(?i:from)[ \t]+(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+            rf"|\A\s*(?i:from):?[ \t]+(?P<name2>{_NAME})(?P<more2>(?:[ \t]+{_NAME}){{0,2}})"
+        ),
+    }
+
+
+def _new_patterns() -> dict[str, tuple[Callable[[str], re.Match[str] | None], str]]:
+    return {
+        "greeting": (_changed_party._greeting_re().match, "match"),
+        "sign_off": (_changed_party._sign_off_re().search, "search"),
+        "addressee": (_changed_party._addressee_re().match, "match"),
+        "from": (_changed_party._FROM_RE.match, "match"),
+    }
+
+
+_GAPS = ["", " ", "  ", "\t", ",", ", ", " ,", " , ", ".", ". ", "!", " - ", "-", "\u2014", "\n"]
+_GAPS += [" \n", ",\n", ",\n  ", "\n\n", ":", ": ", " :", "\u2014 ", " \t "]
+_OPENERS = ["hi", "Hi", "Dear", "Good morning", "Best", "Kind regards", "Thanks again", "for"]
+_OPENERS += ["Attn", "to", "For the attention of", "From", "from", "A personal note from"]
+_NAMES = ["Dana", "Chris Park", "Zo\u00eb", "McKinley-Ross's", "dana", "X", "Dr", "Dana Miles Lee"]
+_TAILS = ["", " ", "\n", "  \n ", "\nx", " x", ".", ". Thanks", "\n\n", " \t"]
+_LEADS = ["", " ", "\n", "Some text.\n", "Ok. ", "Great call", "See you)"]
+
+
+@st.composite
+def _addresses(draw: st.DrawFn) -> str:
+    title = draw(st.sampled_from(["", "Ms", "Dr.", "prof"]))
+    text = (
+        draw(st.sampled_from(_LEADS))
+        + draw(st.sampled_from(_OPENERS))
+        + draw(st.sampled_from(_GAPS))
+        + (title + draw(st.sampled_from(_GAPS)) if title else "")
+        + draw(st.sampled_from(_NAMES))
+        + draw(st.sampled_from(_TAILS))
+    )
+    return text.replace(" ", draw(st.sampled_from([" ", " ", "  ", "\t"])))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_addresses())
+def test_possessive_address_patterns_match_as_the_old_ones(text: str) -> None:
+    old = _old_patterns()
+    for name, (find, mode) in _new_patterns().items():
+        a, b = getattr(old[name], mode)(text), find(text)
+        assert (a and (a.span(), a.groupdict())) == (b and (b.span(), b.groupdict())), name
+
+
+def test_whitespace_runs_no_longer_backtrack_in_address_patterns() -> None:
+    """Each of these took seconds (quadratic backtracking); now each is one linear pass.
+
+    Counted as the work the engine could do at most: the possessive runs give
+    no position back, so the match fails as soon as the run ends. Checked by
+    the result (no match) on inputs whose old cost was ~20,000^2 steps.
+    """
+    spaces = " " * 20_000
+    assert _changed_party._greeting_re().match("Hi" + spaces + "x") is None
+    assert _changed_party._sign_off_re().search("Best,\nChris" + spaces + "\nx") is None
+    assert _changed_party._addressee_re().match("For" + spaces + "x") is None
+    assert _changed_party._FROM_RE.match("From" + spaces + "x") is None
+
+
+# ------------------------------------------------------------ the compatibility fold
+
+
+def _reference_fold(text: str) -> tuple[str, list[int], list[int]]:
+    """Steps 1-2 of _normalize, one character at a time (the previous implementation)."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    growth = 0
+    for i, ch in enumerate(text):
+        if ch in _normalize._CONTROLS:
+            continue
+        folded = ch if ch.isascii() else _normalize._compat(ch)
+        if len(folded) > 1:
+            if growth + len(folded) - 1 > MAX_GROWTH:
+                folded = ch
+            else:
+                growth += len(folded) - 1
+        chars.append(folded)
+        starts.extend([i] * len(folded))
+        ends.extend([i + 1] * len(folded))
+    return "".join(chars), starts, ends
+
+
+_PIECES = list("ab 1.\n") + [
+    "\u200b", "\u202e", "\ufdfa", "\ufb01", "\u00bd", "\uff33", "\u0430", "e\u0301", "\u00ad",
+    "\u2066", "\ufb03", "\u01c6", "\u2474", "\U0001f64c", "\u3000", "\u2019", "hxxps://", "[.]",
+]  # fmt: skip
+
+
+def _fold_of(n: Normalised) -> tuple[str, list[int], list[int]]:
+    text, lengths = _normalize._compat_fold(n.original)
+    if lengths is None:
+        return text, list(range(len(n.original))), list(range(1, len(n.original) + 1))
+    starts = [i for i, k in enumerate(lengths) for _ in range(k)]
+    return text, starts, [s + 1 for s in starts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=200))
+def test_the_fold_gives_the_character_by_character_result(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _fold_of(Normalised(text=text, original=text)) == _reference_fold(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\ufb01" * 999 + "\u00bd\u200b\ufb01\u00bd\u200ba\ufb01",  # the budget's last character
+        "\ufb01" * 998 + "\u00bd" * 3 + "\u200b\ufb01\ufb01\u200b",
+        "\u00bd" * 1_200 + "\ufb01" * 5 + "\u200b" + "\u00bd" * 10,  # spent: the rest as written
+    ],
+)
+def test_the_fold_keeps_the_growth_budget_first_come_first_served(text: str) -> None:
+    assert _fold_of(Normalised(text=text, original=text)) == _reference_fold(text)
+
+
+# ------------------------------------------------------------------ wrong_language
+
+
+def _reference_wrong_language(body: str, original: Message, context: Context | None) -> object:
+    """find_wrong_language reading every sentence (before it skipped the harmless ones)."""
+    lists = _language._lists()
+    doc = prepare(body)
+    known, allowed = _language._trusted_profile(trusted_corpus(context, original))
+    base = _language._draft_language(original.subject or "", original.body)
+    text = doc.raw
+    spans = [(m.start(), m.end()) for m in _language._SENTENCE.finditer(text)]
+    for start, end in [*spans, (0, len(text))]:
+        sentence = text[start:end]
+        if script := _language._foreign_script(sentence, allowed, lists):
+            return (start, script)
+        words = [w for w in _language._words(sentence) if w not in known]
+        lang = _language._language(words, lists, share=lists.min_share)
+        if lang is not None and lang != base:
+            return (start, lang)
+    return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_wrong_language_skips_only_sentences_that_cannot_fire(data: st.DataObject) -> None:
+    lists = _language._lists()
+    vocab = sorted(lists.index)[:300] + sorted(lists.english)[:100]
+    vocab += ["\u041f\u0440\u0438\u0432\u0435\u0442", "\u6771\u4eac", "\u0395\u03bb\u03bb\u03ac"]
+    words = data.draw(st.lists(st.sampled_from(vocab), min_size=1, max_size=60))
+    seps = data.draw(st.lists(st.sampled_from([" ", ". ", "! ", "\n", ", "]), min_size=1))
+    body = "".join(w + seps[i % len(seps)] for i, w in enumerate(words))
+    original = Message(body=data.draw(st.sampled_from(["Hi Dana", "Hola Dana, gracias", "x"])))
+    doc = prepare(body)
+    found = _language.find_wrong_language(doc, None, original)
+    expected = _reference_wrong_language(body, original, None)
+    assert (found[0].start if found else None) == (
+        None if expected is None else _expected_start(body, expected)
+    )
+
+
+def _expected_start(body: str, expected: object) -> int:
+    start = expected[0]  # type: ignore[index]
+    sentence = body[start:]
+    return start + len(sentence) - len(sentence.lstrip())
+
+
+# ------------------------------------------------------------------ degenerate_text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "1", "we", "you"]), max_size=80))
+def test_equal_pairs_counts_as_the_pairwise_definition(tokens: list[str]) -> None:
+    expected = [0] * (_degenerate._MAX_PERIOD + 1)
+    for p in range(1, _degenerate._MAX_PERIOD + 1):
+        expected[p] = sum(tokens[i] == tokens[i + p] for i in range(len(tokens) - p))
+    assert _degenerate._equal_pairs(tokens) == expected
