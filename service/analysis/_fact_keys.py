@@ -89,6 +89,7 @@ DIGIT_FACTS = re.compile(
 )
 _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._%+-"
+_LONG_LOCAL_RUN = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]{64}")
 
 
 class _Emails:
@@ -99,10 +100,14 @@ class _Emails:
     reads to the end of the run: quadratic (0.3 s on 20 KB). A match's local
     part is the run of local-part characters ending at its "@", so each "@" is
     tried once, from the start of that run (or from where the search resumes,
-    if later), which is where the plain search would find it first.
+    if later), which is where the plain search would find it first. Texts
+    without such a run (64 characters or more) take the plain search.
     """
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if _LONG_LOCAL_RUN.search(text) is None:
+            yield from _EMAIL.finditer(text)  # each try reads at most 64 characters
+            return
         pos = 0  # where the next match may start
         at = text.find("@")
         while at >= 0:

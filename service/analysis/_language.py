@@ -175,12 +175,14 @@ def find_wrong_language(
     base = _draft_language(original.subject or "", original.body)
     text = doc.raw
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
-    for start, end in [*_suspects(text, spans, known, allowed, lists), (0, len(text))]:
+    every_word = _words(text)  # the whole text is judged last
+    for start, end in [*_suspects(text, spans, every_word, known, allowed, lists), (0, len(text))]:
         sentence = text[start:end]
         if script := _foreign_script(sentence, allowed, lists):
             what = script.title()
         else:
-            words = [w for w in _words(sentence) if w not in known]
+            found = every_word if end - start == len(text) else _words(sentence)
+            words = [w for w in found if w not in known]
             lang = _language(words, lists, share=lists.min_share)
             if lang is None or lang == base:
                 continue
@@ -195,6 +197,7 @@ def find_wrong_language(
 def _suspects(
     text: str,
     spans: list[tuple[int, int]],
+    every_word: list[str],
     known: frozenset[str],
     allowed: frozenset[str],
     lists: _Lists,
@@ -210,7 +213,7 @@ def _suspects(
     counts: Counter[int] = Counter()
     need = max(1, min(lists.min_hits, lists.strong_hits))
     vocab = lists.index.keys() - known
-    if not vocab.isdisjoint(_words(text)):
+    if not vocab.isdisjoint(every_word):
         for m in _WORD.finditer(text):
             if m.group().casefold().replace("\u2019", "'") in vocab:
                 counts[bisect_right(starts, m.start()) - 1] += 1
