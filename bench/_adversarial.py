@@ -18,6 +18,12 @@ within the 64 KiB request limit (`fit`). Families:
 - `context`: huge contexts (notes and buyer messages of digits, links,
   instructions, forged answer blocks, private figures) next to a short or an
   adversarial body, and a large `original`.
+
+`run_cases` adds one more family, `runs`: one long run of a character inside
+the shape a pattern looks for (a greeting, a sign-off, an e-mail address, a
+hyphenated host), where a pattern that backtracks reads the run again from
+each of its characters (seconds at 20 KB). It is kept out of `cases`, whose
+requests at 4 KB are part of the analyzer's golden corpus.
 """
 
 from __future__ import annotations
@@ -198,3 +204,24 @@ def _context_cases(size: int) -> Iterator[Case]:
             }
         ),
     )
+
+
+RUN_SHAPES = (
+    ("Hi", " ", "x"), ("Hi", "\t", "Dana"), ("Best,\nChris", " ", "\nx"), ("For", " ", "x"),
+    ("From", " ", "x"), ("it's Dana", " ", "x"), ("x@", ".", ""), ("x@", "a", ""),
+    ("", "a", "@b.co"), ("", "a-", " evil.com"), ("", "-a", " evil.com"), ("", "a--", " x.com"),
+    ("Thanks\n", "-", " Chris"), ("", " ", "Hi Dana"),
+)  # fmt: skip
+
+
+def run_cases(size: int = MAX_BODY) -> list[Case]:
+    """The `runs` family (see the module doc): prefix, a run up to `size`, suffix."""
+    out: list[Case] = []
+    for prefix, unit, suffix in RUN_SHAPES:
+        body = prefix + fill(unit, size - len(prefix) - len(suffix)) + suffix
+        label = repr(prefix[:8] + unit + suffix[:8])
+        out.append(("runs", label, {"draft": {"body": body}}))
+        out.append(
+            ("runs", f"{label} + context", fit({"draft": {"body": body}, "context": _context()}))
+        )
+    return out

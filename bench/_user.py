@@ -17,7 +17,7 @@ import json
 import time
 from typing import Any
 
-from bench._adversarial import MAX_BODY, cases
+from bench._adversarial import MAX_BODY, cases, run_cases
 from bench._proc import http_post
 from bench._scenarios import Run, draft_series
 
@@ -68,7 +68,7 @@ def worst_case_analysis(repeats: int = 3, stride: int = 4) -> dict[str, Any]:
     from service.models import Message
 
     analyze(Message(body="Warm the lexicons up, Dana?"))
-    found = cases(MAX_BODY, stride=stride)
+    found = cases(MAX_BODY, stride=stride) + run_cases(MAX_BODY)
     rows: list[dict[str, Any]] = []
     for family, name, payload in found:
         ms = _measure(payload)

@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 
 import service.analysis as analysis_pkg
 from bench._adversarial import cases as adversarial_cases
+from bench._adversarial import run_cases
 from service.analysis import _fact_extract, _patterns, _provenance, analyze
 from service.analysis._bounds import MESSAGE_FACTS
 from service.analysis._fact_keys import vocab
@@ -236,7 +237,7 @@ def test_adversarial_context_costs_linear_work(text: str) -> None:
 # Every family of the bench's worst-case row (bench/_adversarial.py) at a tenth of
 # the size, with the supporting text cold (the per-text caches cleared): the body
 # alone, and as the guard reads a rewrite of it (the draft as the original).
-_FAMILIES = adversarial_cases(2_000, phrases=None)
+_FAMILIES = adversarial_cases(2_000, phrases=None) + run_cases(2_000)
 
 
 def _request_work(payload: dict[str, Any], *, as_rewrite: bool) -> tuple[_Meter, int]:

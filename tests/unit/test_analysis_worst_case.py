@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.analysis import _changed_party, _degenerate, _language, _normalize
+from service.analysis import _changed_party, _degenerate, _fact_keys, _language, _normalize
 from service.analysis._matcher import lexicons
 from service.analysis._normalize import MAX_GROWTH, Normalised
 from service.analysis._pattern_source import MAX_ANY_RUN, bound_repeats
@@ -56,7 +56,11 @@ def test_no_lexicon_list_repeats_any_character_without_bound() -> None:
 def test_an_exemption_still_applies_within_the_bound() -> None:
     """desperate_discount's allow: a pilot that lines up with their rollout exempts the sentence."""
     near = "Happy to extend the pilot so it can line up with their rollout, 20% off too."
-    far = "Happy to extend the pilot " + "and more " * (MAX_ANY_RUN // 8) + "to line up with their rollout."
+    far = (
+        "Happy to extend the pilot "
+        + "and more " * (MAX_ANY_RUN // 8)
+        + "to line up with their rollout."
+    )
     lex = lexicons()["desperate_discount"]
     assert lex.allow.search(prepare(near).norm)
     assert not lex.allow.search(prepare(far).norm)
@@ -92,7 +96,8 @@ def _old_patterns() -> dict[str, re.Pattern[str]]:
         "from": re.compile(
             rf"\A\s*(?:(?i:a|an|this|my|one)[ \t]+)?(?:(?i:personal|quick|short|brief|friendly"
             rf"|private)[ \t]+)?(?i:note|message|letter|word|update|email|e-mail|invitation"
-            rf"|invite|hello)[ \t]+(?i:from)[ \t]+(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+            rf"|invite|hello)[ \t]+(?i:from)[ \t]+(?P<name>{_NAME})"
+            rf"(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
             rf"|\A\s*(?i:from):?[ \t]+(?P<name2>{_NAME})(?P<more2>(?:[ \t]+{_NAME}){{0,2}})"
         ),
     }
@@ -177,7 +182,8 @@ def _reference_fold(text: str) -> tuple[str, list[int], list[int]]:
     return "".join(chars), starts, ends
 
 
-_PIECES = list("ab 1.\n") + [
+_PIECES = [
+    *"ab 1.\n",
     "\u200b", "\u202e", "\ufdfa", "\ufb01", "\u00bd", "\uff33", "\u0430", "e\u0301", "\u00ad",
     "\u2066", "\ufb03", "\u01c6", "\u2474", "\U0001f64c", "\u3000", "\u2019", "hxxps://", "[.]",
 ]  # fmt: skip
@@ -266,3 +272,35 @@ def test_equal_pairs_counts_as_the_pairwise_definition(tokens: list[str]) -> Non
     for p in range(1, _degenerate._MAX_PERIOD + 1):
         expected[p] = sum(tokens[i] == tokens[i + p] for i in range(len(tokens) - p))
     assert _degenerate._equal_pairs(tokens) == expected
+
+
+# ------------------------------------------------------------ e-mails and bare hosts
+
+_ADDRESS_PIECES = ["a", "x", "1", ".", "-", "--", "_", "%", "+", "@", " ", "com", ".com", ".io"]
+_ADDRESS_PIECES += [".example", "http", "https://", "www.", "/", "/p", "\u00e9", "\n", ")", "a-"]
+
+
+@st.composite
+def _address_soup(draw: st.DrawFn) -> str:
+    text = "".join(draw(st.lists(st.sampled_from(_ADDRESS_PIECES), max_size=40)))
+    # A long run of local-part or host characters sends both to their linear path.
+    pad = draw(st.sampled_from(["", "a" * 70, "." * 70, "a-" * 20, "-a" * 20]))
+    return pad + text if draw(st.booleans()) else text + pad
+
+
+@settings(max_examples=500, deadline=None)
+@given(_address_soup())
+def test_emails_and_hosts_are_found_as_by_the_plain_patterns(text: str) -> None:
+    for linear, plain in ((_fact_keys.EMAIL, _fact_keys._EMAIL), (_fact_keys.URL, _fact_keys._URL)):
+        assert [m.span() for m in linear.finditer(text)] == [m.span() for m in plain.finditer(text)]
+        assert linear.sub(" ", text) == plain.sub(" ", text)
+
+
+def test_a_long_run_with_no_address_in_it_is_read_once() -> None:
+    """The shapes that made the plain searches quadratic still find what is there."""
+    assert list(_fact_keys.EMAIL.finditer("x@" + "." * 20_000)) == []
+    assert [m.group() for m in _fact_keys.EMAIL.finditer("a" * 20_000 + "@b.co")] == [
+        "a" * 20_000 + "@b.co"
+    ]
+    hosts = [m.group() for m in _fact_keys.URL.finditer("a-" * 9_000 + " evil.com")]
+    assert hosts == ["evil.com"]
