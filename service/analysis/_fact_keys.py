@@ -8,10 +8,11 @@ Every fact becomes one or more keys so that different spellings meet:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from service.analysis._addresses import EMAIL as EMAIL
+from service.analysis._addresses import URL as URL
 from service.analysis._matcher import lexicons
 from service.analysis._normalize import TLD_NAMES
 
@@ -87,111 +88,8 @@ DIGIT_FACTS = re.compile(
     r"|(?P<number>(?<![\w.,])" + _NUM + r"(?:\s?(?:k|m|bn|million|thousand|billion)\b|x\b)?)"
     r")"
 )
-_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
-_LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._%+-"
-_LONG_LOCAL_RUN = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]{64}")
-
-
-class _Emails:
-    """`_EMAIL.finditer` and `.sub`, the same matches in linear time.
-
-    Searched as a plain pattern, every character of a long run of local-part
-    characters with no "@" after it ("x@" + 20,000 dots) starts an attempt that
-    reads to the end of the run: quadratic (0.3 s on 20 KB). A match's local
-    part is the run of local-part characters ending at its "@", so each "@" is
-    tried once, from the start of that run (or from where the search resumes,
-    if later), which is where the plain search would find it first. Texts
-    without such a run (64 characters or more) take the plain search.
-    """
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if _LONG_LOCAL_RUN.search(text) is None:
-            yield from _EMAIL.finditer(text)  # each try reads at most 64 characters
-            return
-        pos = 0  # where the next match may start
-        at = text.find("@")
-        while at >= 0:
-            head = text[pos:at]
-            start = pos + len(head.rstrip(_LOCAL_CHARS))
-            m = _EMAIL.match(text, start) if start < at else None
-            if m is not None:
-                yield m
-                pos = m.end()
-            else:
-                pos = at + 1  # no match can hold this "@": none starts before it
-            at = text.find("@", pos)
-
-    def sub(self, repl: str, text: str) -> str:
-        parts: list[str] = []
-        last = 0
-        for m in self.finditer(text):
-            parts += (text[last : m.start()], repl)
-            last = m.end()
-        return "".join(parts) + text[last:] if parts else text
-
-
-EMAIL = _Emails()
 _TLDS = "(?:" + TLD_NAMES + ")"
 URL_HINT = re.compile(r"https?://|www\.|\." + _TLDS + r"(?![a-z0-9-])")
-_URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*"
-    r"\." + _TLDS + r"(?![a-z0-9-])(?:/[^\s<>\"')\]]*)?"
-)
-# A run with 16 places after a hyphen where a bare host may start ("a-a-a-...").
-_HYPHEN_CHAIN = re.compile(r"(?:-+[a-z0-9]+){16}")
-_SCHEME_AT = re.compile(r"(?=https?://|www\.)")
-_HOST_RUN = re.compile(r"[a-z0-9-]+")
-_HOST_START = re.compile(r"-[a-z0-9]")
-_NOT_BEFORE_HOST = re.compile(r"[@\w.]")
-
-
-class _Urls:
-    """`_URL.finditer` and `.sub`, the same matches in linear time.
-
-    A bare host may start after a hyphen, so the plain search tries every
-    "-x" of a run of host characters, and each try reads to the end of the
-    run ("a-a-a-..." with no ".com" after it: quadratic, 0.65 s on 10 KB).
-    Every start inside one run has the same fate (the first label must reach
-    the run's end, where the rest of the host has to follow), so past a long
-    chain of hyphens only the first possible start of each run is tried,
-    with every "http://" and "www." start, in order.
-    """
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if _HYPHEN_CHAIN.search(text) is None:
-            yield from _URL.finditer(text)  # at most 16 tries per run: linear
-            return
-        pos = 0
-        for start in _starts(text):
-            if start < pos:
-                continue
-            m = _URL.match(text, start)
-            if m is not None:
-                yield m
-                pos = m.end()
-
-    def sub(self, repl: str, text: str) -> str:
-        parts: list[str] = []
-        last = 0
-        for m in self.finditer(text):
-            parts += (text[last : m.start()], repl)
-            last = m.end()
-        return "".join(parts) + text[last:] if parts else text
-
-
-def _starts(text: str) -> list[int]:
-    """Where a link may start: each scheme, and the first host start of each run."""
-    found = [m.start() for m in _SCHEME_AT.finditer(text)]
-    for run in _HOST_RUN.finditer(text):
-        start, end = run.span()
-        if text[start] != "-" and (start == 0 or not _NOT_BEFORE_HOST.match(text, start - 1)):
-            found.append(start)
-        elif hyphen := _HOST_START.search(text, start, end):
-            found.append(hyphen.start() + 1)
-    return sorted(set(found))
-
-
-URL = _Urls()
 _QUARTER_NOON = r"(?P<quarter>q[1-4]\b)|(?P<time>(?:noon|midday)\b)"
 # The capital comes first so the regex engine can jump between capitals; the
 # look-behind after it rejects capitals inside words ("McKinsey" stays whole).

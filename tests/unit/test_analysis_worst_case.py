@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.analysis import _changed_party, _degenerate, _fact_keys, _language, _normalize
+from service.analysis import _addresses, _changed_party, _degenerate, _language, _normalize
 from service.analysis._matcher import lexicons
 from service.analysis._normalize import MAX_GROWTH, Normalised
 from service.analysis._pattern_source import MAX_ANY_RUN, bound_repeats
@@ -122,7 +122,7 @@ _LEADS = ["", " ", "\n", "Some text.\n", "Ok. ", "Great call", "See you)"]
 
 
 @st.composite
-def _addresses(draw: st.DrawFn) -> str:
+def _salutations(draw: st.DrawFn) -> str:
     title = draw(st.sampled_from(["", "Ms", "Dr.", "prof"]))
     text = (
         draw(st.sampled_from(_LEADS))
@@ -136,7 +136,7 @@ def _addresses(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=400, deadline=None)
-@given(_addresses())
+@given(_salutations())
 def test_possessive_address_patterns_match_as_the_old_ones(text: str) -> None:
     old = _old_patterns()
     for name, (find, mode) in _new_patterns().items():
@@ -291,16 +291,16 @@ def _address_soup(draw: st.DrawFn) -> str:
 @settings(max_examples=500, deadline=None)
 @given(_address_soup())
 def test_emails_and_hosts_are_found_as_by_the_plain_patterns(text: str) -> None:
-    for linear, plain in ((_fact_keys.EMAIL, _fact_keys._EMAIL), (_fact_keys.URL, _fact_keys._URL)):
+    for linear, plain in ((_addresses.EMAIL, _addresses._EMAIL), (_addresses.URL, _addresses._URL)):
         assert [m.span() for m in linear.finditer(text)] == [m.span() for m in plain.finditer(text)]
         assert linear.sub(" ", text) == plain.sub(" ", text)
 
 
 def test_a_long_run_with_no_address_in_it_is_read_once() -> None:
     """The shapes that made the plain searches quadratic still find what is there."""
-    assert list(_fact_keys.EMAIL.finditer("x@" + "." * 20_000)) == []
-    assert [m.group() for m in _fact_keys.EMAIL.finditer("a" * 20_000 + "@b.co")] == [
+    assert list(_addresses.EMAIL.finditer("x@" + "." * 20_000)) == []
+    assert [m.group() for m in _addresses.EMAIL.finditer("a" * 20_000 + "@b.co")] == [
         "a" * 20_000 + "@b.co"
     ]
-    hosts = [m.group() for m in _fact_keys.URL.finditer("a-" * 9_000 + " evil.com")]
+    hosts = [m.group() for m in _addresses.URL.finditer("a-" * 9_000 + " evil.com")]
     assert hosts == ["evil.com"]
