@@ -13,9 +13,12 @@ issue #10. Each one fails closed:
   to `ORIGINAL_NUMBERS` digit groups. Text past the cut vouches for nothing,
   so a fact found only there is reported as invented (it is never accepted).
 - **The message** (`fact_cut`): facts are checked up to `MESSAGE_FACTS`
-  candidate facts (digit groups and capitalised words); the rest of the
-  message is one `invented_fact` finding of its own ("too many figures and
-  names to check"), which blocks a rewrite as any invented fact does.
+  candidate facts (digit groups and capitalised words) and `MESSAGE_CONTACTS`
+  e-mail addresses and links; the rest of the message is one
+  `invented_fact` finding of its own ("too many figures and names to
+  check"), which blocks a rewrite as any invented fact does.
+- **The original** also stops at `ORIGINAL_CONTACTS` e-mail addresses and
+  links (read on its normalised, lower-cased text, as the fact checks read it).
 
 Each cut is found by one regex pass that stops at the budget, so finding it is
 linear and bounded too.
@@ -26,12 +29,20 @@ from __future__ import annotations
 import re
 from itertools import islice
 
+from service.analysis._addresses import EMAIL, URL
+from service.analysis._fact_keys import URL_HINT
+from service.analysis._normalize import normalise
+from service.analysis._text import lower_same_length
 from service.models import Context, Message
 
 CONTEXT_SENTENCES = 300
 CONTEXT_NUMBERS = 600
 ORIGINAL_NUMBERS = 600
 MESSAGE_FACTS = 300
+# Addresses and links (no digit or capital needed, so MESSAGE_FACTS does not count
+# them): 20 KB holds ~2,900 "x@y.co", each a fact to key and look up (~25 ms).
+MESSAGE_CONTACTS = 600
+ORIGINAL_CONTACTS = 600
 
 _NUMBER = re.compile(r"\d+")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+")
@@ -101,16 +112,53 @@ def bound_original(original: Message | None) -> Message | None:
     """The original cut after `ORIGINAL_NUMBERS` digit groups (see module doc)."""
     if original is None:
         return None
-    at = cut(original.body, ORIGINAL_NUMBERS)
-    if at is None:
+    body = original.body
+    found = [at for at in (cut(body, ORIGINAL_NUMBERS), _contact_cut(body)) if at is not None]
+    if not found:
         return original
-    return original.model_copy(update={"body": original.body[:at]})
+    return original.model_copy(update={"body": body[: min(found)]})
+
+
+def _contact_cut(text: str) -> int | None:
+    """Where the original passes ORIGINAL_CONTACTS addresses and links (None: it fits)."""
+    norm = normalise(text)  # once per analysis: the trusted text reuses it
+    at = _nth_contact(lower_same_length(norm.text), ORIGINAL_CONTACTS)
+    if at is None:
+        return None
+    raw = norm.span(at, at + 1)[0]
+    space = max(text.rfind(" ", 0, raw), text.rfind("\n", 0, raw))
+    return space if space > 0 else raw
+
+
+def _nth_contact(low: str, n: int) -> int | None:
+    """Where the (n+1)-th e-mail address or link of a lower-cased text starts."""
+    starts = [m.start() for m in EMAIL.finditer(low)] if "@" in low else []
+    starts += [m.start() for m in URL.finditer(low)] if URL_HINT.search(low) else []
+    if len(starts) <= n:
+        return None
+    return sorted(starts)[n]
 
 
 def fact_cut(norm: str) -> int | None:
     """Where the message's fact checks stop (None: every fact is checked)."""
-    at = _nth_start(_FACT_START, norm, MESSAGE_FACTS)
-    if at is None:
+    found = [at for at in (_facts_end(norm), _contacts_end(norm)) if at is not None]
+    if not found:
         return None
+    at = min(found)
     space = max(norm.rfind(" ", 0, at), norm.rfind("\n", 0, at))
     return space if space > 0 else at
+
+
+def contacts_cut_first(norm: str) -> bool:
+    """True when the message's checks stop at MESSAGE_CONTACTS, not MESSAGE_FACTS."""
+    contacts = _contacts_end(norm)
+    facts = _facts_end(norm)
+    return contacts is not None and (facts is None or contacts < facts)
+
+
+def _facts_end(norm: str) -> int | None:
+    return _nth_start(_FACT_START, norm, MESSAGE_FACTS)
+
+
+def _contacts_end(norm: str) -> int | None:
+    return _nth_contact(lower_same_length(norm), MESSAGE_CONTACTS)

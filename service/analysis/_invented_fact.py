@@ -10,7 +10,7 @@ supported when every word of the name occurs in the support
 
 from __future__ import annotations
 
-from service.analysis._bounds import MESSAGE_FACTS
+from service.analysis._bounds import MESSAGE_CONTACTS, MESSAGE_FACTS, contacts_cut_first
 from service.analysis._fact_extract import CURRENCIES, currency_of, extract, unchecked_from
 from service.analysis._fact_keys import Fact
 from service.analysis._matcher import Lexicon, lexicons
@@ -69,9 +69,11 @@ def find_invented(doc: Doc, context: Context | None, original: Message | None) -
         # Past the work budget: the rest is one finding, never silently accepted.
         end = len(doc.raw.rstrip())
         start = at + len(doc.raw[at:]) - len(doc.raw[at:].lstrip())
-        msg = (
-            f"Too many figures and names to check (more than {MESSAGE_FACTS}); "
-            "the rest of the message is unchecked: shorten it."
+        what = (
+            f"addresses and links to check (more than {MESSAGE_CONTACTS})"
+            if contacts_cut_first(doc.folded)
+            else f"figures and names to check (more than {MESSAGE_FACTS})"
         )
+        msg = f"Too many {what}; the rest of the message is unchecked: shorten it."
         out.append(make_finding(lex, doc, start, end, msg))
     return out

@@ -38,7 +38,12 @@ import service.analysis as analysis_pkg
 from bench._adversarial import cases as adversarial_cases
 from bench._adversarial import run_cases
 from service.analysis import _fact_extract, _patterns, _provenance, analyze
-from service.analysis._bounds import MESSAGE_FACTS
+from service.analysis._bounds import (
+    MESSAGE_CONTACTS,
+    MESSAGE_FACTS,
+    ORIGINAL_CONTACTS,
+    bound_original,
+)
 from service.analysis._fact_keys import vocab
 from service.analysis._matcher import candidate_index, lexicons
 from service.analysis._text import _SENTENCE_END, Doc, _segment, prepare
@@ -307,6 +312,36 @@ def test_a_message_past_the_fact_budget_still_fails() -> None:
     assert "invented_fact" in {f.rule for f in blocking_findings(ok)}
     small = analyze(Message(body="Hi Dana, 1000 1001 1002"), original=original)
     assert not [f for f in small.findings if f.rule == "invented_fact"]
+
+
+def test_a_message_past_the_contact_budget_still_fails() -> None:
+    """Addresses and links have their own budget (no digit or capital needed)."""
+    body = (
+        "Hi Dana, "
+        + " ".join(f"{a}{b}@mail.example" for a in "abcdefgh" for b in "ijklmnopqrstuvwxyz") * 6
+    )
+    assert body.count("@") > MESSAGE_CONTACTS
+    result = analyze(Message(body=body), original=Message(body=body))
+    rest = [f for f in result.findings if "unchecked" in f.message]
+    assert [(f.rule, f.end) for f in rest] == [("invented_fact", len(body))]
+    assert "addresses and links" in rest[0].message
+    assert "invented_fact" in {f.rule for f in blocking_findings(result)}
+
+
+def test_an_original_past_the_contact_budget_vouches_for_nothing_after_it() -> None:
+    addresses = [
+        f"{a}{b}{c}@x.example" for a in "abcdefgh" for b in "ijklmnop" for c in "qrstuvwxyz"
+    ]
+    assert len(addresses) > ORIGINAL_CONTACTS
+    original = Message(body=" ".join(addresses))
+    bounded = bound_original(original)
+    assert bounded is not None
+    assert bounded.body.count("@") == ORIGINAL_CONTACTS
+    first, last = addresses[0], addresses[-1]
+    supported = analyze(Message(body=f"Write to {first}."), original=original)
+    assert not [f for f in supported.findings if f.rule == "invented_fact"]
+    past = analyze(Message(body=f"Write to {last}."), original=original)
+    assert [f.excerpt for f in past.findings if f.rule == "invented_fact"] == [last]
 
 
 def _old_join_phones(norm: str, items: list[Any], lenient: bool) -> list[Any]:
