@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from service.analysis._normalize import TLD_NAMES
 
 _TLDS = "(?:" + TLD_NAMES + ")"
+_TLD_MAX = max(len(t) for t in TLD_NAMES.split("|"))  # a domain: a whole run of letters
 _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._%+-"
 _LONG_LOCAL_RUN = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]{64}")
@@ -59,7 +60,7 @@ class _Emails:
 EMAIL = _Emails()
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*"
-    r"\." + _TLDS + r"(?![a-z0-9-])(?:/[^\s<>\"')\]]*)?"
+    rf"\.(?=[a-z]{{2,{_TLD_MAX}}}(?![a-z0-9-])){_TLDS}(?![a-z0-9-])(?:/[^\s<>\"')\]]*)?"
 )
 # A run with 16 places after a hyphen where a bare host may start ("a-a-a-...").
 _HYPHEN_CHAIN = re.compile(r"(?:-+[a-z0-9]+){16}")

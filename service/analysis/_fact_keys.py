@@ -89,7 +89,12 @@ DIGIT_FACTS = re.compile(
     r")"
 )
 _TLDS = "(?:" + TLD_NAMES + ")"
-URL_HINT = re.compile(r"https?://|www\.|\." + _TLDS + r"(?![a-z0-9-])")
+# A top-level domain is a whole run of 2 to _TLD_MAX letters: checked first, so a
+# "." followed by anything else ("a.b.c.d.", "1.5") skips the ~150 alternatives.
+_TLD_MAX = max(len(t) for t in TLD_NAMES.split("|"))
+URL_HINT = re.compile(
+    rf"https?://|www\.|\.(?=[a-z]{{2,{_TLD_MAX}}}(?![a-z0-9-])){_TLDS}(?![a-z0-9-])"
+)
 _QUARTER_NOON = r"(?P<quarter>q[1-4]\b)|(?P<time>(?:noon|midday)\b)"
 # The capital comes first so the regex engine can jump between capitals; the
 # look-behind after it rejects capitals inside words ("McKinsey" stays whole).

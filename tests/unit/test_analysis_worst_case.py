@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.analysis import _addresses, _changed_party, _degenerate, _language, _normalize
+from service.analysis._fact_keys import URL_HINT
 from service.analysis._matcher import lexicons
-from service.analysis._normalize import MAX_GROWTH, Normalised
+from service.analysis._normalize import MAX_GROWTH, TLD_NAMES, Normalised
 from service.analysis._pattern_source import MAX_ANY_RUN, bound_repeats
 from service.analysis._provenance import trusted_corpus
 from service.analysis._text import prepare
@@ -277,7 +278,21 @@ def test_equal_pairs_counts_as_the_pairwise_definition(tokens: list[str]) -> Non
 # ------------------------------------------------------------ e-mails and bare hosts
 
 _ADDRESS_PIECES = ["a", "x", "1", ".", "-", "--", "_", "%", "+", "@", " ", "com", ".com", ".io"]
-_ADDRESS_PIECES += [".example", "http", "https://", "www.", "/", "/p", "\u00e9", "\n", ")", "a-"]
+_ADDRESS_PIECES += [
+    ".solutions",
+    ".info1",
+    ".uk-",
+    ".example",
+    "http",
+    "https://",
+    "www.",
+    "/",
+    "/p",
+    "\u00e9",
+    "\n",
+    ")",
+    "a-",
+]
 
 
 @st.composite
@@ -288,12 +303,23 @@ def _address_soup(draw: st.DrawFn) -> str:
     return pad + text if draw(st.booleans()) else text + pad
 
 
+_TLD = "(?:" + TLD_NAMES + ")"
+# The patterns as they were: a top-level domain tried as ~150 alternatives at every ".".
+_OLD_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*"
+    r"\." + _TLD + r"(?![a-z0-9-])(?:/[^\s<>\"')\]]*)?"
+)
+_OLD_URL_HINT = re.compile(r"https?://|www\.|\." + _TLD + r"(?![a-z0-9-])")
+
+
 @settings(max_examples=500, deadline=None)
 @given(_address_soup())
 def test_emails_and_hosts_are_found_as_by_the_plain_patterns(text: str) -> None:
-    for linear, plain in ((_addresses.EMAIL, _addresses._EMAIL), (_addresses.URL, _addresses._URL)):
+    for linear, plain in ((_addresses.EMAIL, _addresses._EMAIL), (_addresses.URL, _OLD_URL)):
         assert [m.span() for m in linear.finditer(text)] == [m.span() for m in plain.finditer(text)]
         assert linear.sub(" ", text) == plain.sub(" ", text)
+    hint, old_hint = URL_HINT.search(text), _OLD_URL_HINT.search(text)
+    assert (hint and hint.span()) == (old_hint and old_hint.span())
 
 
 def test_a_long_run_with_no_address_in_it_is_read_once() -> None:
