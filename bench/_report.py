@@ -279,7 +279,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"### Worst case: {worst['cases']} adversarial requests in"
             f" {worst.get('families', '?')} families (bench/_adversarial.py; 20 KB bodies,"
             " large contexts, each within the 64 KB body limit), thread CPU, caches cold,"
-            " best of 4 for the slowest; the slowest 8, then the worst of each other family",
+            " start-up heap frozen as in the server, best of 4 for the slowest; the slowest 8,"
+            " then the worst of each other family",
             "",
             _table(
                 [

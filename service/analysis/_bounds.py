@@ -18,7 +18,8 @@ issue #10. Each one fails closed:
   `invented_fact` finding of its own ("too many figures and names to
   check"), which blocks a rewrite as any invented fact does.
 - **The original** also stops at `ORIGINAL_CONTACTS` e-mail addresses and
-  links (read on its normalised, lower-cased text, as the fact checks read it).
+  links (read on its normalised, lower-cased text, as the fact checks read it)
+  and at `ORIGINAL_FACTS` digit groups and capitalised words.
 
 Each cut is found by one regex pass that stops at the budget, so finding it is
 linear and bounded too.
@@ -43,6 +44,9 @@ MESSAGE_FACTS = 300
 # them): 20 KB holds ~2,900 "x@y.co", each a fact to key and look up (~25 ms).
 MESSAGE_CONTACTS = 600
 ORIGINAL_CONTACTS = 600
+# Capitalised words (names) cost a key each too: "🙌 A" x 6,700 in an original
+# cost ~10 ms of support keys. Digit groups count here as well (as in MESSAGE_FACTS).
+ORIGINAL_FACTS = 1_200
 
 _NUMBER = re.compile(r"\d+")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+")
@@ -113,10 +117,20 @@ def bound_original(original: Message | None) -> Message | None:
     if original is None:
         return None
     body = original.body
-    found = [at for at in (cut(body, ORIGINAL_NUMBERS), _contact_cut(body)) if at is not None]
+    cuts = (cut(body, ORIGINAL_NUMBERS), _facts_cut(body), _contact_cut(body))
+    found = [at for at in cuts if at is not None]
     if not found:
         return original
     return original.model_copy(update={"body": body[: min(found)]})
+
+
+def _facts_cut(text: str) -> int | None:
+    """Where the original passes ORIGINAL_FACTS digit groups and capitalised words."""
+    at = _nth_start(_FACT_START, text, ORIGINAL_FACTS)
+    if at is None:
+        return None
+    space = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at))
+    return space if space > 0 else at
 
 
 def _contact_cut(text: str) -> int | None:

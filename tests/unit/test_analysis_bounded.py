@@ -42,6 +42,7 @@ from service.analysis._bounds import (
     MESSAGE_CONTACTS,
     MESSAGE_FACTS,
     ORIGINAL_CONTACTS,
+    ORIGINAL_FACTS,
     bound_original,
 )
 from service.analysis._fact_keys import vocab
@@ -342,6 +343,20 @@ def test_an_original_past_the_contact_budget_vouches_for_nothing_after_it() -> N
     assert not [f for f in supported.findings if f.rule == "invented_fact"]
     past = analyze(Message(body=f"Write to {last}."), original=original)
     assert [f.excerpt for f in past.findings if f.rule == "invented_fact"] == [last]
+
+
+def test_an_original_past_the_name_budget_vouches_for_nothing_after_it() -> None:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = [f"{a.upper()}{b}{c}" for a in letters for b in letters for c in "aeiou"]
+    names = names[: ORIGINAL_FACTS + 40]
+    original = Message(body=" ".join(names))
+    bounded = bound_original(original)
+    assert bounded is not None
+    assert len(bounded.body.split()) == ORIGINAL_FACTS
+    early = analyze(Message(body=f"We can ask {names[10]} today."), original=original)
+    assert not [f for f in early.findings if f.rule == "invented_fact"]
+    late = analyze(Message(body=f"We can ask {names[-1]} today."), original=original)
+    assert [f.excerpt for f in late.findings if f.rule == "invented_fact"] == [names[-1]]
 
 
 def _old_join_phones(norm: str, items: list[Any], lenient: bool) -> list[Any]:
