@@ -43,7 +43,7 @@ MESSAGE_FACTS = 300
 # Addresses and links (no digit or capital needed, so MESSAGE_FACTS does not count
 # them): 20 KB holds ~2,900 "x@y.co", each a fact to key and look up (~25 ms).
 MESSAGE_CONTACTS = 600
-ORIGINAL_CONTACTS = 600
+ORIGINAL_CONTACTS = 300
 # Capitalised words (names) cost a key each too: "🙌 A" x 6,700 in an original
 # cost ~10 ms of support keys. Digit groups count here as well (as in MESSAGE_FACTS).
 ORIGINAL_FACTS = 1_200
