@@ -204,8 +204,9 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"## Targets of issue #14: {passed} of {judged} met",
         "",
-        "Distinct drafts first (typing sessions and unrelated drafts: no request repeats "
-        "a body, see [../README.md](../README.md)); ratios are ours / baseline measured "
+        "Distinct drafts first (typing sessions and unrelated drafts; rewrites of a "
+        "different dataset draft each time: no request repeats a body, see "
+        "[../README.md](../README.md)); ratios are ours / baseline measured "
         "side by side in this run.",
         "",
         _table(
@@ -643,7 +644,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
     for ax, delay in ((axes[0][1], 0), (axes[0][2], 50)):
         pts = [p for p in results.get("rewrite", {}).get("points", []) if p["delay_ms"] == delay]
         if pts:
-            series(ax, pts, "ours", "/v1/rewrites", "tab:blue")
+            series(ax, pts, "ours", "/v1/rewrites, distinct drafts", "tab:blue")
+            if all(p.get("ours_repeat") for p in pts):
+                series(ax, pts, "ours_repeat", "/v1/rewrites, repeat draft", "tab:cyan")
             series(ax, pts, "client", "bare openai client", "tab:gray")
             series(ax, pts, "passthrough", "passthrough route", "tab:green")
             finish(

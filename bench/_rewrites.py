@@ -105,9 +105,7 @@ def rewrite_series(tmp: Path, limit: int) -> tuple[Path, Path, dict[str, Any]]:
     bases = realistic_requests()
     order = list(range(len(bases)))
     random.Random(SEED).shuffle(order)
-    candidates = [
-        _request(bases[order[i % len(order)]], 3 + i // len(order)) for i in range(limit)
-    ]
+    candidates = [_request(bases[order[i % len(order)]], 3 + i // len(order)) for i in range(limit)]
     got = asyncio.run(_answers(candidates))
     kept = [(r, a) for r, a in zip(candidates, got, strict=True) if a is not None]
     tmp.mkdir(parents=True, exist_ok=True)

@@ -124,9 +124,7 @@ def _answer_body(model: str, stream: bool, key: str = "") -> bytes:
     cache_key = (model, stream, key)
     if cache_key not in _CACHE:
         answer = ANSWERS[key] if key else STUB_ANSWER
-        _CACHE[cache_key] = (
-            _stream_chunks(model, answer) if stream else _completion(model, answer)
-        )
+        _CACHE[cache_key] = _stream_chunks(model, answer) if stream else _completion(model, answer)
     return _CACHE[cache_key]
 
 

@@ -152,7 +152,8 @@ async def test_a_ttl_of_zero_never_touches_the_cache(
     first = await quiet.rewrite(pushy_request)
     second = await quiet.rewrite(pushy_request)
     assert (first.source, second.source) == ("model", "model")
-    assert not first.cached and not second.cached
+    assert not first.cached
+    assert not second.cached
     assert model.remaining == 0  # both came from the model
     assert cache.calls == []  # no lookup, no write: nothing to re-check either
     assert checks.calls == 0
