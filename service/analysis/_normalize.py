@@ -92,6 +92,23 @@ _DEFANG = re.compile(
     r"(?:\s?[\[({]\s?(?:\.|dot)\s?[\])}]\s?|\s(?:dot|\.)\s|\.)" + _TLD + r"(?![A-Za-z0-9-])))",
     re.IGNORECASE,
 )
+# Every _DEFANG alternative needs a bracket, "hxxp", or a spaced dot/hyphen word:
+# an ASCII text with none of them is answered by two substring checks and one
+# whitespace-anchored search instead of the full pattern at every position.
+_DEFANG_CUE = re.compile(r"\s(?:dot|\.|hyphen|dash)\s", re.IGNORECASE)
+
+
+def _may_be_defanged(text: str) -> bool:
+    """False only when _DEFANG cannot match an ASCII `text` (a necessary condition)."""
+    return (
+        "[" in text
+        or "(" in text
+        or "{" in text
+        or "hxxp" in text.lower()
+        or _DEFANG_CUE.search(text) is not None
+    )
+
+
 # "the dot com boom": a spelled-out dot counts only after a word that can be a host.
 _NOT_A_HOST = frozenset({"the", "a", "an", "of", "in", "on", "at", "to", "and", "or", "my"})
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -139,6 +156,8 @@ def normalise(text: str) -> Normalised:
     so the same 20 KB would otherwise be normalised again for the trusted
     text and the draft's language. The result must not be mutated.
     """
+    if len(text) <= SHORT_TEXT:
+        return _normalise_short(text)
     memo = _MEMO.get()
     if memo is None:
         return _normalise(text)
@@ -148,6 +167,16 @@ def normalise(text: str) -> Normalised:
         if len(memo) < MAX_MEMO:
             memo[text] = found
     return found
+
+
+# Short texts (names, companies, a goal: the context's fields, read by several rules
+# on every call) are kept across calls: a pure function of the text, bounded memory.
+SHORT_TEXT = 256
+
+
+@lru_cache(maxsize=4096)
+def _normalise_short(text: str) -> Normalised:
+    return _normalise(text)
 
 
 # Texts one analysis normalises: the body, the trusted text's fields, the context's.
@@ -169,7 +198,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _normalise(text: str) -> Normalised:
-    if text.isascii() and _DEFANG.search(text) is None:
+    if text.isascii() and (not _may_be_defanged(text) or _DEFANG.search(text) is None):
         return Normalised(text=text, original=text)
     chars: list[str] = []
     starts: list[int] = []

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from service.analysis._context_memo import by_context
 from service.analysis._dispatch import dispatch_compile
 from service.analysis._fact_extract import extract, support_keys
 from service.analysis._matcher import lexicons
@@ -151,13 +152,9 @@ def find_not_personalized(
     """`boasts` are self_centered findings: their sentences are about us, not the buyer."""
     if context is None:
         return []
-    reference = _reference_text(context)
-    if not reference.strip():
-        return []  # nothing known about the buyer: the rule cannot judge
-    names = _name_words(context)
-    theirs = content_stems(reference, names) - _not_a_reference(context, names)
+    names, theirs = by_context("not_personalized", context, None, lambda: _theirs(context))
     if not theirs:
-        return []
+        return []  # nothing known about the buyer, or nothing of theirs: the rule cannot judge
     if _message_stems(doc, boasts or [], names) & theirs:
         return []
     if _shares_a_fact(doc, context):
@@ -165,6 +162,17 @@ def find_not_personalized(
     lex = lexicons()["not_personalized"]
     start, end = _trimmed(doc.raw)
     return [make_finding(lex, doc, start, end)]
+
+
+def _theirs(context: Context) -> tuple[frozenset[str], frozenset[str]]:
+    """The names in the context, and the content stems that refer to the buyer (a pure
+    function of the context, so kept by content across calls: see _context_memo.py).
+    """
+    reference = _reference_text(context)
+    if not reference.strip():
+        return frozenset(), frozenset()
+    names = _name_words(context)
+    return names, content_stems(reference, names) - _not_a_reference(context, names)
 
 
 def _shares_a_fact(doc: Doc, context: Context) -> bool:
