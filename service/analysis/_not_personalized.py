@@ -87,13 +87,18 @@ def content_stems(text: str, names: frozenset[str] = frozenset()) -> frozenset[s
     "Northside Adult Learning".
     """
     out: set[str] = set()
-    folded = fold(text)
-    for m in _WORD_CASED.finditer(folded):
-        w = lower_same_length(m.group(0))
-        if w in names and m.group(0)[:1].isupper():
-            continue
-        out.update(_word_stems(w))
+    for word in _WORD_CASED.findall(fold(text)):
+        out.update(_cased_word_stems(word, names))
     return frozenset(out)
+
+
+@lru_cache(maxsize=32768)
+def _cased_word_stems(word: str, names: frozenset[str]) -> frozenset[str]:
+    """What one word as written contributes (a pure function of the word and `names`)."""
+    w = lower_same_length(word)
+    if w in names and word[:1].isupper():
+        return frozenset()
+    return _word_stems(w)
 
 
 @lru_cache(maxsize=16384)
