@@ -14,7 +14,7 @@ from __future__ import annotations
 from service.analysis._context_memo import clear as _clear_context_memo
 from service.analysis._fact_extract import support_keys
 from service.analysis._language import _draft_language, _trusted_profile
-from service.analysis._normalize import _normalise_short
+from service.analysis._normalize import _clean_short
 from service.analysis._not_personalized import _cased_word_stems, content_stems
 from service.analysis._provenance import private_keys, untrusted_keys
 from service.analysis._self_centered import _company_pattern
@@ -24,7 +24,7 @@ def clear_text_caches() -> None:
     """Empty the caches keyed on a whole text, a context or an original."""
     _clear_context_memo()
     for cached in (
-        _normalise_short,
+        _clean_short,
         support_keys,
         _draft_language,
         _trusted_profile,

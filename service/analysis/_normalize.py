@@ -156,8 +156,6 @@ def normalise(text: str) -> Normalised:
     so the same 20 KB would otherwise be normalised again for the trusted
     text and the draft's language. The result must not be mutated.
     """
-    if len(text) <= SHORT_TEXT:
-        return _normalise_short(text)
     memo = _MEMO.get()
     if memo is None:
         return _normalise(text)
@@ -167,16 +165,6 @@ def normalise(text: str) -> Normalised:
         if len(memo) < MAX_MEMO:
             memo[text] = found
     return found
-
-
-# Short texts (names, companies, a goal: the context's fields, read by several rules
-# on every call) are kept across calls: a pure function of the text, bounded memory.
-SHORT_TEXT = 256
-
-
-@lru_cache(maxsize=4096)
-def _normalise_short(text: str) -> Normalised:
-    return _normalise(text)
 
 
 # Texts one analysis normalises: the body, the trusted text's fields, the context's.
@@ -350,7 +338,23 @@ def _refang(n: Normalised) -> None:
 
 
 def clean(text: str) -> str:
-    """The normalised text alone (for supporting text, where offsets do not matter)."""
+    """The normalised text alone (for supporting text, where offsets do not matter).
+
+    A short text (a name, a company, a goal: the context's fields, which several
+    rules read on every call and a typing user sends with every snapshot) is kept
+    across calls as its normalised string: a pure function of the text, in a
+    bounded table.
+    """
+    if len(text) <= SHORT_TEXT:
+        return _clean_short(text)
+    return normalise(text).text
+
+
+SHORT_TEXT = 256
+
+
+@lru_cache(maxsize=4096)
+def _clean_short(text: str) -> str:
     return normalise(text).text
 
 
