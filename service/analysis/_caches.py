@@ -17,7 +17,6 @@ from service.analysis._language import _draft_language, _trusted_profile
 from service.analysis._normalize import _clean_short
 from service.analysis._not_personalized import _cased_word_stems, content_stems
 from service.analysis._provenance import private_keys, untrusted_keys
-from service.analysis._self_centered import _company_pattern
 
 
 def clear_text_caches() -> None:
@@ -32,6 +31,5 @@ def clear_text_caches() -> None:
         _cased_word_stems,
         untrusted_keys,
         private_keys,
-        _company_pattern,
     ):
         cached.cache_clear()

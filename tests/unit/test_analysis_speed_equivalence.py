@@ -13,8 +13,9 @@
 - *Rewritten hot spots* are compared with the code they replace: the anchors
   of a token (character trie, was a substring test per anchor), the budget
   words (one regex, was a test per token), the message's content stems (per
-  written word), and the pre-check in front of the defang pattern (never says
-  "cannot match" where the pattern matches).
+  written word), the pre-check in front of the defang pattern (never says
+  "cannot match" where the pattern matches) and the sender's company as a
+  subject (found from the name's occurrences, was a regex compiled per company).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from service.analysis._caches import clear_text_caches
 from service.analysis._matcher import all_anchors
 from service.analysis._normalize import _DEFANG, _may_be_defanged
 from service.analysis._not_personalized import _word_stems, content_stems
+from service.analysis._self_centered import _COMPANY_VERBS, company_spans
 from service.analysis._text import _HAS_WORD, _TOKEN, fold, lower_same_length, prepare
 from service.models import AnalyzeRequest, Context, Message
 
@@ -252,3 +254,35 @@ def test_defang_precheck_never_hides_a_match(parts: list[str]) -> None:
     text = "".join(parts)
     if _DEFANG.search(text) is not None:
         assert _may_be_defanged(text)
+
+
+def _company_regex(company: str) -> re.Pattern[str]:
+    """The per-company regex that `company_spans` replaces (compiled once per company)."""
+    name = re.escape(company)
+    return re.compile(
+        r"(?<![\w])(?:(?:at|here at) "
+        + name
+        + r",? we\b|"
+        + name
+        + r"(?![\w])\s*"
+        + _COMPANY_VERBS
+        + ")"
+    )
+
+
+_COMPANIES = ["acme", "at acme", "here", "a.b", "c++", "x", "we", "is", "acme inc.", "ünï", "(co)"]
+_COMPANY_PIECES = [
+    *("at ", "here at ", " is", " are", ",", ", we", " we ", "'s product is ", "'s team has "),
+    *("\n", "  ", "a", "é", "_", "x", "acmes", "at acme we", "here at acme, we", "c++ helps"),
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.sampled_from(_COMPANIES),
+    st.lists(st.sampled_from(_COMPANY_PIECES) | st.sampled_from(_COMPANIES), max_size=12),
+)
+def test_company_spans_match_the_per_company_regex(company: str, pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = [m.span() for m in _company_regex(company).finditer(text)]
+    assert company_spans(text, company) == expected
