@@ -87,7 +87,25 @@ def content_stems(text: str, names: frozenset[str] = frozenset()) -> frozenset[s
     "Northside Adult Learning".
     """
     out: set[str] = set()
-    for word in _WORD_CASED.findall(fold(text)):
+    for line in fold(text).split("\n"):  # a word never spans a line break
+        out.update(_line_stems(line, names) if len(line) <= _LINE_CHARS else _stems(line, names))
+    return frozenset(out)
+
+
+_LINE_CHARS = 2_000  # lines kept by _line_stems: at most 4096 x 2 KB
+
+
+@lru_cache(maxsize=4096)
+def _line_stems(line: str, names: frozenset[str]) -> frozenset[str]:
+    """The stems of one folded line: a typing user's earlier paragraphs come back
+    unchanged with every snapshot, so only the line being typed is read again.
+    """
+    return _stems(line, names)
+
+
+def _stems(folded: str, names: frozenset[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for word in _WORD_CASED.findall(folded):
         out.update(_cased_word_stems(word, names))
     return frozenset(out)
 

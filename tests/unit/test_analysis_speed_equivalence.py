@@ -214,7 +214,8 @@ def _old_content_stems(text: str, names: frozenset[str]) -> frozenset[str]:
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(_WORDS[:3000]) | st.sampled_from(["Dana", "DANA", "Miles"]), max_size=30
+        st.sampled_from(_WORDS[:3000]) | st.sampled_from(["Dana", "DANA", "Miles", "\n", "\r"]),
+        max_size=30,
     ),
     st.sampled_from([frozenset(), frozenset({"dana", "miles"})]),
 )
