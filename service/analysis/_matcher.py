@@ -237,7 +237,7 @@ class Lexicon:
 
 
 class AnchorIndex:
-    """Every anchor of every pattern list, grouped by first character."""
+    """Every anchor of every pattern list, in a character trie."""
 
     def __init__(self, anchors: frozenset[str]) -> None:
         # A character trie: node[ch] is the next node, node[""] the anchor ending here.
