@@ -4,8 +4,8 @@
 a text or a context comes back (a typing user sends the same context with
 every snapshot; the rewrite path reads the same texts several times). The
 bench empties them before each call for its cold numbers, and tests compare
-cold and warm results. Per-word caches (anchors in a token, a word's stems,
-whether a capitalised word is a name, syllables) are left warm: every running
+cold and warm results. Per-word caches (anchors in a token, a word's stems as
+written, whether a capitalised word is a name, syllables) are left warm: every running
 process has them filled within a few requests.
 """
 
@@ -15,7 +15,7 @@ from service.analysis._context_memo import clear as _clear_context_memo
 from service.analysis._fact_extract import support_keys
 from service.analysis._language import _draft_language, _trusted_profile
 from service.analysis._normalize import _clean_short
-from service.analysis._not_personalized import _cased_word_stems, _line_stems, content_stems
+from service.analysis._not_personalized import _line_stems, content_stems
 from service.analysis._provenance import private_keys, untrusted_keys
 
 
@@ -28,7 +28,6 @@ def clear_text_caches() -> None:
         _draft_language,
         _trusted_profile,
         content_stems,
-        _cased_word_stems,
         _line_stems,
         untrusted_keys,
         private_keys,
