@@ -44,8 +44,21 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 add(f"/v1/analyze p99 (ms), {p['drafts']}, c=1", v, "<= 5", num(v) <= 5)
     inproc = results.get("analysis_in_process", {})
     if inproc and "error" not in inproc:
-        v = inproc["analyze_p50_ms"]
-        add("analyze() in process p50 (ms), 150-word email + context", v, "<= 0.2", v <= 0.2)
+        # Judged cold (text and context caches emptied before every call): the warm
+        # number repeats one email, which caches keyed on the text or context flatter.
+        v = inproc.get("analyze_cold_p50_ms", inproc["analyze_p50_ms"])
+        add(
+            "analyze() in process p50 (ms), 150-word email + context, cold caches",
+            v,
+            "<= 0.2",
+            v <= 0.2,
+        )
+        add(
+            "analyze() in process p50 (ms), the same email repeated (warm caches)",
+            inproc["analyze_p50_ms"],
+            "reported",
+            None,
+        )
         add(
             "analyze() in process p50 (ms), typing snapshots",
             inproc.get("typing_p50_ms"),
@@ -284,9 +297,12 @@ def markdown(results: dict[str, Any]) -> str:
     if results.get("analysis_in_process") and "error" not in results["analysis_in_process"]:
         a = results["analysis_in_process"]
         out += [
-            f"In-process `analyze()`: p50 {a['analyze_p50_ms']} ms, p99 "
-            f"{a['analyze_p99_ms']} ms over {a['calls']} calls (150-word email, full "
-            f"context); with request validation and JSON output: p50 "
+            f"In-process `analyze()` on the 150-word email with its full context: cold"
+            f" (text and context caches emptied before each call) p50"
+            f" {a.get('analyze_cold_p50_ms')} ms, p99 {a.get('analyze_cold_p99_ms')} ms;"
+            f" the same email repeated (warm) p50 {a['analyze_p50_ms']} ms, p99 "
+            f"{a['analyze_p99_ms']} ms over {a['calls']} calls; with request validation"
+            f" and JSON output (warm): p50 "
             f"{a['with_validation_and_json_p50_ms']} ms. Typing snapshots, one after another: "
             f"p50 {a.get('typing_p50_ms')} ms, p99 {a.get('typing_p99_ms')} ms.",
             "",

@@ -92,6 +92,23 @@ _DEFANG = re.compile(
     r"(?:\s?[\[({]\s?(?:\.|dot)\s?[\])}]\s?|\s(?:dot|\.)\s|\.)" + _TLD + r"(?![A-Za-z0-9-])))",
     re.IGNORECASE,
 )
+# Every _DEFANG alternative needs a bracket, "hxxp", or a spaced dot/hyphen word:
+# an ASCII text with none of them is answered by two substring checks and one
+# whitespace-anchored search instead of the full pattern at every position.
+_DEFANG_CUE = re.compile(r"\s(?:dot|\.|hyphen|dash)\s", re.IGNORECASE)
+
+
+def _may_be_defanged(text: str) -> bool:
+    """False only when _DEFANG cannot match an ASCII `text` (a necessary condition)."""
+    return (
+        "[" in text
+        or "(" in text
+        or "{" in text
+        or "hxxp" in text.lower()
+        or _DEFANG_CUE.search(text) is not None
+    )
+
+
 # "the dot com boom": a spelled-out dot counts only after a word that can be a host.
 _NOT_A_HOST = frozenset({"the", "a", "an", "of", "in", "on", "at", "to", "and", "or", "my"})
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -169,7 +186,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _normalise(text: str) -> Normalised:
-    if text.isascii() and _DEFANG.search(text) is None:
+    if text.isascii() and (not _may_be_defanged(text) or _DEFANG.search(text) is None):
         return Normalised(text=text, original=text)
     chars: list[str] = []
     starts: list[int] = []
@@ -321,7 +338,23 @@ def _refang(n: Normalised) -> None:
 
 
 def clean(text: str) -> str:
-    """The normalised text alone (for supporting text, where offsets do not matter)."""
+    """The normalised text alone (for supporting text, where offsets do not matter).
+
+    A short text (a name, a company, a goal: the context's fields, which several
+    rules read on every call and a typing user sends with every snapshot) is kept
+    across calls as its normalised string: a pure function of the text, in a
+    bounded table.
+    """
+    if len(text) <= SHORT_TEXT:
+        return _clean_short(text)
+    return normalise(text).text
+
+
+SHORT_TEXT = 256
+
+
+@lru_cache(maxsize=4096)
+def _clean_short(text: str) -> str:
     return normalise(text).text
 
 

@@ -36,8 +36,9 @@ from hypothesis import strategies as st
 
 import service.analysis as analysis_pkg
 from bench._adversarial import cases as adversarial_cases
-from service.analysis import _fact_extract, _patterns, _provenance, analyze
+from service.analysis import _fact_extract, _patterns, analyze
 from service.analysis._bounds import MESSAGE_FACTS
+from service.analysis._caches import clear_text_caches
 from service.analysis._fact_keys import vocab
 from service.analysis._matcher import candidate_index, lexicons
 from service.analysis._text import _SENTENCE_END, Doc, _segment, prepare
@@ -248,12 +249,7 @@ def _request_work(payload: dict[str, Any], *, as_rewrite: bool) -> tuple[_Meter,
         size += len(context.notes or "") + sum(map(len, context.prospect_messages))
         size += len(context.goal or "")
     analyze(Message(body="Warm up the lexicons, please?"), context=context)
-    for cached in (
-        _fact_extract.support_keys,
-        _provenance.untrusted_keys,
-        _provenance.private_keys,
-    ):
-        cached.cache_clear()
+    clear_text_caches()  # every cache keyed on a text or a context: the work is cold
     with _metered() as meter:
         analyze(request.draft, context=context, original=original)
     return meter, size
