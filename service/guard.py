@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from service.analysis import RULES
 from service.analysis_memo import analyze
 from service.budget import LengthBudget
 from service.models import (
@@ -34,27 +35,14 @@ from service.models import (
 )
 
 # These block a message even if the analyzer rates them as warnings (or a
-# caller lowers their severity). A message must also leave the buyer a light
+# caller lowers their severity): each rule's file says so (`blocks_rewrites`
+# in service/analysis/lexicons/). A message must also leave the buyer a light
 # next step: without one, a model answer that is a remark about the draft (or
 # an echo of the answer format) would pass. The issue #10 rules catch what an
 # obeying or broken model writes: its instructions, another recipient or
 # signer, a rival run down, the seller's private figures, degenerate text, a
 # switch to the language the planted text was in, and phishing bait.
-ALWAYS_BLOCKING: frozenset[str] = frozenset(
-    {
-        "invented_fact",
-        "placeholder",
-        "too_long",
-        "no_next_step",
-        "prompt_disclosure",
-        "changed_party",
-        "disparagement",
-        "private_detail",
-        "degenerate_text",
-        "wrong_language",
-        "phishing_bait",
-    }
-)
+ALWAYS_BLOCKING: frozenset[str] = frozenset(r.id for r in RULES if r.blocks_rewrites)
 # The rule id of the structural check below; the analyzer may report it too.
 DEGENERATE = "degenerate_text"
 
