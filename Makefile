@@ -6,6 +6,10 @@ STAMP  := $(VENV)/.installed
 # `make serve` needs only the service (no C compiler, under a minute on a fresh machine);
 # tests, evals and CI also install the dev tools and the [local] model (llama-cpp-python).
 SERVE_STAMP := $(VENV)/.installed-serve
+# llama-cpp-python compiles llama.cpp; a native build (-march=native) segfaults on the
+# first multi-token prompt on some of our machines' CPUs (AVX-512/AMX, llama-cpp-python
+# 0.3.36, seen 2026-12-07), so it is built for the portable instruction set.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 

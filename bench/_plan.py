@@ -16,6 +16,7 @@ class Plan:
     quickstart_concurrencies: tuple[int, ...]  # README quick start: rewrites, no model
     cached_concurrencies: tuple[int, ...]
     rewrite_points: tuple[tuple[int, int], ...]  # (stub delay ms, concurrency)
+    rewrite_distinct: int  # distinct rewrite requests prepared (bench/_rewrites.py)
     transport_concurrencies: tuple[int, ...]  # bare client, 50 ms stub
     transports: tuple[str, ...]
     app_transport_concurrencies: tuple[int, ...]  # the app on httpx vs aiohttp, 50 ms stub
@@ -46,6 +47,7 @@ QUICK = Plan(
     quickstart_concurrencies=(1,),
     cached_concurrencies=(1, 16),
     rewrite_points=((0, 1), (0, 16), (50, 1)),
+    rewrite_distinct=1000,
     transport_concurrencies=(400,),
     transports=("httpx", "aiohttp"),
     app_transport_concurrencies=(),
@@ -76,6 +78,7 @@ FULL = Plan(
     quickstart_concurrencies=(1, 16),
     cached_concurrencies=(1, 16, 64),
     rewrite_points=((0, 1), (0, 16), (0, 64), (50, 1), (50, 16), (50, 64)),
+    rewrite_distinct=1974,
     transport_concurrencies=(64, 400, 1000),
     transports=("httpx", "httpx2", "aiohttp"),
     app_transport_concurrencies=(64, 400),

@@ -44,8 +44,21 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 add(f"/v1/analyze p99 (ms), {p['drafts']}, c=1", v, "<= 5", num(v) <= 5)
     inproc = results.get("analysis_in_process", {})
     if inproc and "error" not in inproc:
-        v = inproc["analyze_p50_ms"]
-        add("analyze() in process p50 (ms), 150-word email + context", v, "<= 0.2", v <= 0.2)
+        # Judged cold (text and context caches emptied before every call): the warm
+        # number repeats one email, which caches keyed on the text or context flatter.
+        v = inproc.get("analyze_cold_p50_ms", inproc["analyze_p50_ms"])
+        add(
+            "analyze() in process p50 (ms), 150-word email + context, cold caches",
+            v,
+            "<= 0.2",
+            v <= 0.2,
+        )
+        add(
+            "analyze() in process p50 (ms), the same email repeated (warm caches)",
+            inproc["analyze_p50_ms"],
+            "reported",
+            None,
+        )
         add(
             "analyze() in process p50 (ms), typing snapshots",
             inproc.get("typing_p50_ms"),
@@ -79,14 +92,14 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for p in results.get("rewrite", {}).get("points", []):
         if p["delay_ms"] == 0 and p["concurrency"] == 1:
             add(
-                "rewrite p50 vs bare client, 0 ms stub, c=1",
+                "rewrite p50 vs bare client, distinct drafts, 0 ms stub, c=1",
                 p["p50_ratio"],
                 "<= 1.5",
                 num(p["p50_ratio"]) <= 1.5,
             )
             extra = p.get("cpu_beyond_client_ms")
             add(
-                "rewrite CPU beyond the bare client's (ms/req), 0 ms stub, c=1",
+                "rewrite CPU beyond the bare client's (ms/req), distinct drafts, 0 ms stub, c=1",
                 extra,
                 "<= 1.5",
                 num(extra) <= 1.5,
@@ -122,9 +135,26 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         c, r = p["concurrency"], p["throughput_ratio"]
         add(f"memo: analyze vs bare, repeat draft, c={c}", r, ">= 0.60", num(r) >= 0.6, "other")
     for p in results.get("rewrite", {}).get("points", []):
+        repeat = p.get("repeat") or {}
+        if p["delay_ms"] == 0 and p["concurrency"] == 1 and repeat:
+            add(
+                "rewrite p50 vs bare client, repeat draft, 0 ms stub, c=1",
+                repeat["p50_ratio"],
+                "<= 1.5",
+                num(repeat["p50_ratio"]) <= 1.5,
+                "other",
+            )
+            add(
+                "rewrite CPU beyond the bare client's (ms/req), repeat draft, 0 ms stub, c=1",
+                repeat["cpu_beyond_client_ms"],
+                "<= 1.5",
+                num(repeat["cpu_beyond_client_ms"]) <= 1.5,
+                "other",
+            )
+    for p in results.get("rewrite", {}).get("points", []):
         if p["delay_ms"] == 0 and p["concurrency"] == 1:
             continue
-        tag = f"{p['delay_ms']} ms stub, c={p['concurrency']}"
+        tag = f"distinct drafts, {p['delay_ms']} ms stub, c={p['concurrency']}"
         add(
             f"rewrite p50 vs bare client, {tag}",
             p["p50_ratio"],
@@ -134,7 +164,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     for p in results.get("rewrite", {}).get("points", []):
         if p["delay_ms"] == 0:
-            tag = f"0 ms stub, c={p['concurrency']}"
+            tag = f"distinct drafts, 0 ms stub, c={p['concurrency']}"
             add(
                 f"rewrite throughput vs bare client, {tag}",
                 p["throughput_ratio"],
@@ -187,8 +217,9 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"## Targets of issue #14: {passed} of {judged} met",
         "",
-        "Distinct drafts first (typing sessions and unrelated drafts: no request repeats "
-        "a body, see [../README.md](../README.md)); ratios are ours / baseline measured "
+        "Distinct drafts first (typing sessions and unrelated drafts; rewrites of a "
+        "different dataset draft each time: no request repeats a body, see "
+        "[../README.md](../README.md)); ratios are ours / baseline measured "
         "side by side in this run.",
         "",
         _table(
@@ -266,9 +297,12 @@ def markdown(results: dict[str, Any]) -> str:
     if results.get("analysis_in_process") and "error" not in results["analysis_in_process"]:
         a = results["analysis_in_process"]
         out += [
-            f"In-process `analyze()`: p50 {a['analyze_p50_ms']} ms, p99 "
-            f"{a['analyze_p99_ms']} ms over {a['calls']} calls (150-word email, full "
-            f"context); with request validation and JSON output: p50 "
+            f"In-process `analyze()` on the 150-word email with its full context: cold"
+            f" (text and context caches emptied before each call) p50"
+            f" {a.get('analyze_cold_p50_ms')} ms, p99 {a.get('analyze_cold_p99_ms')} ms;"
+            f" the same email repeated (warm) p50 {a['analyze_p50_ms']} ms, p99 "
+            f"{a['analyze_p99_ms']} ms over {a['calls']} calls; with request validation"
+            f" and JSON output (warm): p50 "
             f"{a['with_validation_and_json_p50_ms']} ms. Typing snapshots, one after another: "
             f"p50 {a.get('typing_p50_ms')} ms, p99 {a.get('typing_p99_ms')} ms.",
             "",
@@ -329,6 +363,33 @@ def markdown(results: dict[str, Any]) -> str:
             "",
         ]
     if results.get("rewrite") and "error" not in results["rewrite"]:
+        rows: list[list[Any]] = []
+        for p in results["rewrite"]["points"]:
+            for drafts, ours, vs in (
+                ("distinct", p["ours"], p),
+                ("repeat", p.get("ours_repeat"), p.get("repeat")),
+            ):
+                if not ours or not vs:
+                    continue
+                rows.append(
+                    [
+                        f"{p['delay_ms']} ms",
+                        p["concurrency"],
+                        drafts,
+                        ours["rps"],
+                        p["passthrough"]["rps"],
+                        p["client"]["rps"],
+                        vs["throughput_ratio"],
+                        f"{ours['p50_ms']} / {ours['p99_ms']}",
+                        f"{p['client']['p50_ms']} / {p['client']['p99_ms']}",
+                        f"{vs['added_p50_ms']} / {vs['added_p99_ms']}",
+                        f"{ours['server_cpu_ms_per_req']} / "
+                        f"{p['passthrough']['server_cpu_ms_per_req']} / "
+                        f"{p['client']['cpu_ms_per_call']}",
+                        ours.get("composer"),
+                    ]
+                )
+        distinct = results["rewrite"].get("distinct") or {}
         out += [
             "## 2. /v1/rewrites vs the bare openai client (same stub upstream, cache off)",
             "",
@@ -336,6 +397,7 @@ def markdown(results: dict[str, Any]) -> str:
                 [
                     "stub",
                     "c",
+                    "drafts",
                     "ours rps",
                     "passthrough rps",
                     "client rps",
@@ -344,28 +406,18 @@ def markdown(results: dict[str, Any]) -> str:
                     "client p50/p99",
                     "added p50/p99 ms",
                     "CPU ms/req ours / passthrough / client",
+                    "composer",
                 ],
-                [
-                    [
-                        f"{p['delay_ms']} ms",
-                        p["concurrency"],
-                        p["ours"]["rps"],
-                        p["passthrough"]["rps"],
-                        p["client"]["rps"],
-                        p["throughput_ratio"],
-                        f"{p['ours']['p50_ms']} / {p['ours']['p99_ms']}",
-                        f"{p['client']['p50_ms']} / {p['client']['p99_ms']}",
-                        f"{p['added_p50_ms']} / {p['added_p99_ms']}",
-                        f"{p['ours']['server_cpu_ms_per_req']} / "
-                        f"{p['passthrough']['server_cpu_ms_per_req']} / "
-                        f"{p['client']['cpu_ms_per_call']}",
-                    ]
-                    for p in results["rewrite"]["points"]
-                ],
+                rows,
             ),
             "",
-            "*passthrough*: a bare Litestar route in the same server making the same "
-            "upstream call with a bare client (isolates the pipeline's own cost).",
+            "*distinct*: every request a different dataset draft on its own context "
+            f"({distinct.get('kept', '?')} requests, bench/_rewrites.py), each answered by the "
+            "stub with a message that passes the guard for it (`composer` counts the answers "
+            "that did not come from the model); *repeat*: the benchmark draft every time "
+            "(per-text caches help it). *passthrough*: a bare Litestar route in the same "
+            "server making the same upstream call with a bare client (isolates the "
+            "pipeline's own cost).",
             "",
         ]
     if results.get("transports") and "error" not in results["transports"]:
@@ -609,7 +661,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
     for ax, delay in ((axes[0][1], 0), (axes[0][2], 50)):
         pts = [p for p in results.get("rewrite", {}).get("points", []) if p["delay_ms"] == delay]
         if pts:
-            series(ax, pts, "ours", "/v1/rewrites", "tab:blue")
+            series(ax, pts, "ours", "/v1/rewrites, distinct drafts", "tab:blue")
+            if all(p.get("ours_repeat") for p in pts):
+                series(ax, pts, "ours_repeat", "/v1/rewrites, repeat draft", "tab:cyan")
             series(ax, pts, "client", "bare openai client", "tab:gray")
             series(ax, pts, "passthrough", "passthrough route", "tab:green")
             finish(

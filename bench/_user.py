@@ -24,15 +24,12 @@ from bench._scenarios import Run, draft_series
 
 
 def _cold() -> None:
-    """Forget the per-text caches of supporting text: an attacker sends a new context each time."""
-    from service.analysis import _fact_extract, _provenance
+    """Forget every cache keyed on a text or a context: an attacker sends a new context
+    each time (service/analysis/_caches.py).
+    """
+    from service.analysis._caches import clear_text_caches
 
-    for cached in (
-        _fact_extract.support_keys,
-        _provenance.untrusted_keys,
-        _provenance.private_keys,
-    ):
-        cached.cache_clear()
+    clear_text_caches()
 
 
 def _measure(payload: dict[str, Any]) -> dict[str, float]:

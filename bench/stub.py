@@ -12,6 +12,10 @@ Routes (any path prefix is allowed, so the SDK's `base_url` can carry the delay)
   GET  /_stats                        counters (received, completed, client_gone, max_in_flight)
   POST /_stats/reset
   POST /_delay/<ms>                   set the default delay (used without a /d<ms> prefix)
+  POST /_answers                      body: the path of a JSON map {sha256 of the last user
+                                      message: answer} (bench/_rewrites.py); a request whose
+                                      prompt is in the map gets its own answer, any other
+                                      `STUB_ANSWER`
 
 Run: python -m bench.stub --port 8900 [--delay-ms 0]
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import re
 import signal
@@ -49,7 +54,7 @@ class Stats:
 STATS = Stats()
 
 
-def _completion(model: str) -> bytes:
+def _completion(model: str, answer: str = STUB_ANSWER) -> bytes:
     return json.dumps({
         "id": "chatcmpl-bench",
         "object": "chat.completion",
@@ -57,7 +62,7 @@ def _completion(model: str) -> bytes:
         "model": model,
         "choices": [{
             "index": 0,
-            "message": {"role": "assistant", "content": STUB_ANSWER},
+            "message": {"role": "assistant", "content": answer},
             "finish_reason": "stop",
             "logprobs": None,
         }],
@@ -66,9 +71,9 @@ def _completion(model: str) -> bytes:
     }).encode()  # fmt: skip
 
 
-def _stream_chunks(model: str, pieces: int = 8) -> bytes:
+def _stream_chunks(model: str, answer: str = STUB_ANSWER, pieces: int = 8) -> bytes:
     """The same answer as SSE chunks, then a usage chunk and [DONE]."""
-    size = max(1, len(STUB_ANSWER) // pieces + 1)
+    size = max(1, len(answer) // pieces + 1)
     out: list[bytes] = []
     base = {
         "id": "chatcmpl-bench",
@@ -76,8 +81,8 @@ def _stream_chunks(model: str, pieces: int = 8) -> bytes:
         "created": int(time.time()),
         "model": model,
     }
-    for i in range(0, len(STUB_ANSWER), size):
-        delta = {"content": STUB_ANSWER[i : i + size]}
+    for i in range(0, len(answer), size):
+        delta = {"content": answer[i : i + size]}
         if i == 0:
             delta["role"] = "assistant"
         chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
@@ -98,14 +103,29 @@ def _stream_chunks(model: str, pieces: int = 8) -> bytes:
     return b"".join(out)
 
 
-_CACHE: dict[tuple[str, bool], bytes] = {}
+_CACHE: dict[tuple[str, bool, str], bytes] = {}
+# Answers per prompt (sha256 of the last user message), loaded by POST /_answers.
+ANSWERS: dict[str, str] = {}
 
 
-def _answer_body(model: str, stream: bool) -> bytes:
-    key = (model, stream)
-    if key not in _CACHE:
-        _CACHE[key] = _stream_chunks(model) if stream else _completion(model)
-    return _CACHE[key]
+def _answer_for(payload: dict[str, Any]) -> str:
+    """The answer loaded for this prompt, else the fixed `STUB_ANSWER`."""
+    if not ANSWERS:
+        return ""
+    messages = payload.get("messages") or []
+    last = messages[-1].get("content") if messages and isinstance(messages[-1], dict) else None
+    if not isinstance(last, str):
+        return ""
+    key = hashlib.sha256(last.encode()).hexdigest()
+    return key if key in ANSWERS else ""
+
+
+def _answer_body(model: str, stream: bool, key: str = "") -> bytes:
+    cache_key = (model, stream, key)
+    if cache_key not in _CACHE:
+        answer = ANSWERS[key] if key else STUB_ANSWER
+        _CACHE[cache_key] = _stream_chunks(model, answer) if stream else _completion(model, answer)
+    return _CACHE[cache_key]
 
 
 def _response(
@@ -194,7 +214,7 @@ class StubProtocol(asyncio.Protocol):
                 return
             STATS.received += 1
             stream = bool(payload.get("stream"))
-            answer = _answer_body(str(payload.get("model", "stub")), stream)
+            answer = _answer_body(str(payload.get("model", "stub")), stream, _answer_for(payload))
             ctype = b"text/event-stream" if stream else b"application/json"
             raw = _response(200, answer, ctype, keep_alive)
             if delay_s <= 0:
@@ -215,6 +235,10 @@ class StubProtocol(asyncio.Protocol):
             for field in ("received", "completed", "client_gone", "max_in_flight"):
                 setattr(STATS, field, 0)
             self._send(_response(200, b"{}"), keep_alive)
+        elif path == b"/_answers" and method == b"POST":
+            with open(body.decode()) as f:
+                ANSWERS.update(json.load(f))
+            self._send(_response(200, json.dumps({"answers": len(ANSWERS)}).encode()), keep_alive)
         elif path.startswith(b"/_delay/") and method == b"POST":
             _DEFAULT_DELAY_S[0] = int(path.rsplit(b"/", 1)[1]) / 1000.0
             self._send(_response(200, b"{}"), keep_alive)

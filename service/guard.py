@@ -19,7 +19,9 @@ import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
+from service.analysis import RULES
 from service.analysis_memo import analyze
 from service.budget import LengthBudget
 from service.models import (
@@ -33,27 +35,14 @@ from service.models import (
 )
 
 # These block a message even if the analyzer rates them as warnings (or a
-# caller lowers their severity). A message must also leave the buyer a light
+# caller lowers their severity): each rule's file says so (`blocks_rewrites`
+# in service/analysis/lexicons/). A message must also leave the buyer a light
 # next step: without one, a model answer that is a remark about the draft (or
 # an echo of the answer format) would pass. The issue #10 rules catch what an
 # obeying or broken model writes: its instructions, another recipient or
 # signer, a rival run down, the seller's private figures, degenerate text, a
 # switch to the language the planted text was in, and phishing bait.
-ALWAYS_BLOCKING: frozenset[str] = frozenset(
-    {
-        "invented_fact",
-        "placeholder",
-        "too_long",
-        "no_next_step",
-        "prompt_disclosure",
-        "changed_party",
-        "disparagement",
-        "private_detail",
-        "degenerate_text",
-        "wrong_language",
-        "phishing_bait",
-    }
-)
+ALWAYS_BLOCKING: frozenset[str] = frozenset(r.id for r in RULES if r.blocks_rewrites)
 # The rule id of the structural check below; the analyzer may report it too.
 DEGENERATE = "degenerate_text"
 
@@ -189,18 +178,25 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 def degenerate_findings(text: str, original: Message | None = None) -> list[Finding]:
     """The first structural sign that `text` is not a message (what the draft does is allowed).
 
-    The checks run lazily and stop at the first sign: one is enough to block.
+    The checks run lazily and stop at the first sign: one is enough to block. A pure
+    function of the text and the draft's text, remembered for the last few pairs: a
+    rewrite checks the same answer when it is attempted and again when it is released.
     """
+    draft = None if original is None else f"{original.subject or ''}\n{original.body}"
+    return list(_degenerate_against(text, draft))
+
+
+@lru_cache(maxsize=64)
+def _degenerate_against(text: str, draft: str | None) -> tuple[Finding, ...]:
     own: set[str] | None = None
     for finding in _degenerate(text):
-        if original is None:
-            return [finding]
-        draft = f"{original.subject or ''}\n{original.body}"
+        if draft is None:
+            return (finding,)
         if own is None:
             own = {f.message for f in _degenerate(draft)}
         if finding.message not in own and finding.excerpt.casefold() not in draft.casefold():
-            return [finding]
-    return []
+            return (finding,)
+    return ()
 
 
 def _degenerate(text: str) -> Iterator[Finding]:
@@ -213,8 +209,9 @@ def _degenerate(text: str) -> Iterator[Finding]:
     ):
         if match := pattern.search(text):
             yield _finding(f"It contains {why}.", match.start(), match.end(), text)
-    ids = (m for m in _SNAKE.finditer(text) if m.group().casefold() in _IDS)
-    if first := next(ids, None):
+    # An id has an underscore: without one, the scan cannot find any.
+    ids = (m for m in _SNAKE.finditer(text) if m.group().casefold() in _IDS) if "_" in text else ()
+    if first := next(iter(ids), None):
         yield _finding("It contains an internal id.", first.start(), first.end(), text)
     if span := _junk_run(text):
         yield _finding("It contains a run of junk characters.", *span, text)
@@ -237,6 +234,8 @@ def _finding(message: str, start: int, end: int, text: str) -> Finding:
 
 
 def _changes_line(text: str) -> tuple[int, int] | None:
+    if "|" not in text:  # a changes line has two bars
+        return None
     start = 0
     for line in text.split("\n"):
         parts = line.split("|", 2)

@@ -20,11 +20,8 @@ class RuleInfo(BaseModel):
     description: str
     # True for rules that only run when a context (or the original draft) is given.
     needs_context: bool = False
-
-
-_NEEDS_CONTEXT = frozenset(
-    {"invented_fact", "not_personalized", "changed_party", "private_detail", "wrong_language"}
-)
+    # True when the guard blocks a rewrite carrying this finding whatever its severity.
+    blocks_rewrites: bool = False
 
 
 @cache
@@ -37,7 +34,8 @@ def rules_catalogue() -> tuple[RuleInfo, ...]:
             principle=lex[rule_id].file.principle,
             title=lex[rule_id].file.title,
             description=lex[rule_id].file.description,
-            needs_context=rule_id in _NEEDS_CONTEXT,
+            needs_context=lex[rule_id].file.needs_context,
+            blocks_rewrites=lex[rule_id].file.blocks_rewrites,
         )
         for rule_id in RULE_IDS
     )

@@ -120,8 +120,7 @@ def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 
 def _repeated(doc: Doc, lex: Lexicon) -> list[Finding]:
-    words = list(_WORD.finditer(doc.norm))
-    tokens = [m.group(0) for m in words]
+    tokens = _WORD.findall(doc.norm)
     times, min_words = _limit("repeat_times"), _limit("repeat_words")
     pairs = _equal_pairs(tokens)
     for period in range(1, _MAX_PERIOD + 1):
@@ -136,6 +135,7 @@ def _repeated(doc: Doc, lex: Lexicon) -> list[Finding]:
                 covered = run + period
                 if covered >= period * times and covered >= min_words:
                     first = i + period - covered + 1
+                    words = list(_WORD.finditer(doc.norm))  # spans only for the finding
                     start, end = words[first].start(), words[i + period].end()
                     msg = "The same words repeat over and over; this is not a message yet."
                     return [make_finding(lex, doc, start, end, msg)]

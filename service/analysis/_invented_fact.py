@@ -11,6 +11,7 @@ supported when every word of the name occurs in the support
 from __future__ import annotations
 
 from service.analysis._bounds import MESSAGE_CONTACTS, MESSAGE_FACTS, contacts_cut_first
+from service.analysis._context_memo import by_context
 from service.analysis._fact_extract import CURRENCIES, currency_of, extract, unchecked_from
 from service.analysis._fact_keys import Fact
 from service.analysis._matcher import Lexicon, lexicons
@@ -49,7 +50,7 @@ def find_invented(doc: Doc, context: Context | None, original: Message | None) -
     if context is None and original is None:
         return []
     lex: Lexicon = lexicons()["invented_fact"]
-    support = supported_keys(context, original)
+    support = by_context("support", context, original, lambda: supported_keys(context, original))
     out: list[Finding] = []
     for fact in extract(doc):
         if fact.kind == "name":

@@ -82,6 +82,11 @@ class RuleMeta(Strict):
     title: str
     description: str
     message: str
+    # The guard blocks a rewrite that carries this rule's finding whatever its
+    # severity (a warning on a draft, a stop on what Tactful itself writes).
+    blocks_rewrites: bool = False
+    # The rule only runs when a context (or the original draft) is given.
+    needs_context: bool = False
 
 
 class RuleFile(RuleMeta):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 from functools import cache, lru_cache
+from typing import Any
 
 from service.analysis._anchors import Anchors, anchors
 from service.analysis._dispatch import dispatch_compile, first_chars
@@ -236,20 +237,36 @@ class Lexicon:
 
 
 class AnchorIndex:
-    """Every anchor of every pattern list, grouped by first character."""
+    """Every anchor of every pattern list, in a character trie."""
 
     def __init__(self, anchors: frozenset[str]) -> None:
-        by_first: dict[str, set[str]] = {}
-        for anchor in anchors:
-            by_first.setdefault(anchor[0], set()).add(anchor)
-        self._by_first = {c: tuple(sorted(a)) for c, a in by_first.items()}
+        # A character trie: node[ch] is the next node, node[""] the anchor ending here.
+        self._trie: dict[str, Any] = {}
+        for anchor in sorted(anchors):
+            node = self._trie
+            for ch in anchor:
+                node = node.setdefault(ch, {})
+            node[""] = anchor
         self.in_token = lru_cache(maxsize=65536)(self._in_token)
 
     def _in_token(self, token: str) -> frozenset[str]:
-        """The anchors occurring inside one whitespace-free token."""
+        """The anchors occurring inside one whitespace-free token: the trie walked from
+        each position (at most the longest anchor's length per position).
+        """
         found: list[str] = []
-        for c in set(token):
-            found.extend(a for a in self._by_first.get(c, ()) if a in token)
+        trie = self._trie
+        n = len(token)
+        for i in range(n):
+            node = trie.get(token[i])
+            j = i + 1
+            while node is not None:
+                anchor = node.get("")
+                if anchor is not None:
+                    found.append(anchor)
+                if j >= n:
+                    break
+                node = node.get(token[j])
+                j += 1
         return frozenset(found)
 
 

@@ -102,8 +102,13 @@ _NOT_A_HOST = frozenset({"the", "a", "an", "of", "in", "on", "at", "to", "and", 
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
+def _may_be_defanged(text: str) -> bool:
+    """False only when _DEFANG cannot match `text` (a necessary condition)."""
+    return _DEFANG_HINT.search(text) is not None
+
+
 def _defanged(text: str) -> bool:
-    return _DEFANG_HINT.search(text) is not None and _DEFANG.search(text) is not None
+    return _may_be_defanged(text) and _DEFANG.search(text) is not None
 
 
 def _host_before(text: str, end: int) -> str:
@@ -315,7 +320,7 @@ def _refang(n: Normalised) -> None:
     """Replace defanged link parts in place, composing the map."""
     text = n.text
     repl: list[tuple[int, int, str]] = []
-    for m in _DEFANG.finditer(text) if _DEFANG_HINT.search(text) else ():
+    for m in _DEFANG.finditer(text) if _may_be_defanged(text) else ():
         kind = m.lastgroup
         if kind == "hxxp":
             repl.append((m.start(), m.end(), "http"))
@@ -353,7 +358,23 @@ def _refang(n: Normalised) -> None:
 
 
 def clean(text: str) -> str:
-    """The normalised text alone (for supporting text, where offsets do not matter)."""
+    """The normalised text alone (for supporting text, where offsets do not matter).
+
+    A short text (a name, a company, a goal: the context's fields, which several
+    rules read on every call and a typing user sends with every snapshot) is kept
+    across calls as its normalised string: a pure function of the text, in a
+    bounded table.
+    """
+    if len(text) <= SHORT_TEXT:
+        return _clean_short(text)
+    return normalise(text).text
+
+
+SHORT_TEXT = 256
+
+
+@lru_cache(maxsize=4096)
+def _clean_short(text: str) -> str:
     return normalise(text).text
 
 

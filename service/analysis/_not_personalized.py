@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from service.analysis._context_memo import by_context
 from service.analysis._dispatch import dispatch_compile
 from service.analysis._fact_extract import extract, support_keys
 from service.analysis._matcher import lexicons
@@ -86,13 +87,36 @@ def content_stems(text: str, names: frozenset[str] = frozenset()) -> frozenset[s
     "Northside Adult Learning".
     """
     out: set[str] = set()
-    folded = fold(text)
-    for m in _WORD_CASED.finditer(folded):
-        w = lower_same_length(m.group(0))
-        if w in names and m.group(0)[:1].isupper():
-            continue
-        out.update(_word_stems(w))
+    for line in fold(text).split("\n"):  # a word never spans a line break
+        out.update(_line_stems(line, names) if len(line) <= _LINE_CHARS else _stems(line, names))
     return frozenset(out)
+
+
+_LINE_CHARS = 2_000  # lines kept by _line_stems: at most 4096 x 2 KB
+
+
+@lru_cache(maxsize=4096)
+def _line_stems(line: str, names: frozenset[str]) -> frozenset[str]:
+    """The stems of one folded line: a typing user's earlier paragraphs come back
+    unchanged with every snapshot, so only the line being typed is read again.
+    """
+    return _stems(line, names)
+
+
+def _stems(folded: str, names: frozenset[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for word in _WORD_CASED.findall(folded):
+        out.update(_cased_word_stems(word, names))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=32768)
+def _cased_word_stems(word: str, names: frozenset[str]) -> frozenset[str]:
+    """What one word as written contributes (a pure function of the word and `names`)."""
+    w = lower_same_length(word)
+    if w in names and word[:1].isupper():
+        return frozenset()
+    return _word_stems(w)
 
 
 @lru_cache(maxsize=16384)
@@ -151,13 +175,9 @@ def find_not_personalized(
     """`boasts` are self_centered findings: their sentences are about us, not the buyer."""
     if context is None:
         return []
-    reference = _reference_text(context)
-    if not reference.strip():
-        return []  # nothing known about the buyer: the rule cannot judge
-    names = _name_words(context)
-    theirs = content_stems(reference, names) - _not_a_reference(context, names)
+    names, theirs = by_context("not_personalized", context, None, lambda: _theirs(context))
     if not theirs:
-        return []
+        return []  # nothing known about the buyer, or nothing of theirs: the rule cannot judge
     if _message_stems(doc, boasts or [], names) & theirs:
         return []
     if _shares_a_fact(doc, context):
@@ -165,6 +185,17 @@ def find_not_personalized(
     lex = lexicons()["not_personalized"]
     start, end = _trimmed(doc.raw)
     return [make_finding(lex, doc, start, end)]
+
+
+def _theirs(context: Context) -> tuple[frozenset[str], frozenset[str]]:
+    """The names in the context, and the content stems that refer to the buyer (a pure
+    function of the context, so kept by content across calls: see _context_memo.py).
+    """
+    reference = _reference_text(context)
+    if not reference.strip():
+        return frozenset(), frozenset()
+    names = _name_words(context)
+    return names, content_stems(reference, names) - _not_a_reference(context, names)
 
 
 def _shares_a_fact(doc: Doc, context: Context) -> bool:

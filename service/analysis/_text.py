@@ -65,6 +65,10 @@ _WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['\-][0-9a-z\u00c0-\u024f]+)*")
 # ("[^\s]*[a-z][^\s]*") backtracks quadratically on a long run of punctuation.
 _TOKEN = re.compile(r"\S+")
 _HAS_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
+# The same tokens in one pass (no Python call per token): a token start, its leading
+# symbols taken possessively (never given back, so a long run of punctuation is read
+# once and fails without backtracking), a letter or digit, the rest of the token.
+_BUDGET_WORD = re.compile(r"(?<!\S)[^\s0-9A-Za-z\u00c0-\u024f]*+[0-9A-Za-z\u00c0-\u024f]\S*+")
 
 
 def fold(text: str) -> str:
@@ -137,9 +141,7 @@ class Doc:
     def words(self) -> list[tuple[int, int]]:
         """Spans of budget words (tokens with a letter or digit), computed when needed."""
         if self._word_spans is None:
-            self._word_spans = [
-                m.span() for m in _TOKEN.finditer(self.norm) if _HAS_WORD.search(m.group())
-            ]
+            self._word_spans = [m.span() for m in _BUDGET_WORD.finditer(self.norm)]
         return self._word_spans
 
     def word_count(self) -> int:
@@ -148,7 +150,7 @@ class Doc:
             if self._word_spans is not None:
                 self._word_count = len(self._word_spans)
             else:
-                self._word_count = sum(1 for t in self.norm.split() if _HAS_WORD.search(t))
+                self._word_count = len(_BUDGET_WORD.findall(self.norm))
         return self._word_count
 
 

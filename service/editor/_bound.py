@@ -69,6 +69,9 @@ def substance_bound(
         before: The draft's analysis (the findings the editor cuts first).
         seed: The editor's seed for the move's phrasing (the draft's body by default).
     """
+    items = find_items(draft.body)
+    if not items:  # nothing to keep, whatever the editor would cut or add
+        return []
     seed = draft.body if seed is None else seed
     doc = _Draft(draft.body, _names(context), _signers(context))
     cuts, _ = _first_cuts(doc, _to_cut(before), context)
@@ -86,7 +89,7 @@ def substance_bound(
     digits = "".join(ch for ch in extra if ch.isdigit())
     return [
         item
-        for item in find_items(draft.body)
+        for item in items
         if item.key in present
         or (item.kind in ("phone", "money", "percent", "figure") and item.key in digits)
     ]

@@ -87,7 +87,8 @@ def attempt(
         rules = ", ".join(sorted({f.rule for f in result.blocking}))
         return Attempt(None, None, result.blocking, f"blocked: {rules}")
     text_sent = f"{candidate.subject or ''}\n{candidate.body}"
-    lost = missing_items(substance or [], text_sent)
+    # Nothing to keep (the bound is empty, so is the exact list): nothing can be lost.
+    lost = missing_items(substance, text_sent) if substance else []
     if lost and exact_substance is not None:
         lost = missing_items(exact_substance(), text_sent)
     if lost:

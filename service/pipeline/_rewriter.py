@@ -50,7 +50,9 @@ class Rewriter:
         self._model = model
         self._prompts = prompts
         self._params = params
-        self._cache = cache
+        # A TTL of 0 disables the cache (docs/operations.md): nothing is looked up or
+        # stored, so a rewrite pays no round trip, no key hash and no check for it.
+        self._cache = cache if cache_ttl_s > 0 else None
         self._cache_ttl_s = cache_ttl_s
         self._observer: PipelineObserver = observer or NullObserver()
 
@@ -124,7 +126,7 @@ class Rewriter:
         tenant: str | None,
     ) -> RewriteResponse:
         started = time.perf_counter()
-        key = self.cache_key(request, tenant=tenant)
+        key = self.cache_key(request, tenant=tenant) if self._cache is not None else ""
         if self._cache is not None:
             cached = await read_cached(self._cache, key)
             self._observer.cache_lookup(cached is not None)

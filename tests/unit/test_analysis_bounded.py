@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 import service.analysis as analysis_pkg
 from bench._adversarial import cases as adversarial_cases
 from bench._adversarial import run_cases
-from service.analysis import _fact_extract, _patterns, _provenance, analyze
+from service.analysis import _fact_extract, _patterns, analyze
 from service.analysis._bounds import (
     MESSAGE_CONTACTS,
     MESSAGE_FACTS,
@@ -45,6 +45,7 @@ from service.analysis._bounds import (
     ORIGINAL_FACTS,
     bound_original,
 )
+from service.analysis._caches import clear_text_caches
 from service.analysis._fact_keys import vocab
 from service.analysis._matcher import candidate_index, lexicons
 from service.analysis._text import _SENTENCE_END, Doc, _segment, prepare
@@ -255,12 +256,7 @@ def _request_work(payload: dict[str, Any], *, as_rewrite: bool) -> tuple[_Meter,
         size += len(context.notes or "") + sum(map(len, context.prospect_messages))
         size += len(context.goal or "")
     analyze(Message(body="Warm up the lexicons, please?"), context=context)
-    for cached in (
-        _fact_extract.support_keys,
-        _provenance.untrusted_keys,
-        _provenance.private_keys,
-    ):
-        cached.cache_clear()
+    clear_text_caches()  # every cache keyed on a text or a context: the work is cold
     with _metered() as meter:
         analyze(request.draft, context=context, original=original)
     return meter, size

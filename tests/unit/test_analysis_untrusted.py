@@ -274,3 +274,30 @@ def test_the_editor_cuts_new_offences_without_crashing(body: str) -> None:
     # A greeting or signature the editor keeps as written falls back to the composer,
     # which writes in the context's names: what leaves passes the guard.
     assert passes(result.message, context=ctx, original=draft, budget=budget)
+
+
+def test_the_rule_files_say_which_rules_always_block_a_rewrite() -> None:
+    # Read from each rule's file (`blocks_rewrites`): a data edit that dropped one of
+    # these would let a model answer carrying it out as a mere warning.
+    assert {
+        "invented_fact",
+        "placeholder",
+        "too_long",
+        "no_next_step",
+        "prompt_disclosure",
+        "changed_party",
+        "disparagement",
+        "private_detail",
+        "degenerate_text",
+        "wrong_language",
+        "phishing_bait",
+    } == ALWAYS_BLOCKING
+    served = {r.id for r in RULES if r.blocks_rewrites}
+    assert served == ALWAYS_BLOCKING
+    assert {r.id for r in RULES if r.needs_context} == {
+        "invented_fact",
+        "not_personalized",
+        "changed_party",
+        "private_detail",
+        "wrong_language",
+    }

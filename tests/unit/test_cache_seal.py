@@ -123,3 +123,37 @@ async def test_a_seal_for_another_key_does_not_vouch(
     hit = await rewriter(FakeChatModel(), cache).rewrite(other)
     assert hit.cached is True  # the same draft and context: it passes the re-check
     assert checks.calls == before + 1
+
+
+class _Recording(MemoryCache):
+    """A cache that records every read and write it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    async def get(self, key: str) -> bytes | None:
+        self.calls.append("get")
+        return await super().get(key)
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        self.calls.append("set")
+        await super().set(key, value, ttl_s)
+
+
+async def test_a_ttl_of_zero_never_touches_the_cache(
+    pushy_request: RewriteRequest, checks: _Checks
+) -> None:
+    cache = _Recording()
+    model = FakeChatModel([GOOD_ANSWER, GOOD_ANSWER])
+    quiet = Rewriter(
+        model=model, prompts=load_prompts(), params=ModelParams(), cache=cache, cache_ttl_s=0
+    )
+    first = await quiet.rewrite(pushy_request)
+    second = await quiet.rewrite(pushy_request)
+    assert (first.source, second.source) == ("model", "model")
+    assert not first.cached
+    assert not second.cached
+    assert model.remaining == 0  # both came from the model
+    assert cache.calls == []  # no lookup, no write: nothing to re-check either
+    assert checks.calls == 0

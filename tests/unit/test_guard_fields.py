@@ -219,3 +219,23 @@ def test_vet_changes() -> None:
         (None, "", "Would it help?"),
         (None, "Any news?", ""),
     ]
+
+
+def test_degenerate_findings_are_the_same_on_every_call_and_never_shared() -> None:
+    from service.guard import degenerate_findings
+    from service.models import Message
+
+    draft = Message(channel="email", subject="Hi", body="Hi Dana,\n\nRule_id: nope.\n\nChris")
+    text = "Hello Dana, the buyer should reply | note | a => b\n\nThanks"
+    first = degenerate_findings(text, draft)
+    assert first
+    assert first[0].rule == "degenerate_text"
+    first.clear()  # a caller changing its list changes nobody else's
+    again = degenerate_findings(text, draft)
+    assert len(again) == 1
+    assert again[0].rule == "degenerate_text"
+    assert degenerate_findings("A plain note. Would Tuesday suit you?", draft) == []
+    # The draft's own sign is allowed in a rewrite of it; without the draft it blocks.
+    own = "Hello Dana,\n\nRule_id: nope.\n\nWould Tuesday suit you?"
+    assert degenerate_findings(own, draft) == []
+    assert degenerate_findings(own) != []
