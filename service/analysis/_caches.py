@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from service.analysis._context_memo import clear as _clear_context_memo
 from service.analysis._fact_extract import support_keys
-from service.analysis._language import _draft_language, _trusted_profile
+from service.analysis._language import _draft_language, _text_words, _trusted_profile
 from service.analysis._normalize import _clean_short
 from service.analysis._not_personalized import _line_stems, content_stems
 from service.analysis._provenance import private_keys, untrusted_keys
@@ -26,6 +26,7 @@ def clear_text_caches() -> None:
         _clean_short,
         support_keys,
         _draft_language,
+        _text_words,
         _trusted_profile,
         content_stems,
         _line_stems,

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from service.analysis._matcher import Lexicon, lexicons
-from service.analysis._normalize import clean_fields
+from service.analysis._normalize import clean
 from service.analysis._patterns import make_finding
-from service.analysis._provenance import trusted_corpus
+from service.analysis._provenance import trusted_parts
 from service.analysis._scope import derived
 from service.analysis._text import Doc
 from service.models import Context, Finding, Message
@@ -146,17 +146,31 @@ def _foreign_script(sentence: str, allowed: frozenset[str], lists: _Lists) -> st
     return None
 
 
+@lru_cache(maxsize=32)
+def _text_words(text: str) -> tuple[str, ...]:
+    """The words of one text (a field, or the draft), once per analysis: the guard
+    reads the draft again as the original, inside the trusted text.
+    """
+    return tuple(_words(text))
+
+
+def _fields_words(fields: tuple[str, ...]) -> list[str]:
+    """The words of the fields joined one a line (no word spans a line break)."""
+    return [w for field in fields for w in _text_words(field)]
+
+
 @lru_cache(maxsize=128)
 def _draft_language(subject: str, body: str) -> str | None:
     """The draft's own language (None: English or unclear), once per distinct draft."""
     lists = _lists()
-    return _language(_words(clean_fields(subject, body)), lists, share=lists.min_share / 2)
+    words = _fields_words((clean(subject), clean(body)))
+    return _language(words, lists, share=lists.min_share / 2)
 
 
 @lru_cache(maxsize=128)
-def _trusted_profile(trusted: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The words and scripts of the trusted text, once per distinct trusted text."""
-    return frozenset(_words(trusted)), frozenset(_scripts(trusted))
+def _trusted_profile(fields: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The words and scripts of the trusted text's cleaned fields, once per distinct text."""
+    return frozenset(_fields_words(fields)), frozenset(_scripts("\n".join(fields)))
 
 
 def find_wrong_language(
@@ -170,12 +184,12 @@ def find_wrong_language(
         "wrong_language.trusted",
         context,
         original,
-        lambda: _trusted_profile(trusted_corpus(context, original)),
+        lambda: _trusted_profile(tuple(clean(p) for p in trusted_parts(context, original))),
     )
     base = _draft_language(original.subject or "", original.body)
     text = doc.raw
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
-    every_word = _words(text)  # the whole text is judged last
+    every_word = list(_text_words(text))  # the whole text is judged last
     for start, end in [*_suspects(text, spans, every_word, known, allowed, lists), (0, len(text))]:
         sentence = text[start:end]
         if script := _foreign_script(sentence, allowed, lists):

@@ -134,6 +134,11 @@ def untrusted_keys(text: str, *, notes: bool = False) -> frozenset[str]:
 
 def trusted_corpus(context: Context | None, original: Message | None) -> str:
     """The text that vouches for anything it holds: CRM facts and the original."""
+    return clean_fields(*trusted_parts(context, original))
+
+
+def trusted_parts(context: Context | None, original: Message | None) -> list[str]:
+    """The fields of the trusted text, as written (`trusted_corpus` joins them cleaned)."""
     parts: list[str] = []
     if context is not None:
         trusted = context.model_dump(
@@ -152,7 +157,7 @@ def trusted_corpus(context: Context | None, original: Message | None) -> str:
                     parts.append(f"{days // 7} weeks")
     if original is not None:
         parts.extend(p for p in (original.subject, original.body) if p)
-    return clean_fields(*parts)
+    return parts
 
 
 def support(context: Context | None, original: Message | None) -> frozenset[str]:

@@ -224,7 +224,8 @@ def _reference_wrong_language(body: str, original: Message, context: Context | N
     """find_wrong_language reading every sentence (before it skipped the harmless ones)."""
     lists = _language._lists()
     doc = prepare(body)
-    known, allowed = _language._trusted_profile(trusted_corpus(context, original))
+    trusted = trusted_corpus(context, original)
+    known, allowed = frozenset(_language._words(trusted)), frozenset(_language._scripts(trusted))
     base = _language._draft_language(original.subject or "", original.body)
     text = doc.raw
     spans = [(m.start(), m.end()) for m in _language._SENTENCE.finditer(text)]
