@@ -15,6 +15,7 @@ from service.analysis._disparagement import find_disparagement
 from service.analysis._empty_check_in import find_empty_check_in
 from service.analysis._invented_fact import find_invented
 from service.analysis._language import find_wrong_language
+from service.analysis._matcher import compile_all as compile_lexicons
 from service.analysis._metrics import compute as compute_metrics
 from service.analysis._no_next_step import find_no_next_step
 from service.analysis._normalize import Normalised, normalise, normalise_scope
@@ -34,6 +35,7 @@ __all__ = [
     "RULES",
     "RuleInfo",
     "analyze",
+    "compile_lexicons",
     "request_scope",
     "rule_severities",
     "score_findings",

@@ -90,7 +90,7 @@ class Compiled:
             return any(a in text for a in self._anchor_union)
         return not self._anchor_union.isdisjoint(present)
 
-    def _compiled(self) -> tuple[re.Pattern[str], bool]:
+    def compiled(self) -> tuple[re.Pattern[str], bool]:
         """The alternation, and whether it runs on padded text.
 
         When every entry is word-bounded, the pattern consumes the character
@@ -107,7 +107,7 @@ class Compiled:
         return self._regex
 
     def _spans(self, text: str, start: int, stop: int) -> list[tuple[int, int]]:
-        regex, padded = self._compiled()
+        regex, padded = self.compiled()
         if padded:
             return [
                 (m.start(1) - 1, m.end(1) - 1)
@@ -156,7 +156,7 @@ class Compiled:
         entry of some list matches, see CandidateIndex): the same leftmost,
         non-overlapping matches, without scanning every word boundary.
         """
-        regex, _ = self._compiled()
+        regex, _ = self.compiled()
         padded = " " + text
         out: list[tuple[int, int]] = []
         cursor = start
@@ -215,7 +215,7 @@ class Compiled:
         if not self._may_match(text, present):
             return False
         stop = len(text) if end is None else end
-        regex, padded = self._compiled()
+        regex, padded = self.compiled()
         if padded:
             return regex.search(" " + text, start, stop + 1) is not None
         return regex.search(text, start, stop) is not None
@@ -310,7 +310,26 @@ def all_anchors() -> AnchorIndex:
 
 
 @cache
-@cache
 def lexicons() -> dict[str, Lexicon]:
     """Every rule's lexicon with its lists compiled, keyed by rule id."""
     return {rule_id: Lexicon(file) for rule_id, file in rule_files().items()}
+
+
+def compile_all() -> int:
+    """Compile every pattern list and the shared indexes now; returns how many lists.
+
+    A list compiles on first use otherwise, and a large one takes milliseconds:
+    the first request whose text can match it would pay for it (service start-up
+    calls this through `service.analysis.compile_lexicons`).
+    """
+    count = 0
+    for lex in lexicons().values():
+        for compiled in (
+            lex.match, lex.allow, lex.value, lex.invite, lex.not_support, lex.allow_message
+        ):  # fmt: skip
+            if compiled.entries:
+                compiled.compiled()
+                count += 1
+    candidate_index()
+    all_anchors()
+    return count

@@ -9,6 +9,7 @@ model answer must not lose.
 
 from __future__ import annotations
 
+from service.analysis import compile_lexicons
 from service.analysis_memo import analyze
 from service.budget import resolve_budget
 from service.editor._bound import substance_bound
@@ -22,6 +23,7 @@ from service.models import Message
 
 def warm_up() -> None:
     """Load and compile every data file the default path reads (once per process)."""
+    compile_lexicons()  # every list, not only those the sample below can match
     draft = Message(channel="email", body="Hi Sam, just checking in. Are you ready to sign?")
     budget = resolve_budget("email")
     before = analyze(draft, budget=budget)
