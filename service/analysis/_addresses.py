@@ -19,7 +19,24 @@ _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._%+-"
 _LONG_LOCAL_RUN = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]{64}")
 
 
-class _Emails:
+class _Finder:
+    """`finditer` (linear time, see the subclasses) and `.sub` built on it, as a compiled
+    pattern offers them.
+    """
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        raise NotImplementedError
+
+    def sub(self, repl: str, text: str) -> str:
+        parts: list[str] = []
+        last = 0
+        for m in self.finditer(text):
+            parts += (text[last : m.start()], repl)
+            last = m.end()
+        return "".join(parts) + text[last:] if parts else text
+
+
+class _Emails(_Finder):
     """`_EMAIL.finditer` and `.sub`, the same matches in linear time.
 
     Searched as a plain pattern, every character of a long run of local-part
@@ -48,14 +65,6 @@ class _Emails:
                 pos = at + 1  # no match can hold this "@": none starts before it
             at = text.find("@", pos)
 
-    def sub(self, repl: str, text: str) -> str:
-        parts: list[str] = []
-        last = 0
-        for m in self.finditer(text):
-            parts += (text[last : m.start()], repl)
-            last = m.end()
-        return "".join(parts) + text[last:] if parts else text
-
 
 EMAIL = _Emails()
 _URL = re.compile(
@@ -70,7 +79,7 @@ _HOST_START = re.compile(r"-[a-z0-9]")
 _NOT_BEFORE_HOST = re.compile(r"[@\w.]")
 
 
-class _Urls:
+class _Urls(_Finder):
     """`_URL.finditer` and `.sub`, the same matches in linear time.
 
     A bare host may start after a hyphen, so the plain search tries every
@@ -94,14 +103,6 @@ class _Urls:
             if m is not None:
                 yield m
                 pos = m.end()
-
-    def sub(self, repl: str, text: str) -> str:
-        parts: list[str] = []
-        last = 0
-        for m in self.finditer(text):
-            parts += (text[last : m.start()], repl)
-            last = m.end()
-        return "".join(parts) + text[last:] if parts else text
 
 
 def _starts(text: str) -> list[int]:

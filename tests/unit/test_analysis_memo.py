@@ -11,8 +11,6 @@ nothing is shared outside a scope or between concurrent requests.
 from __future__ import annotations
 
 import asyncio
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,21 +20,13 @@ from service.analysis import analyze as fresh
 from service.analysis_memo import analysis_scope, analyze
 from service.budget import LengthBudget
 from service.models import Analysis, Context, Message
+from tests._dataset import labelled_records
 
 pytestmark = pytest.mark.unit
 
-_DATASET = Path(__file__).resolve().parents[2] / "evals" / "analyzer"
-
 
 def _cases() -> list[dict[str, Any]]:
-    out = []
-    for path in sorted(_DATASET.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                case = json.loads(line)
-                if isinstance(case.get("draft"), dict):
-                    out.append(case)
-    return out
+    return [case for case in labelled_records() if isinstance(case.get("draft"), dict)]
 
 
 class _Counting:

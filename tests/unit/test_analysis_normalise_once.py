@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,22 +40,12 @@ from service.analysis._normalize import (
 )
 from service.analysis._provenance import trusted_corpus
 from service.models import AnalyzeRequest, Message
+from tests._dataset import labelled_records
 
 pytestmark = pytest.mark.unit
 
-_DATASET = Path(__file__).resolve().parents[2] / "evals" / "analyzer"
 
-
-def _dataset() -> list[dict[str, Any]]:
-    out = []
-    for path in sorted(_DATASET.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                out.append(json.loads(line))
-    return out
-
-
-CASES = _dataset()
+CASES = labelled_records()
 
 
 def _texts() -> list[str]:

@@ -20,10 +20,8 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,22 +36,12 @@ from service.analysis._not_personalized import _word_stems, content_stems
 from service.analysis._self_centered import _COMPANY_VERBS, company_spans
 from service.analysis._text import _HAS_WORD, _TOKEN, fold, lower_same_length, prepare
 from service.models import AnalyzeRequest, Context, Message
+from tests._dataset import labelled_records
 
 pytestmark = pytest.mark.unit
 
-_DATASET = Path(__file__).resolve().parents[2] / "evals" / "analyzer"
 
-
-def _records() -> list[dict[str, Any]]:
-    out = []
-    for path in sorted(_DATASET.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                out.append(json.loads(line))
-    return out
-
-
-RECORDS = _records()
+RECORDS = labelled_records()
 
 
 def _request(record: dict[str, Any]) -> AnalyzeRequest:
