@@ -128,7 +128,7 @@ def _metered() -> Iterator[_Meter]:
                 swap(module, name, _CountingPattern(value, meter))
     for lex in lexicons().values():
         for compiled in (lex.match, lex.allow, lex.value, lex.invite, lex.not_support):
-            regex, padded = compiled._compiled()
+            regex, padded = compiled.compiled()
             swap(compiled, "_regex", (_CountingPattern(regex, meter), padded))
             swap(compiled, "singles", tuple(_CountingPattern(p, meter) for p in compiled.singles))
     index = candidate_index()
