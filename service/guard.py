@@ -91,7 +91,7 @@ def check(
     """
     analysis = analyze(message, context=context, original=original, budget=budget)
     blocking = [*blocking_findings(analysis), *degenerate_findings(message.body, original)]
-    if message.subject is not None:
+    if message.subject:  # an empty subject ("" is valid input) has nothing to check
         blocking += _subject_blockers(message, context=context, original=original)
     return GuardResult(analysis=analysis, blocking=tuple(blocking))
 
@@ -106,7 +106,7 @@ def passes(
 def _subject_blockers(
     message: Message, *, context: Context | None, original: Message
 ) -> list[Finding]:
-    assert message.subject is not None  # noqa: S101 - checked by the caller
+    assert message.subject  # noqa: S101 - checked by the caller
     subject = Message(channel=message.channel, body=message.subject)
     analysis = analyze(subject, context=context, original=original, budget=_UNLIMITED)
     found = [

@@ -263,3 +263,33 @@ async def test_rewrite_keeps_the_reps_link_and_signoff_over_http(
     assert "circling back" not in out["body"]
     assert "move forward" not in out["body"]
     assert all(c["before"] == "" or c["before"] in body for c in data["changes"])
+
+
+@pytest.mark.parametrize("channel", ["linkedin", "email", "sms"])
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+async def test_an_empty_subject_is_accepted_and_never_a_500(
+    composer_client: AsyncTestClient[Litestar], channel: str, stream: bool
+) -> None:
+    # Found by schemathesis: `"subject": ""` is valid input, and the guard read it as a
+    # subject to check, built a Message with an empty body from it and answered 500.
+    draft = {
+        "channel": channel,
+        "subject": "",
+        "body": "Hi Dana,\n\nI'd still like to be useful on keeping stock balanced across "
+        "three new stores, whatever you decide. Is this useful on your side?\nBest,\nChris",
+    }
+    headers = {"accept": "text/event-stream"} if stream else {}
+    response = await composer_client.post(
+        "/v1/rewrites", json={"draft": draft, "context": None}, headers=headers
+    )
+    assert response.status_code == 200
+    if stream:
+        events = [ln for ln in response.text.splitlines() if ln.startswith("event:")]
+        assert events[-1] == "event: result"
+        final = json.loads(
+            [ln for ln in response.text.splitlines() if ln.startswith("data:")][-1][5:]
+        )
+    else:
+        final = response.json()
+    assert final["rewrite"]["body"].strip()
+    assert final["rewrite"]["subject"] in ("", None)
