@@ -54,7 +54,7 @@ def learned(context: Context | None) -> str | None:
     """One sentence saying back what the buyer told the rep, or None."""
     if context is None or not context.notes or context.prospect is None:
         return None
-    first = (context.prospect.name or "").split()[0] if context.prospect.name else ""
+    first = next(iter((context.prospect.name or "").split()), "")  # "" for a blank name
     for m in _SAID.finditer(context.notes):
         who = m.group("who")
         if who.lower() not in ("she", "he", "they") and who != first:

@@ -293,3 +293,18 @@ async def test_an_empty_subject_is_accepted_and_never_a_500(
         final = response.json()
     assert final["rewrite"]["body"].strip()
     assert final["rewrite"]["subject"] in ("", None)
+
+
+@pytest.mark.parametrize("name", [" ", "\n", "\u200b"])
+async def test_a_blank_prospect_name_is_never_a_500(
+    composer_client: AsyncTestClient[Litestar], name: str
+) -> None:
+    # An empty check-in makes the editor quote what the buyer told the rep, addressed
+    # by first name: a whitespace-only name had no first word (IndexError, 500).
+    body = {
+        "draft": {"channel": "email", "body": "Hi,\n\nJust checking in. Any update?\n\nChris"},
+        "context": {"prospect": {"name": name}, "notes": "She said returns are the pain."},
+    }
+    response = await composer_client.post("/v1/rewrites", json=body)
+    assert response.status_code == 200
+    assert response.json()["rewrite"]["body"].strip()
