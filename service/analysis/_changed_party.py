@@ -50,13 +50,19 @@ def _alt(words: list[str]) -> str:
     )
 
 
+def _titled_name(titles: list[str]) -> str:
+    """An optional title ("Dr.") and a name of up to three words: groups title, name, more."""
+    return (
+        rf"(?P<title>(?i:{_alt(titles)})\.?[ \t]++)?"
+        rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+    )
+
+
 @cache
 def _greeting_re() -> re.Pattern[str]:
     w = _lexicon().file.words
     return re.compile(
-        rf"\A\s*+(?i:{_alt(w['greetings'])})(?:[ \t]*+,[ \t]++|[ \t]++)"
-        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]++)?"
-        rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+        rf"\A\s*+(?i:{_alt(w['greetings'])})(?:[ \t]*+,[ \t]++|[ \t]++)" + _titled_name(w["titles"])
     )
 
 
@@ -87,9 +93,8 @@ def _addressee_re() -> re.Pattern[str]:
     """A message (or subject) that opens by naming who it is for: "For Dr. Feldman:"."""
     w = _lexicon().file.words
     return re.compile(
-        rf"\A\s*+(?i:for the attention of|attention|attn|fao|for|to)\b\.?:?[ \t]++"
-        rf"(?P<title>(?i:{_alt(w['titles'])})\.?[ \t]++)?"
-        rf"(?P<name>{_NAME})(?P<more>(?:[ \t]+{_NAME}){{0,2}})"
+        r"\A\s*+(?i:for the attention of|attention|attn|fao|for|to)\b\.?:?[ \t]++"
+        + _titled_name(w["titles"])
     )
 
 
