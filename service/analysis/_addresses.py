@@ -71,8 +71,12 @@ _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"')\]]+|(?<![@\w.])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*"
     rf"\.(?=[a-z]{{2,{_TLD_MAX}}}(?![a-z0-9-])){_TLDS}(?![a-z0-9-])(?:/[^\s<>\"')\]]*)?"
 )
-# A run with 16 places after a hyphen where a bare host may start ("a-a-a-...").
-_HYPHEN_CHAIN = re.compile(r"(?:-+[a-z0-9]+){16}")
+# A run with 16 places after a hyphen where a bare host may start ("a-a-a-..."). Tried
+# only where a run of hyphens begins, and possessively: `(?:-+[a-z0-9]+){16}` searched
+# plainly re-reads a long run of hyphens from each of them (8 s on 20,000 "-" and a
+# link). The answer is the same: a chain starting inside a run of hyphens also starts
+# at its first hyphen, and giving back a hyphen or a letter can never help the match.
+_HYPHEN_CHAIN = re.compile(r"(?<!-)(?:-++[a-z0-9]++){16}")
 _SCHEME_AT = re.compile(r"(?=https?://|www\.)")
 _HOST_RUN = re.compile(r"[a-z0-9-]+")
 _HOST_START = re.compile(r"-[a-z0-9]")

@@ -13,6 +13,7 @@ model that writes "555 0143" for "555-0143" has not lost anything.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -80,10 +81,22 @@ def find_items(text: str) -> list[Item]:
 def _find_items(text: str) -> tuple[Item, ...]:
     """find_items, remembered per text (a rewrite looks at the same texts several times)."""
     found: list[Item] = []
-    taken: list[tuple[int, int]] = []
+    # The spans taken so far, disjoint and kept in order: an overlap check looks at the
+    # two neighbours of a new span (bisect), not at every span (quadratic on a body of
+    # thousands of addresses).
+    starts: list[int] = []
+    ends: list[int] = []
 
     def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
+        i = bisect_right(starts, start)
+        if i and ends[i - 1] > start:
+            return False
+        return i == len(starts) or starts[i] >= end
+
+    def take(start: int, end: int) -> None:
+        i = bisect_right(starts, start)
+        starts.insert(i, start)
+        ends.insert(i, end)
 
     def add(kind: ItemKind, pattern: re.Pattern[str], min_digits: int = 0) -> None:
         for m in pattern.finditer(text):
@@ -95,7 +108,7 @@ def _find_items(text: str) -> tuple[Item, ...]:
             if min_digits and sum(c.isdigit() for c in stripped) < min_digits:
                 continue
             found.append(Item(kind, stripped, start, end))
-            taken.append((start, end))
+            take(start, end)
 
     if "@" in text:
         add("email", _EMAIL)

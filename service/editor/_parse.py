@@ -53,15 +53,26 @@ class Frame:
     signoff_start: int  # len(body) when there is no sign-off
 
 
+# A greeting or sign-off names someone with a few words; a context field may hold up
+# to 2,000 characters, so only the first distinct parts are tried (each is an
+# alternative of a regex compiled per distinct set of names, see docs/editor.md).
+MAX_NAME_PARTS = 12
+
+
 def _first_names(names: list[str]) -> list[str]:
-    out: list[str] = []
+    """The distinct name parts worth matching (escaped), in order, at most MAX_NAME_PARTS.
+
+    A repeated part changes no match (the same alternative would be tried again),
+    so dropping repeats is exact.
+    """
+    out: dict[str, None] = {}
     for name in names:
-        out.extend(
-            re.escape(part)
-            for part in name.replace(".", " ").split()
-            if len(part) > 1 and part[0].isalpha()
-        )
-    return out
+        for part in name.replace(".", " ").split():
+            if len(part) > 1 and part[0].isalpha():
+                out.setdefault(re.escape(part), None)
+                if len(out) >= MAX_NAME_PARTS:
+                    return list(out)
+    return list(out)
 
 
 def find_frame(body: str, names: list[str], signers: list[str] | None = None) -> Frame:
@@ -76,9 +87,13 @@ def find_frame(body: str, names: list[str], signers: list[str] | None = None) ->
     start = _signoff_start(body, greeting_end)
     if start == len(body) and (known := _first_names(signers or [])):
         # "... any thoughts? Noor": the sender's own name closing a one-line message.
-        tail = re.search(
-            rf"(?<=[\s.!?])[\u2014\u2013-]?\s?(?:{'|'.join(known)})\b[\w .'-]{{0,30}}\s*$", body
-        )
+        # A match ends in trailing whitespace after at most 2 + len(name) + 30 other
+        # characters, so it starts inside that window: searching only there finds the
+        # same match without trying every word of a long body.
+        window = max(0, len(body.rstrip()) - (2 + max(len(k) for k in known) + 30) - 1)
+        tail = re.compile(
+            rf"(?<=[\s.!?])[\u2014\u2013-]?\s?(?:{'|'.join(known)})\b[\w .'-]{{0,30}}\s*$"
+        ).search(body, window)
         if tail is not None and tail.start() > greeting_end:
             start = tail.start()
     return Frame(greeting_end, start)
