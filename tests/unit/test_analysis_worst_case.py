@@ -4,8 +4,8 @@ A character count (test_analysis_bounded.py) cannot see backtracking inside
 the regex engine: one call handed 20 KB may still take quadratic time. The
 patterns rewritten for that reason are checked here against the old ones on
 structured random text (same matches, same groups), and the pieces made
-faster (the compatibility fold, the wrong_language scan, the equal-pairs
-count) against plain reference versions.
+faster (the compatibility fold, the wrong_language scan) against plain
+reference versions (the equal-pairs flags: test_degenerate_repeat.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.analysis import _addresses, _changed_party, _degenerate, _language, _normalize
+from service.analysis import _addresses, _changed_party, _language, _normalize
 from service.analysis._fact_keys import URL_HINT
 from service.analysis._matcher import lexicons
 from service.analysis._normalize import MAX_GROWTH, TLD_NAMES, Normalised
@@ -262,18 +262,6 @@ def _expected_start(body: str, expected: object) -> int:
     start = expected[0]  # type: ignore[index]
     sentence = body[start:]
     return start + len(sentence) - len(sentence.lstrip())
-
-
-# ------------------------------------------------------------------ degenerate_text
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b", "c", "1", "we", "you"]), max_size=80))
-def test_equal_pairs_counts_as_the_pairwise_definition(tokens: list[str]) -> None:
-    expected = [0] * (_degenerate._MAX_PERIOD + 1)
-    for p in range(1, _degenerate._MAX_PERIOD + 1):
-        expected[p] = sum(tokens[i] == tokens[i + p] for i in range(len(tokens) - p))
-    assert _degenerate._equal_pairs(tokens) == expected
 
 
 # ------------------------------------------------------------ e-mails and bare hosts
