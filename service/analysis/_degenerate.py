@@ -18,9 +18,11 @@ prompt text; this module adds the structural checks, each linear in the text:
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
+from collections.abc import Callable
 from functools import cache
-from operator import eq
+from itertools import islice
 
 from service.analysis._matcher import Lexicon, lexicons
 from service.analysis._normalize import Normalised
@@ -122,26 +124,21 @@ def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 def _repeated(doc: Doc, lex: Lexicon) -> list[Finding]:
     tokens = _WORD.findall(doc.norm)
     times, min_words = _limit("repeat_times"), _limit("repeat_words")
-    pairs = _equal_pairs(tokens)
-    for period in range(1, _MAX_PERIOD + 1):
-        # A finding needs a run of at least `needed` equal pairs at this period: a
-        # period with fewer equal pairs in all cannot have one, so it is skipped.
-        if pairs[period] < max(1, period * times - period, min_words - period):
-            continue
-        run = 0
-        for i in range(len(tokens) - period):
-            if tokens[i] == tokens[i + period]:
-                run += 1
-                covered = run + period
-                if covered >= period * times and covered >= min_words:
-                    first = i + period - covered + 1
-                    words = list(_WORD.finditer(doc.norm))  # spans only for the finding
-                    start, end = words[first].start(), words[i + period].end()
-                    msg = "The same words repeat over and over; this is not a message yet."
-                    return [make_finding(lex, doc, start, end, msg)]
-            else:
-                run = 0
-    per_sentence = [_WORD.findall(doc.norm[s:e]) for s, e in doc.sentences]
+    unequal = _unequal_flags(tokens)
+    for period in range(1, min(_MAX_PERIOD, len(tokens) - 1) + 1):  # a period has a pair
+        # A phrase of `period` words repeated back to back is a run of equal pairs
+        # (tokens[i] == tokens[i + period]); the first run of `needed` of them is the
+        # first place where the repeats cover `times` phrases and `min_words` words.
+        needed = max(1, period * times - period, min_words - period)
+        first = unequal(period).find(bytes(needed))
+        if first >= 0:
+            last = first + needed - 1 + period  # the run's last word
+            spans = _WORD.finditer(doc.norm)  # spans only for the finding
+            start = next(islice(spans, first, None)).start()
+            end = next(islice(spans, last - first - 1, None)).end()
+            msg = "The same words repeat over and over; this is not a message yet."
+            return [make_finding(lex, doc, start, end, msg)]
+    per_sentence = [_WORD.findall(doc.norm, s, e) for s, e in doc.sentences]
     counts = Counter(
         " ".join(found) for found in per_sentence if len(found) >= _limit("same_sentence_words")
     )
@@ -153,13 +150,29 @@ def _repeated(doc: Doc, lex: Lexicon) -> list[Finding]:
     return []
 
 
-def _equal_pairs(tokens: list[str]) -> list[int]:
-    """For each period p <= _MAX_PERIOD, how many i have tokens[i] == tokens[i + p].
+def _unequal_flags(tokens: list[str]) -> Callable[[int], bytes]:
+    """For a period p, one byte per i < len(tokens) - p: zero where tokens[i] == tokens[i + p].
 
-    Each period is one comparison of the list with itself shifted, run in C
-    (a per-token loop cost 7 ms on 10,000 repeats of one word).
+    Each word becomes a number (the index of its first occurrence), the numbers
+    one big integer, `width` bytes each; shifting it by p numbers and XOR-ing
+    leaves a zero number exactly where the words are equal. All of it runs in C
+    on the whole text at once: comparing the word lists element by element cost
+    ~0.2 ms a period on 10,000 words, 2.5 ms for the 12 periods.
     """
-    return [0] + [sum(map(eq, tokens, tokens[p:])) for p in range(1, _MAX_PERIOD + 1)]
+    n = len(tokens)
+    first_seen: dict[str, int] = {}
+    ids = array("H" if n <= 0xFFFF else "Q", map(first_seen.setdefault, tokens, range(n)))
+    width = ids.itemsize
+    packed = int.from_bytes(ids.tobytes(), "little")
+
+    def unequal(period: int) -> bytes:
+        diff = packed ^ (packed >> (8 * width * period))
+        merged = diff
+        for byte in range(1, width):
+            merged |= diff >> (8 * byte)  # any non-zero byte of a number, in its lowest
+        return merged.to_bytes(n * width, "little")[0 : (n - period) * width : width]
+
+    return unequal
 
 
 def _junk(doc: Doc, lex: Lexicon) -> list[Finding]:
@@ -187,6 +200,8 @@ def _is_url_tail(doc: Doc, m: re.Match[str]) -> bool:
 
 def _labels(doc: Doc, lex: Lexicon) -> list[Finding]:
     out: list[Finding] = []
+    if ":" not in doc.norm:
+        return out  # every label ends with a colon: 20 KB without one is not scanned
     for m in _label_re().finditer(doc.norm):
         start = m.start() + len(m.group(0)) - len(m.group(0).lstrip(".!?\n \t*#>-"))
         line_end = doc.norm.find("\n", start)
@@ -198,8 +213,19 @@ def _labels(doc: Doc, lex: Lexicon) -> list[Finding]:
     return out
 
 
+@cache
+def _reader_needles() -> tuple[str, ...]:
+    """Every match of `_reader_re` holds one of these ("the buyer")."""
+    return tuple(f"the {noun}" for noun in _lexicon().file.words["reader_nouns"])
+
+
 def _third_person(doc: Doc, lex: Lexicon) -> list[Finding]:
-    hits = list(_reader_re().finditer(doc.norm))
+    if not any(needle in doc.norm for needle in _reader_needles()):
+        return []  # a substring test per noun instead of the regex tried at every position
+    # The first hits are all that is reported or counted (the count only has to reach
+    # `third_person_mentions`): a text made of "ask the buyer" is not read to its end.
+    enough_hits = max(MAX_SPANS, _limit("third_person_mentions"))
+    hits = list(islice(_reader_re().finditer(doc.norm), enough_hits))
     if not hits:
         return []
     enough = len(hits) >= _limit("third_person_mentions") or not _YOU.search(doc.norm)

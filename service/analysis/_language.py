@@ -26,8 +26,10 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import filterfalse
 
 from service.analysis._matcher import Lexicon, lexicons
 from service.analysis._normalize import clean
@@ -106,21 +108,35 @@ def _script(ch: str) -> str:
 
 
 def _scripts(text: str) -> set[str]:
+    if text.isascii():
+        return {"LATIN"}
     return {_script(ch) for ch in set(text) if ch.isalpha() and not ch.isascii()} | {"LATIN"}
 
 
 def _words(text: str) -> list[str]:
-    return [w.casefold().replace("\u2019", "'") for w in _WORD.findall(text)]
+    """The words of `text`, case-folded, curly apostrophes straight.
+
+    ASCII text is lower-cased whole before it is split: lower-casing an ASCII
+    letter leaves it a letter, so the words are the same, without a Python
+    call per word. Other text is folded word by word: case-folding can turn a
+    letter into several characters, one of them not a letter ("\u0130").
+    """
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    found = map(str.casefold, _WORD.findall(text))
+    if "\u2019" not in text:
+        return list(found)
+    return [w.replace("\u2019", "'") for w in found]
 
 
 def _language(words: list[str], lists: _Lists, *, share: float) -> str | None:
     """The non-English language these words are in, if they clearly are."""
     if not words:
         return None
-    english = sum(w in lists.english for w in words)
+    english = sum(map(lists.english.__contains__, words))
     counts = [0] * len(lists.others)
-    for word in words:
-        for i in lists.index.get(word, ()):
+    for word in filter(lists.index.__contains__, words):  # most words are in no list
+        for i in lists.index[word]:
             counts[i] += 1
     # The first language (in file order) with the most hits, as a scan for a strict max.
     best, hits = None, 0
@@ -137,13 +153,28 @@ def _language(words: list[str], lists: _Lists, *, share: float) -> str | None:
 def _foreign_script(sentence: str, allowed: frozenset[str], lists: _Lists) -> str | None:
     if sentence.isascii():
         return None  # every script but LATIN needs letters outside ASCII
-    letters = [ch for ch in sentence if ch.isalpha()]
-    foreign = [s for s in (_script(ch) for ch in letters if not ch.isascii()) if s not in allowed]
-    if len(foreign) >= lists.min_script_letters and len(foreign) >= lists.min_script_share * len(
-        letters
-    ):
-        return max(set(foreign), key=foreign.count)
-    return None
+    # The scripts are looked up per distinct letter, and letters are counted only when
+    # some script is not allowed: the guard's draft is its own original, so all the
+    # scripts of its text are allowed, and its 20 KB are not read letter by letter.
+    distinct = {ch for ch in set(sentence) if ch.isalpha()}
+    outside = [ch for ch in distinct if not ch.isascii() and _script(ch) not in allowed]
+    if not outside:
+        return None
+    counts = Counter(sentence)  # one pass (a count per distinct letter is quadratic on CJK)
+    per_script: Counter[str] = Counter()
+    for ch in outside:
+        per_script[_script(ch)] += counts[ch]
+    foreign = per_script.total()
+    letters = sum(counts[ch] for ch in distinct)
+    if foreign < lists.min_script_letters or foreign < lists.min_script_share * letters:
+        return None
+    (top, most), *rest = per_script.most_common(2)
+    if not rest or rest[0][1] < most:
+        return top
+    # A tie, broken as it always was: the first script with the most letters in a set
+    # of them built letter by letter (rare, so the letters are read again here).
+    scripts = (_script(ch) for ch in sentence if ch.isalpha() and not ch.isascii())
+    return max({s for s in scripts if s not in allowed}, key=per_script.__getitem__)
 
 
 @lru_cache(maxsize=32)
@@ -188,15 +219,16 @@ def find_wrong_language(
     )
     base = _draft_language(original.subject or "", original.body)
     text = doc.raw
-    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
-    every_word = list(_text_words(text))  # the whole text is judged last
-    for start, end in [*_suspects(text, spans, every_word, known, allowed, lists), (0, len(text))]:
+    every_word = _text_words(text)  # the whole text is judged last
+    # No letter of a script the trusted text lacks: no sentence can be in another script.
+    outside = _outside_letters(text, allowed)
+    for start, end in [*_suspects(text, every_word, known, outside, lists), (0, len(text))]:
         sentence = text[start:end]
-        if script := _foreign_script(sentence, allowed, lists):
+        if outside and (script := _foreign_script(sentence, allowed, lists)):
             what = script.title()
         else:
             found = every_word if end - start == len(text) else _words(sentence)
-            words = [w for w in found if w not in known]
+            words = list(filterfalse(known.__contains__, found))
             lang = _language(words, lists, share=lists.min_share)
             if lang is None or lang == base:
                 continue
@@ -208,12 +240,20 @@ def find_wrong_language(
     return []
 
 
+def _outside_letters(text: str, allowed: frozenset[str]) -> frozenset[str]:
+    """The distinct letters of `text` whose script is not in `allowed`."""
+    if text.isascii():
+        return frozenset()
+    return frozenset(
+        ch for ch in set(text) if ch.isalpha() and not ch.isascii() and _script(ch) not in allowed
+    )
+
+
 def _suspects(
     text: str,
-    spans: list[tuple[int, int]],
-    every_word: list[str],
+    every_word: Sequence[str],
     known: frozenset[str],
-    allowed: frozenset[str],
+    outside: frozenset[str],
     lists: _Lists,
 ) -> list[tuple[int, int]]:
     """The sentences that may be in another language or script, in order.
@@ -221,22 +261,25 @@ def _suspects(
     A sentence needs `min_hits` (or `strong_hits`) words of another language's
     list, or `min_script_letters` letters of a script the draft does not use,
     to be judged so: the others are skipped without being read, which keeps
-    20 KB of one-word sentences ("a.b.c.d.") from costing a lookup each.
+    20 KB of one-word sentences ("a.b.c.d.") from costing a lookup each (nor
+    are the sentences found when no word or letter could make one a suspect).
     """
+    vocab = lists.index.keys() - known
+    words_hit = not vocab.isdisjoint(every_word)
+    if not words_hit and not outside:
+        return []
+    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
     starts = [s for s, _ in spans]
     counts: Counter[int] = Counter()
     need = max(1, min(lists.min_hits, lists.strong_hits))
-    vocab = lists.index.keys() - known
-    if not vocab.isdisjoint(every_word):
+    if words_hit:
         for m in _WORD.finditer(text):
             if m.group().casefold().replace("\u2019", "'") in vocab:
                 counts[bisect_right(starts, m.start()) - 1] += 1
     found = {i for i, n in counts.items() if n >= need}
-    foreign = {ch for ch in set(text) if ch.isalpha() and not ch.isascii()}
-    foreign = {ch for ch in foreign if _script(ch) not in allowed}
-    if foreign:
+    if outside:
         letters: Counter[int] = Counter()
-        pattern = re.compile("[" + "".join(re.escape(ch) for ch in sorted(foreign)) + "]")
+        pattern = re.compile("[" + "".join(re.escape(ch) for ch in sorted(outside)) + "]")
         for m in pattern.finditer(text):
             letters[bisect_right(starts, m.start()) - 1] += 1
         found |= {i for i, n in letters.items() if n >= max(1, lists.min_script_letters)}

@@ -8,6 +8,8 @@ dictionary (and tries to download it), far too slow for per-keystroke use.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 
 from service.analysis._text import Doc
@@ -66,9 +68,10 @@ def syllables(word: str) -> int:
     return max(1, count)
 
 
-def you_me_counts(words: list[str]) -> tuple[int, int]:
-    you = sum(1 for w in words if w in YOU_WORDS)
-    me = sum(1 for w in words if w in ME_WORDS)
+def you_me_counts(counts: Mapping[str, int]) -> tuple[int, int]:
+    """you-words and I/we-words among words counted by `Counter`."""
+    you = sum(counts.get(w, 0) for w in YOU_WORDS)
+    me = sum(counts.get(w, 0) for w in ME_WORDS)
     return you, me
 
 
@@ -79,17 +82,19 @@ def you_me_ratio(you: int, me: int) -> float:
 
 def compute(doc: Doc, budget: LengthBudget | None = None) -> Metrics:
     words = doc.word_texts()  # lexical tokens, for syllables and pronouns
+    # Each distinct word is looked at once (20 KB of text repeats its words).
+    counts = Counter(words)
     n_words = doc.word_count()  # budget words, as too_long counts them
     n_sentences = max(1, len(doc.sentences)) if n_words else 0
     questions = len(_QUESTION.findall(doc.folded))
     if n_words:
-        syl = sum(map(syllables, words))
+        syl = sum(syllables(w) * n for w, n in counts.items())
         per_word = syl / len(words) if words else 1.0
         grade = 0.39 * (n_words / n_sentences) + 11.8 * per_word - 15.59
         grade = round(max(0.0, grade), 1)
     else:
         grade = 0.0
-    you, me = you_me_counts(words)
+    you, me = you_me_counts(counts)
     characters = len(doc.raw.rstrip())
     return Metrics(
         words=n_words,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from itertools import islice
 
 from service.analysis._matcher import all_anchors, lexicons
 from service.analysis._patterns import is_negated, make_finding
-from service.analysis._text import Doc
+from service.analysis._text import _BUDGET_WORD, Doc
 from service.models import Finding
 
 
@@ -29,13 +29,14 @@ _MIN_CONTENT_CHARS = 2 * _SIGN_OFF_MAX_WORDS + 1
 
 def _last_content_sentence(doc: Doc) -> tuple[int, int]:
     """The last sentence that is not a short sign-off ("Best, Chris")."""
-    word_starts: list[int] | None = None
     for start, end in reversed(doc.sentences):
         if end - start < _MIN_CONTENT_CHARS:
             continue  # too short to hold that many words: "Best," "🙌 A"
-        if word_starts is None:
-            word_starts = [s for s, _ in doc.words]
-        n_words = bisect_left(word_starts, end) - bisect_left(word_starts, start)
-        if n_words > _SIGN_OFF_MAX_WORDS:
+        # Its budget words (`Doc.words`), counted only up to one past the limit:
+        # no budget word spans a sentence end (one is always followed by a space or
+        # the end of the text), so they are the matches inside the sentence, and
+        # 20 KB of one sentence is not split into 10,000 word spans to count four.
+        words = _BUDGET_WORD.finditer(doc.norm, start, end)
+        if sum(1 for _ in islice(words, _SIGN_OFF_MAX_WORDS + 1)) > _SIGN_OFF_MAX_WORDS:
             return start, end
     return doc.sentences[-1]

@@ -44,9 +44,13 @@ def find_self_centered(doc: Doc, context: Context | None = None) -> list[Finding
         company_hits = doc.norm.count(company)
     limits = lex.file.limits
     words = doc.word_texts()
-    you = sum(1 for w in words if w in YOU_WORDS)
-    shared = len(_SHARED_WE.findall(doc.norm))  # "when we spoke", "our last call"
-    we = max(0, sum(1 for w in words if w in _WE_WORDS) - shared) + company_hits
+    you = sum(map(YOU_WORDS.__contains__, words))
+    we = sum(map(_WE_WORDS.__contains__, words)) + company_hits
+    if we >= limits["min_self_words"]:
+        # Shared "we" only lowers the count, so it is looked for only when the count
+        # would be enough without it (the pattern is tried at every word of 20 KB).
+        shared = len(_SHARED_WE.findall(doc.norm))  # "when we spoke", "our last call"
+        we = max(0, we - company_hits - shared) + company_hits
     if we >= limits["min_self_words"] and you < we * limits["max_you_per_self"]:
         start, end = _most_self_centered_sentence(doc)
         if not any(f.start < end and start < f.end for f in found):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from service.analysis._matcher import lexicons
 from service.analysis._patterns import make_finding
-from service.analysis._text import Doc
+from service.analysis._text import _BUDGET_WORD, Doc
 from service.budget import LengthBudget
 from service.models import Finding
 
@@ -16,7 +18,8 @@ def find_too_long(doc: Doc, budget: LengthBudget) -> list[Finding]:
     reason = ""
     n_words = doc.word_count()
     if budget.max_words is not None and n_words > budget.max_words:
-        cut = doc.words[budget.max_words][0]
+        # The first word past the budget: the spans of the words after it are not needed.
+        cut = next(islice(_BUDGET_WORD.finditer(doc.norm), budget.max_words, None)).start()
         reason = f"{n_words} words; the budget is {budget.max_words}."
     if budget.max_chars is not None and len(doc.raw.rstrip()) > budget.max_chars:
         char_cut = budget.max_chars

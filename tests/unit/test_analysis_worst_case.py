@@ -4,8 +4,8 @@ A character count (test_analysis_bounded.py) cannot see backtracking inside
 the regex engine: one call handed 20 KB may still take quadratic time. The
 patterns rewritten for that reason are checked here against the old ones on
 structured random text (same matches, same groups), and the pieces made
-faster (the compatibility fold, the wrong_language scan, the equal-pairs
-count) against plain reference versions.
+faster (the compatibility fold, the wrong_language scan) against plain
+reference versions (the equal-pairs flags: test_degenerate_repeat.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.analysis import _addresses, _changed_party, _degenerate, _language, _normalize
+from service.analysis import _addresses, _changed_party, _language, _normalize
 from service.analysis._fact_keys import URL_HINT
 from service.analysis._matcher import lexicons
 from service.analysis._normalize import MAX_GROWTH, TLD_NAMES, Normalised
@@ -264,18 +264,6 @@ def _expected_start(body: str, expected: object) -> int:
     return start + len(sentence) - len(sentence.lstrip())
 
 
-# ------------------------------------------------------------------ degenerate_text
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b", "c", "1", "we", "you"]), max_size=80))
-def test_equal_pairs_counts_as_the_pairwise_definition(tokens: list[str]) -> None:
-    expected = [0] * (_degenerate._MAX_PERIOD + 1)
-    for p in range(1, _degenerate._MAX_PERIOD + 1):
-        expected[p] = sum(tokens[i] == tokens[i + p] for i in range(len(tokens) - p))
-    assert _degenerate._equal_pairs(tokens) == expected
-
-
 # ------------------------------------------------------------ e-mails and bare hosts
 
 _ADDRESS_PIECES = ["a", "x", "1", ".", "-", "--", "_", "%", "+", "@", " ", "com", ".com", ".io"]
@@ -331,3 +319,71 @@ def test_a_long_run_with_no_address_in_it_is_read_once() -> None:
     ]
     hosts = [m.group() for m in _addresses.URL.finditer("a-" * 9_000 + " evil.com")]
     assert hosts == ["evil.com"]
+
+
+# ------------------------------------------------------- changed_party: skipped work
+
+_CASE_INSENSITIVE_LETTERS = re.compile(
+    "(?i:[" + "".join(set("".join(_changed_party._INTRO_PHRASES)) - {" ", "'"}) + "])"
+)
+
+
+def test_only_the_listed_letters_outside_ascii_match_an_introduction_letter() -> None:
+    """`_may_introduce` looks for the phrases in the lower-cased text, plus these letters."""
+    odd = {
+        chr(c)
+        for c in range(128, 0x110000)
+        if _CASE_INSENSITIVE_LETTERS.fullmatch(chr(c)) is not None
+    }
+    assert odd == set(_changed_party._INTRO_ODD_LETTERS)
+
+
+_INTRO_PIECES = [
+    "It's",
+    "it is",
+    "THIS IS",
+    "I'm",
+    "i am",
+    "My name is",
+    "\u0130t is",
+    "thi\u017f is",
+]
+_INTRO_PIECES += [
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\n\n",
+    " \u2028 ",
+    "Dana",
+    "Sam Lee",
+    " from ",
+    "Acme",
+    ",",
+    ".",
+]
+_INTRO_PIECES += [
+    "Best,",
+    "Thanks",
+    "Cheers!",
+    "-",
+    "\u2014",
+    "Jo",
+    "x",
+    "? -- Hana Okafor",
+    " at ",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_INTRO_PIECES), max_size=30))
+def test_introductions_and_sign_offs_are_found_as_by_the_full_search(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    doc = prepare(text)
+    intros = [m.span() for m in _changed_party._INTRO.finditer(doc.folded)]
+    if not _changed_party._may_introduce(doc):
+        assert intros == []
+    sign_off = _changed_party._sign_off_re()
+    full = sign_off.search(doc.folded)
+    tail = sign_off.search(doc.folded, _changed_party._closing_lines_start(doc.folded))
+    assert (full and (full.span(), full.groupdict())) == (tail and (tail.span(), tail.groupdict()))

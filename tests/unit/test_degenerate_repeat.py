@@ -1,9 +1,10 @@
-"""The repetition check skips periods that cannot repeat enough: same findings as the full loop.
+"""The repetition check finds runs of equal word pairs in C: same findings as the full loop.
 
-`_repeated` counts, in one pass, how many equal word pairs each period has
-(`_equal_pairs`) and runs the back-to-back loop only for a period with enough
-of them. The reference below is the loop over every period; both must agree
-on random text made of few words (so repeats are common) and on the dataset.
+`_repeated` marks, for each period, where a word equals the word `period`
+later (`_unequal_flags`, one big-integer XOR per period) and looks for the
+first run of enough equal pairs with `bytes.find`. The reference below is the
+per-word loop over every period it replaced; both must agree on random text
+made of few words (so repeats are common) and on the dataset.
 """
 
 from __future__ import annotations
@@ -53,14 +54,25 @@ def _ours(text: str) -> list[Finding]:
     return degenerate._repeated(doc, degenerate._lexicon())
 
 
+def _direct_flags(tokens: list[str], period: int) -> list[bool]:
+    return [a != b for a, b in zip(tokens, tokens[period:], strict=False)]
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(0, 60), max_size=300))
-def test_equal_pairs_counts_every_period(codes: list[int]) -> None:
-    tokens = [f"w{c % 7 if c < 40 else c}" for c in codes]
-    pairs = degenerate._equal_pairs(tokens)
-    for period in range(1, degenerate._MAX_PERIOD + 1):
-        direct = sum(a == b for a, b in zip(tokens, tokens[period:], strict=False))
-        assert pairs[period] == direct
+@given(st.lists(st.integers(0, 400), max_size=300))
+def test_unequal_flags_mark_every_period(codes: list[int]) -> None:
+    tokens = [f"w{c % 7 if c < 200 else c}" for c in codes]
+    unequal = degenerate._unequal_flags(tokens)
+    for period in range(1, min(degenerate._MAX_PERIOD, len(tokens) - 1) + 1):
+        assert [b != 0 for b in unequal(period)] == _direct_flags(tokens, period)
+
+
+def test_unequal_flags_past_65535_words() -> None:
+    """Past 65,535 words the numbers take eight bytes each; the flags are the same."""
+    tokens = [f"w{i % 300 if i % 7 else i}" for i in range(70_000)]
+    unequal = degenerate._unequal_flags(tokens)
+    for period in (1, 7, 12):
+        assert [b != 0 for b in unequal(period)] == _direct_flags(tokens, period)
 
 
 @settings(max_examples=300, deadline=None)
