@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from service.analysis._bounds import fact_cut
+from service.analysis._bounds import Spans, contacts, fact_cut
 from service.analysis._fact_keys import (
     CALENDAR,
     CODE,
+    CODE_HINT,
     DIGIT_FACTS,
-    EMAIL,
     HAS_DIGIT,
     IGNORED,
     MONTH_ABBR,
@@ -25,14 +25,13 @@ from service.analysis._fact_keys import (
     MONTHS,
     NAME,
     SKIP_BACK,
-    URL,
-    URL_HINT,
     WEEKDAY_ABBR,
     WEEKDAY_SET,
     WEEKDAYS,
     Fact,
     Vocab,
     keys_for,
+    lead,
     num_key,
     vocab,
     word_number,
@@ -76,7 +75,7 @@ def _join_phones(norm: str, items: list[_Item], lenient: bool) -> list[_Item]:
     # of it the phone starts at: found once per run, so the pass stays linear.
     digits_before = [0]
     for _, start, end, _m in items:
-        digits_before.append(digits_before[-1] + sum(ch.isdigit() for ch in norm[start:end]))
+        digits_before.append(digits_before[-1] + sum(map(str.isdigit, norm[start:end])))
     run_end = -1
     i = 0
     while i < len(items):
@@ -108,20 +107,19 @@ def _join_phones(norm: str, items: list[_Item], lenient: bool) -> list[_Item]:
 
 
 def _scan(
-    norm: str, v: Vocab, *, lenient: bool = False
-) -> list[tuple[str, int, int, re.Match[str] | None]]:
-    """(kind, start, end, match) for every structured fact, leftmost first, no overlaps."""
-    found: list[tuple[str, int, int, re.Match[str] | None]] = []
-    if "@" in norm:
-        found.extend(("email", m.start(), m.end(), None) for m in EMAIL.finditer(norm))
-    if URL_HINT.search(norm):
-        found.extend(
-            ("url", m.start(), _trim_url(norm, m.start(), m.end()), None)
-            for m in URL.finditer(norm)
-        )
-    if HAS_DIGIT.search(norm):
+    norm: str, v: Vocab, *, lenient: bool = False, found_contacts: tuple[Spans, Spans] | None = None
+) -> list[_Item]:
+    """(kind, start, end, match) for every structured fact, leftmost first, no overlaps.
+
+    `found_contacts`: `contacts(norm)` (_bounds.py), when the caller has them.
+    """
+    emails, urls = contacts(norm) if found_contacts is None else found_contacts
+    found: list[_Item] = [("email", start, end, None) for start, end in emails]
+    found.extend(("url", start, _trim_url(norm, start, end), None) for start, end in urls)
+    has_digit = HAS_DIGIT.search(norm) is not None
+    if has_digit and CODE_HINT.search(norm):
         found.extend(("code", m.start(), m.end(), None) for m in CODE.finditer(norm))
-    for m in DIGIT_FACTS.finditer(norm) if HAS_DIGIT.search(norm) else ():
+    for m in DIGIT_FACTS.finditer(norm) if has_digit else ():
         end = m.end()
         if m.lastgroup == "number" and (unit := v.unit_after.match(norm, end)):
             end = unit.end()  # underline "8 weeks", not just "8"
@@ -131,19 +129,21 @@ def _scan(
             kind = next(k for k in _WORD_FACT_KINDS if m.group(k) is not None)
             found.append(("nword" if kind == "nw" else kind, m.start(), m.end() - 1, m))
     found.sort(key=lambda f: (f[1], -f[2]))
-    out: list[tuple[str, int, int, re.Match[str] | None]] = []
+    out: list[_Item] = []
     last_end = -1
     for item in found:
         if item[1] >= last_end:
             out.append(item)
             last_end = item[2]
-    return _join_phones(norm, out, lenient) if HAS_DIGIT.search(norm) else out
+    return _join_phones(norm, out, lenient) if has_digit else out
 
 
-def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
+def _extract_structured(
+    norm: str, v: Vocab, found_contacts: tuple[Spans, Spans] | None
+) -> tuple[list[Fact], bytearray]:
     facts: list[Fact] = []
     mask = bytearray(len(norm))
-    for kind, start, end, m in _scan(norm, v):
+    for kind, start, end, m in _scan(norm, v, found_contacts=found_contacts):
         if (
             IGNORED.fullmatch(norm[start:end])
             or (start and norm[start - 1] == "<")  # "<3" is a heart, not a number
@@ -194,10 +194,12 @@ def _at_sentence_start(folded: str, start: int) -> bool:
     return i < 0 or folded[i] in ".!?:;\n" or ord(folded[i]) >= 0x2600
 
 
-def _name_facts(folded: str, mask: bytearray, v: Vocab) -> list[Fact]:
-    """Runs of capitalised words that are not sentence openers or common words."""
+def _name_facts(folded: str, names: list[re.Match[str]], mask: bytearray, v: Vocab) -> list[Fact]:
+    """Runs of capitalised words (`names`: the NAME matches) that are not sentence
+    openers or common words.
+    """
     facts: list[Fact] = []
-    tokens = [m for m in NAME.finditer(folded) if not mask[m.start()]]
+    tokens = [m for m in names if not mask[m.start()]]
     i = 0
     while i < len(tokens):
         run = [tokens[i]]
@@ -285,18 +287,24 @@ def unchecked_from(doc: Doc) -> int | None:
 
 def _extract(doc: Doc) -> list[Fact]:
     v = vocab()
+    # The budget counts the addresses and links of the lower-cased text; the fact
+    # scan below needs the same ones when it reads that whole text.
+    low = lower_same_length(doc.folded)
+    found = contacts(low)
     # Past the work budget (_bounds.py) no fact is extracted: find_invented reports
     # the rest of the message as unchecked instead.
-    at = fact_cut(doc.folded)
+    at = fact_cut(doc.folded, found)
     doc.memo["fact_cut"] = at
     norm, folded = (doc.norm, doc.folded) if at is None else (doc.norm[:at], doc.folded[:at])
-    facts, mask = _extract_structured(norm, v)
+    facts, mask = _extract_structured(norm, v, found if norm == low else None)
+    names = list(NAME.finditer(folded))
     # Words inside a template slot ("[First Name]", "{{company}}") are the
-    # placeholder rule's business, not names or numbers someone made up.
-    for _, start, end in lexicons()["placeholder"].match.finditer(norm):
+    # placeholder rule's business, not names or numbers someone made up. The slots
+    # only matter where there is a fact or a name to drop.
+    for _, start, end in lexicons()["placeholder"].match.finditer(norm) if facts or names else ():
         mask[start:end] = b"\x01" * (end - start)
         facts = [f for f in facts if not (start <= f.start < end)]
-    facts.extend(_name_facts(folded, mask, v))
+    facts.extend(_name_facts(folded, names, mask, v))
     facts.sort(key=lambda f: f.start)
     return facts
 
@@ -304,7 +312,9 @@ def _extract(doc: Doc) -> list[Fact]:
 MONTH_INDEX = frozenset(MONTHS)
 _MONTH_NAMES = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 _DAY_MONTH = re.compile(
-    rf"\b(?:(?P<m1>{_MONTH_NAMES})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    r"\b"
+    + lead(MONTH_ABBR, r"\d")  # see lead(): most word boundaries fail here at once
+    + rf"(?:(?P<m1>{_MONTH_NAMES})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
     rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m2>{_MONTH_NAMES})\b)"
 )
 _QUARTER_NUMBER = {
@@ -315,6 +325,7 @@ _QUARTER_WORDS = re.compile(
     r"\b(?:(first|second|third|fourth|[1-4](?:st|nd|rd|th))[- ]quarter|quarter ([1-4]))\b"
 )
 _NUMERIC_DATE = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\w/])")
+_CORPUS_WORD = re.compile(r"[\w]+(?:['-][\w]+)*")
 
 
 # Contexts can be large (50 prospect messages): keep only a few recent ones.
@@ -339,9 +350,11 @@ def support_keys(corpus: str) -> frozenset[str]:
         day = int(m.group("d1") or m.group("d2"))
         number = MONTHS.index(MONTH_ABBR.get(month[:3], month)) + 1
         keys.update((f"d:{number}/{day}", f"d:{day}/{number}"))
-    for m in _QUARTER_WORDS.finditer(norm):  # "the third quarter" supports "Q3"
+    # Each pattern below needs the literal it is gated on.
+    for m in _QUARTER_WORDS.finditer(norm) if "quarter" in norm else ():
+        # "the third quarter" supports "Q3"
         keys.add("q:" + _QUARTER_NUMBER[m.group(1) or m.group(2)])
-    for m in _NUMERIC_DATE.finditer(norm):
+    for m in _NUMERIC_DATE.finditer(norm) if "/" in norm else ():
         first, second = int(m.group(1)), int(m.group(2))
         keys.update((f"n:{float(first)!r}", f"n:{float(second)!r}"))
         keys.update(f"w:{MONTHS[p - 1]}" for p in (first, second) if 1 <= p <= 12)
@@ -349,7 +362,7 @@ def support_keys(corpus: str) -> frozenset[str]:
         value = word_number(m.group(0), v)
         if value is not None:
             keys.add(f"n:{value!r}")
-    for word in set(re.findall(r"[\w]+(?:['-][\w]+)*", norm)):  # keys are a set: once per word
+    for word in set(_CORPUS_WORD.findall(norm)):  # keys are a set: once per word
         base = _strip_possessive(word)
         keys.add("w:" + base)
         for part in base.split("-"):
