@@ -143,18 +143,22 @@ def _extract_structured(
 ) -> tuple[list[Fact], bytearray]:
     facts: list[Fact] = []
     mask = bytearray(len(norm))
+    known: dict[tuple[str, str], tuple[str, ...]] = {}
     for kind, start, end, m in _scan(norm, v, found_contacts=found_contacts):
+        text = norm[start:end]
         if (
-            IGNORED.fullmatch(norm[start:end])
+            IGNORED.fullmatch(text)
             or (start and norm[start - 1] == "<")  # "<3" is a heart, not a number
             or norm.startswith(("-pager", "-page ", "-on-1"), end)  # a "1-pager"
         ):
             continue
-        keys = keys_for(kind, norm[start:end], m, v)
+        keys = _keys_once(known, kind, text, m, v)
         if keys:
             facts.append(Fact(kind, start, end, keys))
             mask[start:end] = b"\x01" * (end - start)
-    for m in CALENDAR.finditer(norm):
+    # Every weekday ends in "day"; a month is named in full.
+    calendar = "day" in norm or any(month in norm for month in MONTHS)
+    for m in CALENDAR.finditer(norm) if calendar else ():
         word = m.group(0)
         if mask[m.start()]:
             continue
@@ -170,6 +174,25 @@ def _extract_structured(
         facts.append(Fact(kind, m.start(), m.end(), (f"w:{word}",)))
         mask[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     return facts, mask
+
+
+def _keys_once(
+    known: dict[tuple[str, str], tuple[str, ...]],
+    kind: str,
+    text: str,
+    m: re.Match[str] | None,
+    v: Vocab,
+) -> tuple[str, ...]:
+    """keys_for, computed once per kind and text of one scan (figures recur).
+
+    Only a spelled-out number ("nword") reads its match beyond the text.
+    """
+    if kind == "nword":
+        return keys_for(kind, text, m, v)
+    keys = known.get((kind, text))
+    if keys is None:
+        keys = known[kind, text] = keys_for(kind, text, m, v)
+    return keys
 
 
 def _is_month_may(norm: str, end: int) -> bool:
@@ -288,7 +311,7 @@ def unchecked_from(doc: Doc) -> int | None:
 def _extract(doc: Doc) -> list[Fact]:
     v = vocab()
     # The budget counts the addresses and links of the lower-cased text; the fact
-    # scan below needs the same ones when it reads that whole text.
+    # scan below needs the same ones.
     low = lower_same_length(doc.folded)
     found = contacts(low)
     # Past the work budget (_bounds.py) no fact is extracted: find_invented reports
@@ -296,7 +319,7 @@ def _extract(doc: Doc) -> list[Fact]:
     at = fact_cut(doc.folded, found)
     doc.memo["fact_cut"] = at
     norm, folded = (doc.norm, doc.folded) if at is None else (doc.norm[:at], doc.folded[:at])
-    facts, mask = _extract_structured(norm, v, found if norm == low else None)
+    facts, mask = _extract_structured(norm, v, _contacts_before(at, found, low, doc.norm))
     names = list(NAME.finditer(folded))
     # Words inside a template slot ("[First Name]", "{{company}}") are the
     # placeholder rule's business, not names or numbers someone made up. The slots
@@ -307,6 +330,25 @@ def _extract(doc: Doc) -> list[Fact]:
     facts.extend(_name_facts(folded, names, mask, v))
     facts.sort(key=lambda f: f.start)
     return facts
+
+
+def _contacts_before(
+    at: int | None, found: tuple[Spans, Spans], low: str, norm: str
+) -> tuple[Spans, Spans] | None:
+    """`contacts(norm[:at])` taken from `found`, the contacts of `low` (None: search).
+
+    An address or a link holds no whitespace and reads nothing past the first
+    character after it, so cut at a space or line break (where fact_cut
+    cuts) the text holds the same matches before the cut, and none after it.
+    """
+    if low != norm:
+        return None
+    if at is None:
+        return found
+    if norm[at : at + 1] not in {" ", "\n"}:
+        return None
+    emails, urls = found
+    return [s for s in emails if s[0] < at], [s for s in urls if s[0] < at]
 
 
 MONTH_INDEX = frozenset(MONTHS)
@@ -325,6 +367,7 @@ _QUARTER_WORDS = re.compile(
     r"\b(?:(first|second|third|fourth|[1-4](?:st|nd|rd|th))[- ]quarter|quarter ([1-4]))\b"
 )
 _NUMERIC_DATE = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\w/])")
+_HOUR = re.compile(r"\d+")
 _CORPUS_WORD = re.compile(r"[\w]+(?:['-][\w]+)*")
 
 
@@ -335,22 +378,47 @@ def support_keys(corpus: str) -> frozenset[str]:
     v = vocab()
     norm = lower_same_length(fold(corpus))
     keys: set[str] = set()
+    _add_scanned(norm, v, keys)
+    _add_dates(norm, keys)
+    for m in v.corpus_numbers_re.finditer(norm):
+        value = word_number(m.group(0), v)
+        if value is not None:
+            keys.add(f"n:{value!r}")
+    _add_words(norm, keys)
+    return frozenset(keys)
+
+
+def _add_scanned(norm: str, v: Vocab, keys: set[str]) -> None:
+    """The keys of the structured facts (`_scan`) of a supporting text."""
+    done: set[tuple[str, str]] = set()
     for kind, start, end, m in _scan(norm, v, lenient=True):
         text = norm[start:end]
-        keys.update(keys_for(kind, text, m, v))
-        if kind == "time" and (hour := re.match(r"\d+", text)):
+        if kind != "nword":  # the keys below depend on the kind and text alone (_keys_once)
+            if (kind, text) in done:
+                continue
+            done.add((kind, text))
+        found = keys_for(kind, text, m, v)
+        keys.update(found)
+        if kind == "time" and (hour := _HOUR.match(text)):
             keys.add(f"n:{float(hour.group(0))!r}")
-        if kind in {"money", "percent", "ordinal", "number", "code"} and (key := num_key(text)):
+        # A code's digits vouch for a number too. An amount's number (num_key) is
+        # already there: keys_for gives it first.
+        if kind == "code" and (key := num_key(text)):
             keys.add(key)
-            if kind == "money" and (currency := currency_of(text)) is not None:
-                keys.add(f"cur:{currency}:{key}")
-    for m in _DAY_MONTH.finditer(norm):
+        if kind == "money" and found and (currency := currency_of(text)) is not None:
+            keys.add(f"cur:{currency}:{found[0]}")
+
+
+def _add_dates(norm: str, keys: set[str]) -> None:
+    """Dates and quarters, each in the other forms it vouches for."""
+    # Each pattern below needs the literal it is gated on (a month's first letters,
+    # "quarter", a slash).
+    for m in _DAY_MONTH.finditer(norm) if any(a in norm for a in MONTH_ABBR) else ():
         # "14 March" / "March 14th" also vouch for "3/14" and "14/3", and vice versa.
         month = m.group("m1") or m.group("m2")
         day = int(m.group("d1") or m.group("d2"))
         number = MONTHS.index(MONTH_ABBR.get(month[:3], month)) + 1
         keys.update((f"d:{number}/{day}", f"d:{day}/{number}"))
-    # Each pattern below needs the literal it is gated on.
     for m in _QUARTER_WORDS.finditer(norm) if "quarter" in norm else ():
         # "the third quarter" supports "Q3"
         keys.add("q:" + _QUARTER_NUMBER[m.group(1) or m.group(2)])
@@ -358,10 +426,10 @@ def support_keys(corpus: str) -> frozenset[str]:
         first, second = int(m.group(1)), int(m.group(2))
         keys.update((f"n:{float(first)!r}", f"n:{float(second)!r}"))
         keys.update(f"w:{MONTHS[p - 1]}" for p in (first, second) if 1 <= p <= 12)
-    for m in v.corpus_numbers_re.finditer(norm):
-        value = word_number(m.group(0), v)
-        if value is not None:
-            keys.add(f"n:{value!r}")
+
+
+def _add_words(norm: str, keys: set[str]) -> None:
+    """The keys the words of a supporting text vouch for."""
     for word in set(_CORPUS_WORD.findall(norm)):  # keys are a set: once per word
         base = _strip_possessive(word)
         keys.add("w:" + base)
@@ -377,7 +445,6 @@ def support_keys(corpus: str) -> frozenset[str]:
             keys.add("w:" + WEEKDAY_ABBR[base])
         if base.endswith("s") and base[:-1] in WEEKDAY_SET:
             keys.add("w:" + base[:-1])  # "Thursdays" supports "Thursday"
-    return frozenset(keys)
 
 
 CURRENCIES = (
