@@ -48,10 +48,14 @@ ORIGINAL_CONTACTS = 300
 # cost ~10 ms of support keys. Digit groups count here as well (as in MESSAGE_FACTS).
 ORIGINAL_FACTS = 1_200
 
+Spans = list[tuple[int, int]]
+
 _NUMBER = re.compile(r"\d+")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+")
-# What may start a fact: a digit group, or a capitalised word (a name).
-_FACT_START = re.compile(r"\d+|[A-Z\u00c0-\u00de][^\W\d_]*")
+# What may start a fact: a digit group, or a capitalised word (a name). Written as
+# `\d+|[A-Z\u00c0-\u00de][^\W\d_]*` with the first character taken out in front
+# (the two sets do not meet), so the engine jumps between candidate characters.
+_FACT_START = re.compile(r"[\dA-Z\u00c0-\u00de](?:(?<=\d)\d*|[^\W\d_]*)")
 
 
 def _nth_start(pattern: re.Pattern[str], text: str, n: int) -> int | None:
@@ -136,7 +140,7 @@ def _facts_cut(text: str) -> int | None:
 def _contact_cut(text: str) -> int | None:
     """Where the original passes ORIGINAL_CONTACTS addresses and links (None: it fits)."""
     norm = normalise(text)  # once per analysis: the trusted text reuses it
-    at = _nth_contact(lower_same_length(norm.text), ORIGINAL_CONTACTS)
+    at = _nth_contact(contacts(lower_same_length(norm.text)), ORIGINAL_CONTACTS)
     if at is None:
         return None
     raw = norm.span(at, at + 1)[0]
@@ -144,21 +148,35 @@ def _contact_cut(text: str) -> int | None:
     return space if space > 0 else raw
 
 
-def _nth_contact(low: str, n: int) -> int | None:
-    """Where the (n+1)-th e-mail address or link of a lower-cased text starts."""
-    starts = [m.start() for m in EMAIL.finditer(low)] if "@" in low else []
-    starts += [m.start() for m in URL.finditer(low)] if URL_HINT.search(low) else []
-    if len(starts) <= n:
-        return None
-    return sorted(starts)[n]
+def contacts(low: str) -> tuple[Spans, Spans]:
+    """The e-mail addresses and the links of a lower-cased text (match spans).
+
+    The message's fact scan (_fact_extract._scan) needs the same two lists:
+    it takes them from here rather than search the text twice.
+    """
+    emails = [m.span() for m in EMAIL.finditer(low)] if "@" in low else []
+    urls = [m.span() for m in URL.finditer(low)] if URL_HINT.search(low) else []
+    return emails, urls
 
 
-def fact_cut(norm: str) -> int | None:
-    """Where the message's fact checks stop (None: every fact is checked)."""
-    found = [at for at in (_facts_end(norm), _contacts_end(norm)) if at is not None]
-    if not found:
+def _nth_contact(found: tuple[Spans, Spans], n: int) -> int | None:
+    """Where the (n+1)-th of a text's `contacts` (addresses and links) starts."""
+    emails, urls = found
+    if len(emails) + len(urls) <= n:
         return None
-    at = min(found)
+    return sorted([start for start, _ in emails] + [start for start, _ in urls])[n]
+
+
+def fact_cut(norm: str, found: tuple[Spans, Spans] | None = None) -> int | None:
+    """Where the message's fact checks stop (None: every fact is checked).
+
+    `found`: the `contacts` of its lower-cased text, when the caller has them.
+    """
+    ends = (_facts_end(norm), _contacts_end(norm, found))
+    found_at = [at for at in ends if at is not None]
+    if not found_at:
+        return None
+    at = min(found_at)
     space = max(norm.rfind(" ", 0, at), norm.rfind("\n", 0, at))
     return space if space > 0 else at
 
@@ -174,5 +192,7 @@ def _facts_end(norm: str) -> int | None:
     return _nth_start(_FACT_START, norm, MESSAGE_FACTS)
 
 
-def _contacts_end(norm: str) -> int | None:
-    return _nth_contact(lower_same_length(norm), MESSAGE_CONTACTS)
+def _contacts_end(norm: str, found: tuple[Spans, Spans] | None = None) -> int | None:
+    return _nth_contact(
+        found if found is not None else contacts(lower_same_length(norm)), MESSAGE_CONTACTS
+    )

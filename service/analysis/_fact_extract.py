@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from service.analysis._bounds import fact_cut
+from service.analysis._bounds import Spans, contacts, fact_cut
 from service.analysis._fact_keys import (
     CALENDAR,
     CODE,
+    CODE_HINT,
     DIGIT_FACTS,
-    EMAIL,
     HAS_DIGIT,
     IGNORED,
     MONTH_ABBR,
@@ -24,19 +24,18 @@ from service.analysis._fact_keys import (
     MONTH_CUE_MARCH,
     MONTHS,
     NAME,
-    SKIP_BACK,
-    URL,
-    URL_HINT,
     WEEKDAY_ABBR,
     WEEKDAY_SET,
     WEEKDAYS,
     Fact,
     Vocab,
     keys_for,
+    lead,
     num_key,
     vocab,
     word_number,
 )
+from service.analysis._fact_names import name_facts, strip_possessive
 from service.analysis._matcher import lexicons
 from service.analysis._text import Doc, fold, lower_same_length
 
@@ -76,7 +75,7 @@ def _join_phones(norm: str, items: list[_Item], lenient: bool) -> list[_Item]:
     # of it the phone starts at: found once per run, so the pass stays linear.
     digits_before = [0]
     for _, start, end, _m in items:
-        digits_before.append(digits_before[-1] + sum(ch.isdigit() for ch in norm[start:end]))
+        digits_before.append(digits_before[-1] + sum(map(str.isdigit, norm[start:end])))
     run_end = -1
     i = 0
     while i < len(items):
@@ -108,20 +107,19 @@ def _join_phones(norm: str, items: list[_Item], lenient: bool) -> list[_Item]:
 
 
 def _scan(
-    norm: str, v: Vocab, *, lenient: bool = False
-) -> list[tuple[str, int, int, re.Match[str] | None]]:
-    """(kind, start, end, match) for every structured fact, leftmost first, no overlaps."""
-    found: list[tuple[str, int, int, re.Match[str] | None]] = []
-    if "@" in norm:
-        found.extend(("email", m.start(), m.end(), None) for m in EMAIL.finditer(norm))
-    if URL_HINT.search(norm):
-        found.extend(
-            ("url", m.start(), _trim_url(norm, m.start(), m.end()), None)
-            for m in URL.finditer(norm)
-        )
-    if HAS_DIGIT.search(norm):
+    norm: str, v: Vocab, *, lenient: bool = False, found_contacts: tuple[Spans, Spans] | None = None
+) -> list[_Item]:
+    """(kind, start, end, match) for every structured fact, leftmost first, no overlaps.
+
+    `found_contacts`: `contacts(norm)` (_bounds.py), when the caller has them.
+    """
+    emails, urls = contacts(norm) if found_contacts is None else found_contacts
+    found: list[_Item] = [("email", start, end, None) for start, end in emails]
+    found.extend(("url", start, _trim_url(norm, start, end), None) for start, end in urls)
+    has_digit = HAS_DIGIT.search(norm) is not None
+    if has_digit and CODE_HINT.search(norm):
         found.extend(("code", m.start(), m.end(), None) for m in CODE.finditer(norm))
-    for m in DIGIT_FACTS.finditer(norm) if HAS_DIGIT.search(norm) else ():
+    for m in DIGIT_FACTS.finditer(norm) if has_digit else ():
         end = m.end()
         if m.lastgroup == "number" and (unit := v.unit_after.match(norm, end)):
             end = unit.end()  # underline "8 weeks", not just "8"
@@ -131,30 +129,36 @@ def _scan(
             kind = next(k for k in _WORD_FACT_KINDS if m.group(k) is not None)
             found.append(("nword" if kind == "nw" else kind, m.start(), m.end() - 1, m))
     found.sort(key=lambda f: (f[1], -f[2]))
-    out: list[tuple[str, int, int, re.Match[str] | None]] = []
+    out: list[_Item] = []
     last_end = -1
     for item in found:
         if item[1] >= last_end:
             out.append(item)
             last_end = item[2]
-    return _join_phones(norm, out, lenient) if HAS_DIGIT.search(norm) else out
+    return _join_phones(norm, out, lenient) if has_digit else out
 
 
-def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
+def _extract_structured(
+    norm: str, v: Vocab, found_contacts: tuple[Spans, Spans] | None
+) -> tuple[list[Fact], bytearray]:
     facts: list[Fact] = []
     mask = bytearray(len(norm))
-    for kind, start, end, m in _scan(norm, v):
+    known: dict[tuple[str, str], tuple[str, ...]] = {}
+    for kind, start, end, m in _scan(norm, v, found_contacts=found_contacts):
+        text = norm[start:end]
         if (
-            IGNORED.fullmatch(norm[start:end])
+            IGNORED.fullmatch(text)
             or (start and norm[start - 1] == "<")  # "<3" is a heart, not a number
             or norm.startswith(("-pager", "-page ", "-on-1"), end)  # a "1-pager"
         ):
             continue
-        keys = keys_for(kind, norm[start:end], m, v)
+        keys = _keys_once(known, kind, text, m, v)
         if keys:
             facts.append(Fact(kind, start, end, keys))
             mask[start:end] = b"\x01" * (end - start)
-    for m in CALENDAR.finditer(norm):
+    # Every weekday ends in "day"; a month is named in full.
+    calendar = "day" in norm or any(month in norm for month in MONTHS)
+    for m in CALENDAR.finditer(norm) if calendar else ():
         word = m.group(0)
         if mask[m.start()]:
             continue
@@ -172,6 +176,25 @@ def _extract_structured(norm: str, v: Vocab) -> tuple[list[Fact], bytearray]:
     return facts, mask
 
 
+def _keys_once(
+    known: dict[tuple[str, str], tuple[str, ...]],
+    kind: str,
+    text: str,
+    m: re.Match[str] | None,
+    v: Vocab,
+) -> tuple[str, ...]:
+    """keys_for, computed once per kind and text of one scan (figures recur).
+
+    Only a spelled-out number ("nword") reads its match beyond the text.
+    """
+    if kind == "nword":
+        return keys_for(kind, text, m, v)
+    keys = known.get((kind, text))
+    if keys is None:
+        keys = known[kind, text] = keys_for(kind, text, m, v)
+    return keys
+
+
 def _is_month_may(norm: str, end: int) -> bool:
     """'May' is a month when a day number or a year follows, or 'in/by/early May'."""
     after = norm[end : end + 6]
@@ -183,90 +206,6 @@ def _is_month_march(norm: str, start: int, end: int) -> bool:
     after = norm[end : end + 6]
     before = norm[max(0, start - 12) : start]
     return bool(re.match(r"\s+\d", after) or MONTH_CUE_MARCH.search(before))
-
-
-def _at_sentence_start(folded: str, start: int) -> bool:
-    """True at the text start or after terminal punctuation / a line break (bullets skipped)."""
-    i = start - 1
-    while i >= 0 and folded[i] in SKIP_BACK:
-        i -= 1
-    # An emoji ends a sentence too: "here I am 🙂 Want the checklist?"
-    return i < 0 or folded[i] in ".!?:;\n" or ord(folded[i]) >= 0x2600
-
-
-def _name_facts(folded: str, mask: bytearray, v: Vocab) -> list[Fact]:
-    """Runs of capitalised words that are not sentence openers or common words."""
-    facts: list[Fact] = []
-    tokens = [m for m in NAME.finditer(folded) if not mask[m.start()]]
-    i = 0
-    while i < len(tokens):
-        run = [tokens[i]]
-        while i + 1 < len(tokens) and folded[run[-1].end() : tokens[i + 1].start()] == " ":
-            i += 1
-            run.append(tokens[i])
-        i += 1
-        starts_sentence = _at_sentence_start(folded, run[0].start())
-        if starts_sentence and len(run) == 1 and not _cued_name(folded, run[0], v):
-            continue
-        if (
-            starts_sentence
-            and len(run) > 1
-            and (run[0].group(0).lower() in v.openers or not _name_word(run[1].group(0), v))
-        ):
-            run = run[1:]  # "Your VP ...", "Hope Dana ...": the opener is an ordinary word
-        kept = [t for t in run if _name_word(t.group(0), v)]
-        if not kept:
-            continue
-        # "Reno-Sacramento" is two names: each part must be supported.
-        keys = tuple(
-            "w:" + part
-            for t in kept
-            for part in _strip_possessive(t.group(0).lower()).split("-")
-            if part
-        )
-        facts.append(Fact("name", kept[0].start(), _name_end(kept[-1]), keys))
-    return facts
-
-
-_NEXT_WORDS = re.compile(r" ([a-z]+)(?: ([A-Z]))?")
-
-
-def _cued_name(folded: str, token: re.Match[str], v: Vocab) -> bool:
-    """'Sarah mentioned ...' / 'Sarah from Globex ...': a name although it opens the sentence."""
-    if not _name_word(token.group(0), v) or token.group(0).lower() in v.openers:
-        return False
-    nxt = _NEXT_WORDS.match(folded, token.end())
-    if nxt is None:
-        return False
-    return nxt.group(1) in v.name_cues or (nxt.group(1) in {"from", "at"} and bool(nxt.group(2)))
-
-
-def _strip_possessive(word: str) -> str:
-    return word[:-2] if word.endswith("'s") else word
-
-
-def _name_end(m: re.Match[str]) -> int:
-    return m.end() - 2 if m.group(0).endswith("'s") else m.end()
-
-
-_CONTRACTION = re.compile(r"'(?:d|ll|re|ve|m)$")
-
-
-def _name_word(word: str, v: Vocab) -> bool:
-    return _is_name_word(word, v.not_names)
-
-
-@lru_cache(maxsize=16384)
-def _is_name_word(word: str, not_names: frozenset[str]) -> bool:
-    """Memoised: the same capitalised words recur across drafts (Hi, Thanks, names)."""
-    if len(word) >= 2 and word.isupper():
-        return False  # acronyms (CRM, ROI, YES) are not treated as names
-    if len(word) >= 3 and word[-1] == "s" and word[:-1].isupper():
-        return False  # plural acronyms: "PMs", "CFOs"
-    if any(part[:1].islower() for part in word.split("-")[1:]):
-        return False  # "AI-powered", "Follow-up": a compound word, not a name
-    low = _CONTRACTION.sub("", _strip_possessive(word.lower()))  # "You'd"
-    return low not in not_names and len(low) > 1
 
 
 def extract(doc: Doc) -> list[Fact]:
@@ -285,26 +224,53 @@ def unchecked_from(doc: Doc) -> int | None:
 
 def _extract(doc: Doc) -> list[Fact]:
     v = vocab()
+    # The budget counts the addresses and links of the lower-cased text; the fact
+    # scan below needs the same ones.
+    low = lower_same_length(doc.folded)
+    found = contacts(low)
     # Past the work budget (_bounds.py) no fact is extracted: find_invented reports
     # the rest of the message as unchecked instead.
-    at = fact_cut(doc.folded)
+    at = fact_cut(doc.folded, found)
     doc.memo["fact_cut"] = at
     norm, folded = (doc.norm, doc.folded) if at is None else (doc.norm[:at], doc.folded[:at])
-    facts, mask = _extract_structured(norm, v)
+    facts, mask = _extract_structured(norm, v, _contacts_before(at, found, low, doc.norm))
+    names = list(NAME.finditer(folded))
     # Words inside a template slot ("[First Name]", "{{company}}") are the
-    # placeholder rule's business, not names or numbers someone made up.
-    for _, start, end in lexicons()["placeholder"].match.finditer(norm):
+    # placeholder rule's business, not names or numbers someone made up. The slots
+    # only matter where there is a fact or a name to drop.
+    for _, start, end in lexicons()["placeholder"].match.finditer(norm) if facts or names else ():
         mask[start:end] = b"\x01" * (end - start)
         facts = [f for f in facts if not (start <= f.start < end)]
-    facts.extend(_name_facts(folded, mask, v))
+    facts.extend(name_facts(folded, names, mask, v))
     facts.sort(key=lambda f: f.start)
     return facts
+
+
+def _contacts_before(
+    at: int | None, found: tuple[Spans, Spans], low: str, norm: str
+) -> tuple[Spans, Spans] | None:
+    """`contacts(norm[:at])` taken from `found`, the contacts of `low` (None: search).
+
+    An address or a link holds no whitespace and reads nothing past the first
+    character after it, so cut at a space or line break (where fact_cut
+    cuts) the text holds the same matches before the cut, and none after it.
+    """
+    if low != norm:
+        return None
+    if at is None:
+        return found
+    if norm[at : at + 1] not in {" ", "\n"}:
+        return None
+    emails, urls = found
+    return [s for s in emails if s[0] < at], [s for s in urls if s[0] < at]
 
 
 MONTH_INDEX = frozenset(MONTHS)
 _MONTH_NAMES = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 _DAY_MONTH = re.compile(
-    rf"\b(?:(?P<m1>{_MONTH_NAMES})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    r"\b"
+    + lead(MONTH_ABBR, r"\d")  # see lead(): most word boundaries fail here at once
+    + rf"(?:(?P<m1>{_MONTH_NAMES})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
     rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m2>{_MONTH_NAMES})\b)"
 )
 _QUARTER_NUMBER = {
@@ -315,6 +281,8 @@ _QUARTER_WORDS = re.compile(
     r"\b(?:(first|second|third|fourth|[1-4](?:st|nd|rd|th))[- ]quarter|quarter ([1-4]))\b"
 )
 _NUMERIC_DATE = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\w/])")
+_HOUR = re.compile(r"\d+")
+_CORPUS_WORD = re.compile(r"[\w]+(?:['-][\w]+)*")
 
 
 # Contexts can be large (50 prospect messages): keep only a few recent ones.
@@ -324,33 +292,60 @@ def support_keys(corpus: str) -> frozenset[str]:
     v = vocab()
     norm = lower_same_length(fold(corpus))
     keys: set[str] = set()
+    _add_scanned(norm, v, keys)
+    _add_dates(norm, keys)
+    for m in v.corpus_numbers_re.finditer(norm):
+        value = word_number(m.group(0), v)
+        if value is not None:
+            keys.add(f"n:{value!r}")
+    _add_words(norm, keys)
+    return frozenset(keys)
+
+
+def _add_scanned(norm: str, v: Vocab, keys: set[str]) -> None:
+    """The keys of the structured facts (`_scan`) of a supporting text."""
+    done: set[tuple[str, str]] = set()
     for kind, start, end, m in _scan(norm, v, lenient=True):
         text = norm[start:end]
-        keys.update(keys_for(kind, text, m, v))
-        if kind == "time" and (hour := re.match(r"\d+", text)):
+        if kind != "nword":  # the keys below depend on the kind and text alone (_keys_once)
+            if (kind, text) in done:
+                continue
+            done.add((kind, text))
+        found = keys_for(kind, text, m, v)
+        keys.update(found)
+        if kind == "time" and (hour := _HOUR.match(text)):
             keys.add(f"n:{float(hour.group(0))!r}")
-        if kind in {"money", "percent", "ordinal", "number", "code"} and (key := num_key(text)):
+        # A code's digits vouch for a number too. An amount's number (num_key) is
+        # already there: keys_for gives it first.
+        if kind == "code" and (key := num_key(text)):
             keys.add(key)
-            if kind == "money" and (currency := currency_of(text)) is not None:
-                keys.add(f"cur:{currency}:{key}")
-    for m in _DAY_MONTH.finditer(norm):
+        if kind == "money" and found and (currency := currency_of(text)) is not None:
+            keys.add(f"cur:{currency}:{found[0]}")
+
+
+def _add_dates(norm: str, keys: set[str]) -> None:
+    """Dates and quarters, each in the other forms it vouches for."""
+    # Each pattern below needs the literal it is gated on (a month's first letters,
+    # "quarter", a slash).
+    for m in _DAY_MONTH.finditer(norm) if any(a in norm for a in MONTH_ABBR) else ():
         # "14 March" / "March 14th" also vouch for "3/14" and "14/3", and vice versa.
         month = m.group("m1") or m.group("m2")
         day = int(m.group("d1") or m.group("d2"))
         number = MONTHS.index(MONTH_ABBR.get(month[:3], month)) + 1
         keys.update((f"d:{number}/{day}", f"d:{day}/{number}"))
-    for m in _QUARTER_WORDS.finditer(norm):  # "the third quarter" supports "Q3"
+    for m in _QUARTER_WORDS.finditer(norm) if "quarter" in norm else ():
+        # "the third quarter" supports "Q3"
         keys.add("q:" + _QUARTER_NUMBER[m.group(1) or m.group(2)])
-    for m in _NUMERIC_DATE.finditer(norm):
+    for m in _NUMERIC_DATE.finditer(norm) if "/" in norm else ():
         first, second = int(m.group(1)), int(m.group(2))
         keys.update((f"n:{float(first)!r}", f"n:{float(second)!r}"))
         keys.update(f"w:{MONTHS[p - 1]}" for p in (first, second) if 1 <= p <= 12)
-    for m in v.corpus_numbers_re.finditer(norm):
-        value = word_number(m.group(0), v)
-        if value is not None:
-            keys.add(f"n:{value!r}")
-    for word in set(re.findall(r"[\w]+(?:['-][\w]+)*", norm)):  # keys are a set: once per word
-        base = _strip_possessive(word)
+
+
+def _add_words(norm: str, keys: set[str]) -> None:
+    """The keys the words of a supporting text vouch for."""
+    for word in set(_CORPUS_WORD.findall(norm)):  # keys are a set: once per word
+        base = strip_possessive(word)
         keys.add("w:" + base)
         for part in base.split("-"):
             keys.add("w:" + part)
@@ -364,7 +359,6 @@ def support_keys(corpus: str) -> frozenset[str]:
             keys.add("w:" + WEEKDAY_ABBR[base])
         if base.endswith("s") and base[:-1] in WEEKDAY_SET:
             keys.add("w:" + base[:-1])  # "Thursdays" supports "Thursday"
-    return frozenset(keys)
 
 
 CURRENCIES = (

@@ -8,6 +8,7 @@ Every fact becomes one or more keys so that different spellings meet:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -103,9 +104,45 @@ HAS_DIGIT = re.compile(r"[\d$€£]")
 # A code: letters then digits in one token ("tournesol-482", "zima2024", "pick_7731-b"),
 # a password, voucher or reference. Its key ignores separators ("code:tournesol482").
 CODE = re.compile(r"(?<![\w-])[a-z]{2,24}[-_]?\d{2,12}(?:[-_]?[a-z0-9]{1,12}){0,3}(?![\w-])")
+# What every code holds: a letter, maybe a separator, then two digits. Searched from
+# the digits (the engine jumps between them), it rules the CODE pass out cheaply.
+CODE_HINT = re.compile(r"\d(?:(?<=[a-z]\d)|(?<=[a-z][-_]\d))\d")
 SKIP_BACK = frozenset(" \t\"'*-\u2022>([0123456789")
+
+
+def lead(words: Iterable[str], *more: str) -> str:
+    r"""A look-ahead for the first two characters of `words` (or any of `more`).
+
+    Put in front of a long alternation of words, it turns most positions away
+    with a character test or two instead of trying every word there ("<<<<",
+    "a.b.c.d." or combining marks as 20 KB of text: each position is a word
+    boundary or a non-word character). A space in a word stands for `[\s-]`,
+    as in `_word_alt`. It only states what every match starts with, so the
+    pattern finds exactly what it found without it.
+    """
+    seconds: dict[str, set[str]] = {}
+    for word in words:
+        seconds.setdefault(word[0], set()).add(word[1:2])
+    alternatives = [*more]
+    for first, chars in sorted(seconds.items()):
+        if "" in chars:  # a one-letter word: any second character
+            alternatives.append(re.escape(first))
+            continue
+        cls = "".join(sorted(re.escape(c) for c in chars if c != " "))
+        alternatives.append(re.escape(first) + "[" + cls + (r"\s-" if " " in chars else "") + "]")
+    return "(?=" + "|".join(alternatives) + ")"
+
+
 # Weekdays may be plural ("on Thursdays"); the key is the singular.
-CALENDAR = re.compile(r"\b(?:(?:" + "|".join(WEEKDAYS) + r")s?|" + "|".join(MONTHS) + r")\b")
+CALENDAR = re.compile(
+    r"\b"
+    + lead(WEEKDAYS + MONTHS)
+    + r"(?:(?:"
+    + "|".join(WEEKDAYS)
+    + r")s?|"
+    + "|".join(MONTHS)
+    + r")\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,14 +193,16 @@ def vocab() -> Vocab:
     # Run on " " + text: the leading non-word character lets the engine jump
     # between word starts instead of trying every position (see _facts._scan).
     fact_re = re.compile(
-        rf"\W(?P<fact>{_QUARTER_NOON}"
+        r"\W" + lead(cardinals, "q[1-4]", "noon", "midday") + rf"(?P<fact>{_QUARTER_NOON}"
         rf"|(?P<ratio>(?:{ratio_alt})[\s-]+out[\s-]+of[\s-]+(?:{draft_alt}|\d+))\b"
         rf"|(?P<nw>{draft_alt})"
         # A unit may follow after up to two words: "three national tourism awards".
         rf"(?:[- ](?:[a-z]+[- ]){{0,2}}?(?:{units})\b|(?P<pword>[- ](?:%|percent\b|per cent\b)))"
         rf"|(?P<big>{big_alt})\b)"
     )
-    corpus_numbers_re = re.compile(rf"\b(?:{compound}|{_word_alt(list(numbers))})\b")
+    corpus_numbers_re = re.compile(
+        r"\b" + lead(numbers) + rf"(?:{compound}|{_word_alt(list(numbers))})\b"
+    )
     return Vocab(
         numbers=numbers,
         draft_numbers=draft_numbers,
