@@ -44,7 +44,10 @@ from service.models import Context, Message
 _CONTACT_PREFIXES = ("url:", "email:", "ph:", "code:")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _BACK_REFERENCE = re.compile(r"\b(?:him|her|it|that|this|them|these|those)\b")
-_CLAUSE_BREAK = re.compile(r";\s*|\s+-\s+")
+# Tried only where a run of whitespace begins (and possessively): `\s+-\s+` searched
+# plainly re-reads a long whitespace run from each of its characters (0.4 s on 20,000
+# spaces in the notes). The same breaks: every match starts at a run's first character.
+_CLAUSE_BREAK = re.compile(r";\s*|(?<!\s)\s++-\s+")
 
 
 def sentences(text: str) -> list[str]:

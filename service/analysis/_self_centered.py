@@ -41,7 +41,7 @@ def find_self_centered(doc: Doc, context: Context | None = None) -> list[Finding
         for start, end in company_spans(doc.norm, company):
             if not is_negated(doc, start):
                 found.append(make_finding(lex, doc, start, end))
-        company_hits = doc.norm.count(company)
+        company_hits = _count_words(doc.norm, company)
     limits = lex.file.limits
     words = doc.word_texts()
     you = sum(map(YOU_WORDS.__contains__, words))
@@ -106,13 +106,45 @@ def _company_match_end(text: str, company: str, p: int) -> int | None:
     return None
 
 
+# A company name is a few words. A longer `sender.company` (the field takes 2,000
+# characters) is not looked for: each occurrence is compared in full, and a periodic
+# one ("a a a ...") occurs at every other character of a 20,000-character draft.
+MAX_COMPANY_CHARS = 100
+
+
 def _sender_company(context: Context | None) -> str:
+    """The sender's company as the analyzer looks for it; "" when there is none to find.
+
+    A CRM's placeholder for an unknown company ("-", "n/a" is a word, "." is not) has
+    no letter or digit: it would make every dash of the draft a self-mention.
+    """
     if context is None or context.sender is None or not context.sender.company:
         return ""
-    return lower_same_length(fold(context.sender.company.strip()))
+    company = lower_same_length(fold(context.sender.company.strip()))
+    if len(company) > MAX_COMPANY_CHARS or not any(ch.isalnum() for ch in company):
+        return ""
+    return company
+
+
+def _count_words(text: str, company: str) -> int:
+    """Occurrences of `company` as a whole word or words: "ai" is not in "said"."""
+    count = 0
+    i = text.find(company)
+    while i >= 0:
+        end = i + len(company)
+        if not (i and _is_word_char(text[i - 1])) and not (
+            end < len(text) and _is_word_char(text[end])
+        ):
+            count += 1
+            i = text.find(company, end)
+        else:
+            i = text.find(company, i + 1)
+    return count
 
 
 def _most_self_centered_sentence(doc: Doc) -> tuple[int, int]:
+    if not doc.sentences:
+        return (0, len(doc.raw))
     best, best_score = doc.sentences[0], -1
     spans = doc.words
     starts = [s for s, _ in spans]

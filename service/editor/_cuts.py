@@ -128,11 +128,14 @@ _LEANS_BACK = re.compile(
     re.IGNORECASE,
 )
 # A clause left standing alone needs a verb of its own ("The better for your budget." has none).
+# The last alternative starts at a word start: tried from inside a word it re-read the
+# word from each character (seconds on one 20,000-character "word"), and a word whose
+# start fails cannot match from inside it.
 _HAS_VERB = re.compile(
     r"\b(?:i|you|we|they|he|she|it|this|that|there|here)\b\s+\w+"
     r"|\b(?:is|are|was|were|be|been|am|has|have|had|do|does|did|can|could|will|would|should"
     r"|shall|may|might|must|need|needs|want|wants|let|send|call|see|try|take|get|make|keep"
-    r"|helps?|works?|shows?|saves?|cuts?)\b|\w+(?:'s|'re|'ve|'ll|'d|ed)\b",
+    r"|helps?|works?|shows?|saves?|cuts?)\b|\b\w+(?:'s|'re|'ve|'ll|'d|ed)\b",
     re.IGNORECASE,
 )
 

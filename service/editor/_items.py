@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from service.editor._linear import run_matches
+
 ItemKind = Literal["link", "email", "phone", "money", "percent", "figure"]
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -45,6 +47,39 @@ _LINK_HINT = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+# Where matches of the patterns above may start, for run_matches (_linear.py): a plain
+# search of _EMAIL, _LINK or _MONEY is quadratic on some long runs.
+_LOCAL_BEFORE_AT = re.compile(r"(?<![\w.+-])[\w.+-]++(?=@)")
+_ANY = re.compile(r".", re.DOTALL)
+_SCHEME = re.compile(r"(?=https?://|www\.)", re.IGNORECASE)
+_HOST_CHAIN = re.compile(r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*", re.IGNORECASE)
+_HOST_START = re.compile(r"\b[a-z0-9]", re.IGNORECASE)
+_CURRENCY_SIGN = re.compile(r"[$\u00a3\u20ac]")
+_DIGIT_RUN = re.compile(r"[\d,]+")
+_DIGIT_START = re.compile(r"\b\d")
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def _starts(pattern: re.Pattern[str], text: str) -> list[int]:
+    return [m.start() for m in pattern.finditer(text)]
+
+
+def _emails(text: str) -> list[re.Match[str]]:
+    runs = _spans(_LOCAL_BEFORE_AT, text)
+    return run_matches(_EMAIL, text, fixed=(), runs=runs, first=_ANY)
+
+
+def _links(text: str) -> list[re.Match[str]]:
+    fixed, runs = _starts(_SCHEME, text), _spans(_HOST_CHAIN, text)
+    return run_matches(_LINK, text, fixed=fixed, runs=runs, first=_HOST_START)
+
+
+def _money(text: str) -> list[re.Match[str]]:
+    fixed, runs = _starts(_CURRENCY_SIGN, text), _spans(_DIGIT_RUN, text)
+    return run_matches(_MONEY, text, fixed=fixed, runs=runs, first=_DIGIT_START)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +134,8 @@ def _find_items(text: str) -> tuple[Item, ...]:
         ends.insert(i, end)
 
     def add(kind: ItemKind, pattern: re.Pattern[str], min_digits: int = 0) -> None:
-        for m in pattern.finditer(text):
+        matches = _FINDERS[pattern](text) if pattern in _FINDERS else pattern.finditer(text)
+        for m in matches:
             raw = m.group(0)
             stripped = raw.rstrip(_TRAIL)
             start, end = m.start(), m.start() + len(stripped)
@@ -121,6 +157,9 @@ def _find_items(text: str) -> tuple[Item, ...]:
         add("figure", _FIGURE)
     found.sort(key=lambda i: i.start)
     return tuple(found)
+
+
+_FINDERS = {_EMAIL: _emails, _LINK: _links, _MONEY: _money}
 
 
 def missing_items(required: list[Item], text: str) -> list[Item]:
