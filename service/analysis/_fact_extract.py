@@ -38,6 +38,7 @@ from service.analysis._fact_keys import (
     word_number,
 )
 from service.analysis._matcher import lexicons
+from service.analysis._patterns import match_hits
 from service.analysis._text import Doc, fold, lower_same_length
 
 
@@ -293,7 +294,7 @@ def _extract(doc: Doc) -> list[Fact]:
     facts, mask = _extract_structured(norm, v)
     # Words inside a template slot ("[First Name]", "{{company}}") are the
     # placeholder rule's business, not names or numbers someone made up.
-    for _, start, end in lexicons()["placeholder"].match.finditer(norm):
+    for _, start, end in match_hits(lexicons()["placeholder"].match, doc, norm):
         mask[start:end] = b"\x01" * (end - start)
         facts = [f for f in facts if not (start <= f.start < end)]
     facts.extend(_name_facts(folded, mask, v))
