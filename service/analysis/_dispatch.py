@@ -46,9 +46,12 @@ def dispatch_compile(
 ) -> re.Pattern[str]:
     """Compile `source`, rewriting the alternation in capture group `group` (or the whole).
 
-    `ordered=False` is for patterns where only whether something matches counts
-    (a zero-width look-ahead): alternatives are then grouped by first character
-    regardless of order, which keeps a large union compact.
+    `ordered=False` is for a group whose matches are only tested for existence:
+    it sits in a look-ahead together with everything that must follow it, as in
+    `(?=(...)(?![a-z]))`, so which match the engine finds first makes no
+    difference. Alternatives are then grouped by their first item wherever they
+    stand, not only when adjacent, and any first item they share is factored
+    out (`ab*x|ab*y` becomes `a(?:b*(?:x|y))`), which keeps a large union compact.
     """
     parsed = _sre.parse(source)
     if group is None:
@@ -86,12 +89,7 @@ def _rewrite(root: Any, seq: Seq, ordered: bool = True) -> Seq:
         alternatives = _expand(seq)
     if alternatives is None or len(alternatives) < 2:
         return seq
-    if not ordered:  # literal-led first, by character; the order of the rest is kept
-        literal = [a for a in alternatives if a and a[0][0] is _LITERAL]
-        others = [a for a in alternatives if not (a and a[0][0] is _LITERAL)]
-        literal.sort(key=lambda a: int(a[0][1]))
-        alternatives = literal + others
-    return _trie(root, alternatives, _TRIE_DEPTH)
+    return _trie(root, alternatives, _TRIE_DEPTH, ordered)
 
 
 def _expand(seq: Seq, budget: int = _MAX_ALTERNATIVES) -> list[Seq] | None:
@@ -155,37 +153,58 @@ def _single_width(body: Seq) -> bool:
     return len(body) == 1 and body[0][0] in (_LITERAL, _IN)
 
 
-def _trie(root: Any, alternatives: list[Seq], depth: int) -> Seq:
-    """One branch whose alternatives each start with a distinct literal (plus others as is).
+def _head(alternative: Seq, ordered: bool) -> str | None:
+    """The key under which `alternative` may share its first item with others, or None.
 
-    Alternatives that start with the same literal character are merged under it,
-    keeping their order. Only consecutive literal-led alternatives are regrouped:
-    a class or anything else between them is a barrier, so two alternatives that
-    could both match at one position are never reordered.
+    In order, only a literal or a class is shared: it matches exactly one
+    character in one way, so `c(?:r1|r2)` tries what `cr1|cr2` tries in the same
+    order. Unordered (existence only, see dispatch_compile), any first item is:
+    the matches of `X(?:r1|r2)` are those of `Xr1|Xr2`, found in another order.
+    """
+    if not alternative:
+        return None
+    op, av = alternative[0]
+    if op is _LITERAL:
+        return str(av)
+    if op is _IN or not ordered:
+        return repr(alternative[0])  # the parsed item's structure, the same for equal items
+    return None
+
+
+def _trie(root: Any, alternatives: list[Seq], depth: int, ordered: bool = True) -> Seq:
+    """One branch whose alternatives each start with a distinct item (plus others as is).
+
+    Alternatives that start with the same literal character or class are merged
+    under it, keeping their order. In order, only consecutive ones are regrouped:
+    anything else between them is a barrier, so two alternatives that could both
+    match at one position are never reordered. Unordered, every alternative is
+    grouped with the others that share its first item.
     """
     groups: list[Seq] = []
-    run: dict[int, list[Seq]] = {}
+    run: dict[str, list[Seq]] = {}
 
     def flush() -> None:
-        for char, members in run.items():
-            groups.append(_merged(root, char, members, depth))
+        groups.extend(_merged(root, members, depth, ordered) for members in run.values())
         run.clear()
 
     for alternative in alternatives:
-        if alternative and alternative[0][0] is _LITERAL:
-            run.setdefault(alternative[0][1], []).append(alternative)
-        else:
-            flush()
+        key = _head(alternative, ordered)
+        if key is None:
+            if ordered:
+                flush()
             groups.append(alternative)
+        else:
+            run.setdefault(key, []).append(alternative)
     flush()
     if len(groups) == 1:
         return groups[0]
     return [(_BRANCH, (None, [_sub(root, g) for g in groups]))]
 
 
-def _merged(root: Any, char: int, members: list[Seq], depth: int) -> Seq:
+def _merged(root: Any, members: list[Seq], depth: int, ordered: bool) -> Seq:
     if len(members) == 1:
         return members[0]
+    first = members[0][0]
     rests = [m[1:] for m in members]
     if depth > 1:
         expanded: list[Seq] = []
@@ -197,8 +216,8 @@ def _merged(root: Any, char: int, members: list[Seq], depth: int) -> Seq:
             expanded.extend(more)
         if expanded:
             rests = expanded
-        return [(_LITERAL, char), *_trie(root, rests, depth - 1)]
-    return [(_LITERAL, char), (_BRANCH, (None, [_sub(root, r) for r in rests]))]
+        return [first, *_trie(root, rests, depth - 1, ordered)]
+    return [first, (_BRANCH, (None, [_sub(root, r) for r in rests]))]
 
 
 def _sub(root: Any, data: Seq) -> Any:
@@ -216,3 +235,93 @@ def first_chars(source: str) -> frozenset[str] | None:
             return None
         out.add(chr(alternative[0][1]))
     return frozenset(out)
+
+
+_ZERO_WIDTH = (_sre.AT, _ASSERT, _ASSERT_NOT)
+_LEADING_BUDGET = 10_000  # sequences looked at; past this the answer is "unknown"
+# `\d`, `\s`, `\w` and their negations as the parser records them, back to source.
+_CATEGORY_SOURCE = {
+    items[0][1]: escape for escape, (op, items) in _sre.CATEGORIES.items() if op is _IN
+}
+
+
+def leading_class(source: str) -> str | None:
+    r"""A regex matching one character: every character a match of `source` can start
+    with (and possibly more); None when a match may be empty or its start is not
+    worked out here (a case-insensitive group, `.`, a back-reference, ...).
+
+    Zero-width items (`\b`, `^`, look-arounds) are looked through: they only
+    restrict where a match starts, never which character it starts with.
+    """
+    parsed = _sre.parse(source)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    budget = [_LEADING_BUDGET]
+    classes = _leading(list(parsed.data), budget)
+    if classes is None:
+        return None
+    positive = [item for items in classes if items[0][0] is not _sre.NEGATE for item in items]
+    sources = [_class_source(items) for items in classes if items[0][0] is _sre.NEGATE]
+    if positive:
+        sources.insert(0, _class_source(positive))
+    if any(s is None for s in sources):
+        return None
+    return "|".join(s for s in sources if s is not None)
+
+
+def _leading(seq: Seq, budget: list[int]) -> list[list[Item]] | None:
+    """Classes (item lists of IN) one of which holds the first character of every
+    match of `seq`; None when unknown or when `seq` may match the empty string.
+    """
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    for i, (op, av) in enumerate(seq):
+        if op in _ZERO_WIDTH:
+            continue
+        rest = seq[i + 1 :]
+        if op is _LITERAL:
+            return [[(op, av)]]
+        if op is _IN:
+            return [list(av)]
+        if op is _SUBPATTERN and not av[1] and not av[2]:  # no inline flags
+            return _leading(list(av[3].data) + rest, budget)
+        if op is _BRANCH:
+            return _union([list(alt.data) + rest for alt in av[1]], budget)
+        if op in (_MAX_REPEAT, _MIN_REPEAT):
+            low, _, sub = av
+            with_item = list(sub.data) + rest
+            return _union([with_item] if low else [with_item, rest], budget)
+        return None
+    return None  # only zero-width items: the match may be empty
+
+
+def _union(seqs: list[Seq], budget: list[int]) -> list[list[Item]] | None:
+    out: list[list[Item]] = []
+    for seq in seqs:
+        found = _leading(seq, budget)
+        if found is None:
+            return None
+        out.extend(found)
+    return out
+
+
+def _class_source(items: list[Item]) -> str | None:
+    """`[...]` for the items of a parsed class, None for an item kind not handled."""
+    parts: list[str] = []
+    for op, av in dict.fromkeys(items):  # each item once
+        if op is _sre.NEGATE:
+            parts.append("^")
+        elif op is _LITERAL:
+            parts.append(_char_source(av))
+        elif op is _sre.RANGE:
+            parts.append(_char_source(av[0]) + "-" + _char_source(av[1]))
+        elif op is _sre.CATEGORY and av in _CATEGORY_SOURCE:
+            parts.append(_CATEGORY_SOURCE[av])
+        else:
+            return None
+    return "[" + "".join(parts) + "]"
+
+
+def _char_source(code: int) -> str:
+    return f"\\U{code:08x}"  # never special inside a class, whatever the character

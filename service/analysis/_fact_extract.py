@@ -37,6 +37,7 @@ from service.analysis._fact_keys import (
 )
 from service.analysis._fact_names import name_facts, strip_possessive
 from service.analysis._matcher import lexicons
+from service.analysis._patterns import match_hits
 from service.analysis._text import Doc, fold, lower_same_length
 
 
@@ -238,7 +239,9 @@ def _extract(doc: Doc) -> list[Fact]:
     # Words inside a template slot ("[First Name]", "{{company}}") are the
     # placeholder rule's business, not names or numbers someone made up. The slots
     # only matter where there is a fact or a name to drop.
-    for _, start, end in lexicons()["placeholder"].match.finditer(norm) if facts or names else ():
+    for _, start, end in (
+        match_hits(lexicons()["placeholder"].match, doc, norm) if facts or names else ()
+    ):
         mask[start:end] = b"\x01" * (end - start)
         facts = [f for f in facts if not (start <= f.start < end)]
     facts.extend(name_facts(folded, names, mask, v))

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from service.analysis._anchors import Anchors, anchors
-from service.analysis._dispatch import dispatch_compile, first_chars
+from service.analysis._dispatch import dispatch_compile, first_chars, leading_class
 from service.analysis._lexicon import Entry, RuleFile, rule_files
 from service.analysis._pattern_source import BOUNDARY_CHAR, LEFT, RIGHT, flexible_spaces
 
@@ -277,14 +277,20 @@ class CandidateIndex:
     look-ahead: each match is zero-width, so overlapping candidates are all
     reported. A list then only tries at these positions (Compiled._spans_at),
     which replaces a dozen full scans of the message with one.
+
+    Before the union, a one-character look-ahead checks that the next character
+    can start some entry at all (`leading_class`): on a run of punctuation or
+    symbols every character is a boundary, and without it the union's
+    alternatives were tried at each one (about 0.4 microseconds per character).
     """
 
     def __init__(self, lists: list[Compiled]) -> None:
         sources = list(dict.fromkeys(s for c in lists if c.padded for s in c.sources))
         alternation = "|".join(f"(?:{s})" for s in sources)
-        self._regex = dispatch_compile(
-            BOUNDARY_CHAR + "(?=(" + alternation + ")" + RIGHT + ")", group=1, ordered=False
-        )
+        lead = leading_class(alternation)
+        prefilter = "" if lead is None else "(?=" + lead + ")"
+        self.source = BOUNDARY_CHAR + prefilter + "(?=(" + alternation + ")" + RIGHT + ")"
+        self._regex = dispatch_compile(self.source, group=1, ordered=False)
 
     def starts(self, text: str) -> list[int]:
         """Positions in " " + text (the boundary character before a possible match)."""

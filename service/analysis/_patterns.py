@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 
 from service.analysis._lexicon import Entry
-from service.analysis._matcher import Lexicon, all_anchors, candidate_index, lexicons
+from service.analysis._matcher import Compiled, Lexicon, all_anchors, candidate_index, lexicons
 from service.analysis._text import Doc
 from service.models import Finding, Severity
 
@@ -106,14 +106,38 @@ def make_finding(
 MAX_RULE_HITS = 50
 
 
+def match_hits(match: Compiled, doc: Doc, text: str | None = None) -> list[tuple[Entry, int, int]]:
+    """Every hit of a rule's `match` list in the message (or in `text`, a prefix of
+    it), before negation and `allow`; found once per message and text, shared, not
+    to be modified.
+
+    Fact extraction masks the placeholder rule's hits, which the rule itself
+    reports too: on a long message full of candidates (a run of "<") one scan of
+    that list costs milliseconds, and it ran twice.
+    """
+    memo: dict[Compiled, tuple[str, list[tuple[Entry, int, int]]]]
+    memo = doc.memo.setdefault("match_hits", {})
+    if text is None:
+        text = doc.norm
+    cached = memo.get(match)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    if text == doc.norm:
+        present = doc.present(all_anchors())
+        found = match.finditer(text, present=present, starts=doc.starts(candidate_index()))
+    else:
+        found = match.finditer(text)
+    memo[match] = (text, found)
+    return found
+
+
 def matches(lex: Lexicon, doc: Doc) -> list[tuple[Entry, int, int]]:
     """Lexicon hits that survive negation and the sentence-level `allow` list (the
     first `MAX_RULE_HITS` of them).
     """
     out: list[tuple[Entry, int, int]] = []
     allowed: dict[tuple[int, int], bool] = {}
-    present = doc.present(all_anchors())
-    hits = lex.match.finditer(doc.norm, present=present, starts=doc.starts(candidate_index()))
+    hits = match_hits(lex.match, doc)
     if hits and lex.allow_message.search(doc.norm, present=doc.present(all_anchors())):
         return out
     for entry, start, end in hits:
