@@ -168,6 +168,30 @@ def test_self_centered_counts_the_sender_company_as_self() -> None:
     assert "self_centered" not in _rules("Would a quick look help?", context=ctx)
 
 
+
+def test_the_sender_company_counts_only_as_whole_words() -> None:
+    """A short company name inside other words ("AI" in "said", "email", "again") is not
+    a self-mention; the same name as a word still is.
+    """
+    body = (
+        "Hi Dana, I said I'd wait for your email. Again, the inbox trick we discussed: "
+        "keep it in mind. Would a short example help?"
+    )
+    ai = Context.model_validate({"sender": {"company": "AI"}, "prospect": {"name": "Dana"}})
+    assert "self_centered" not in _rules(body, context=ai)
+    boasts = "AI is the best. AI ships fast. We built it. Our tool rocks. Want a look?"
+    assert "self_centered" in _rules(boasts, context=ai)
+
+
+@pytest.mark.parametrize("company", ["-", ".", "<", "..."])
+def test_a_company_with_no_letter_or_digit_is_not_looked_for(company: str) -> None:
+    """A CRM's placeholder for an unknown company ("-") is not the sender talking about
+    themselves (it used to count every dash, and a punctuation-only draft answered 500).
+    """
+    ctx = Context.model_validate({"sender": {"company": company}})
+    assert _rules(company * 10, context=ctx) == _rules(company * 10)
+    assert "self_centered" not in _rules("- We pick. - We pack. - Any thoughts?", context=ctx)
+
 @pytest.mark.parametrize(
     ("channel", "body", "fires"),
     [
