@@ -164,11 +164,19 @@ def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
     return tidy(body)
 
 
+# Spaces before punctuation or a line break, tried only where a run of spaces begins:
+# searched plainly, a long run not followed by one is re-read from each of its spaces
+# (1.7 s for one rewrite of a draft with 19,000 spaces in it). Every match of the plain
+# pattern starts where a run begins, so the substitutions are the same.
+_SPACE_BEFORE_MARK = re.compile(r"(?<![ \t])[ \t]++([,.!?;:])")
+_SPACE_BEFORE_BREAK = re.compile(r"(?<![ \t])[ \t]++\n")
+
+
 def tidy(body: str) -> str:
     """Whitespace and punctuation left clean after cuts."""
-    body = re.sub(r"[ \t]+([,.!?;:])", r"\1", body)
+    body = _SPACE_BEFORE_MARK.sub(r"\1", body)
     body = re.sub(r"[ \t]{2,}", " ", body)
-    body = re.sub(r"[ \t]+\n", "\n", body)
+    body = _SPACE_BEFORE_BREAK.sub("\n", body)
     body = re.sub(r"\n[ \t]+(?=\S)", "\n", body)
     body = re.sub(r"\n{3,}", "\n\n", body)
     body = re.sub(r"^[\s,;:.!?\u2014\u2013-]+\n", "", body)

@@ -168,7 +168,6 @@ def test_self_centered_counts_the_sender_company_as_self() -> None:
     assert "self_centered" not in _rules("Would a quick look help?", context=ctx)
 
 
-
 def test_the_sender_company_counts_only_as_whole_words() -> None:
     """A short company name inside other words ("AI" in "said", "email", "again") is not
     a self-mention; the same name as a word still is.
@@ -191,6 +190,7 @@ def test_a_company_with_no_letter_or_digit_is_not_looked_for(company: str) -> No
     ctx = Context.model_validate({"sender": {"company": company}})
     assert _rules(company * 10, context=ctx) == _rules(company * 10)
     assert "self_centered" not in _rules("- We pick. - We pack. - Any thoughts?", context=ctx)
+
 
 @pytest.mark.parametrize(
     ("channel", "body", "fires"),

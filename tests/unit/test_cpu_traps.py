@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from service.analysis._addresses import _HYPHEN_CHAIN
 from service.analysis._provenance import _CLAUSE_BREAK
-from service.editor._cuts import _HAS_VERB
+from service.editor._cuts import _HAS_VERB, tidy
 from service.editor._items import _EMAIL, _LINK, _MONEY, _emails, _links, _money
 from service.editor._notes import _SAID
 
@@ -94,10 +94,8 @@ def test_item_finders_on_sentences_that_hold_items() -> None:
         ["Dana", "She", "she", "They", " ", "-", "'", "said", " said ", "O'", "x", "A-", "."]
     ).map(lambda head: head + " said that the rollout slipped to May")
 )
-def test_said_finds_the_speakers_it_found_except_inside_a_token(text: str) -> None:
-    old = {m.group("who") for m in _OLD_SAID.finditer(text)}
+def test_said_finds_every_speaker_that_starts_a_token(text: str) -> None:
     new = {m.group("who") for m in _SAID.finditer(text)}
-    assert new <= old
     # A speaker that starts a token (or follows an opening quote) is still found.
     for m in _OLD_SAID.finditer(text):
         before = text[max(0, m.start() - 2) : m.start()]
@@ -117,3 +115,25 @@ def test_said_finds_the_speakers_it_found_except_inside_a_token(text: str) -> No
 def test_a_trap_run_is_still_searched_to_its_end(pattern: re.Pattern[str], text: str) -> None:
     # Behaviour on the run that used to take seconds: the search completes and finds nothing.
     assert pattern.search(text) is None
+
+
+def _old_tidy(body: str) -> str:
+    body = re.sub(r"[ \t]+([,.!?;:])", r"\1", body)
+    body = re.sub(r"[ \t]{2,}", " ", body)
+    body = re.sub(r"[ \t]+\n", "\n", body)
+    body = re.sub(r"\n[ \t]+(?=\S)", "\n", body)
+    body = re.sub(r"\n{3,}", "\n\n", body)
+    body = re.sub(r"^[\s,;:.!?\u2014\u2013-]+\n", "", body)
+    return body.strip()
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts([" ", "  ", "\t", "\n", "\n\n\n", ",", ".", "!", "?", ";", ":", "a", "Hi", "\u2014"]))
+def test_tidy_cleans_as_before(text: str) -> None:
+    assert tidy(text) == _old_tidy(text)
+
+
+def test_tidy_reads_a_long_space_run_once() -> None:
+    # The run that took 1.7 s inside one rewrite: still tidied, same result.
+    body = "Hi Dana," + " " * 19_000 + "Any update ?"
+    assert tidy(body) == "Hi Dana, Any update?"
