@@ -300,9 +300,11 @@ def edit_body(
     subject = edited_subject(draft, context, strategy, changes)
     asked = False
     for _ in range(_MAX_ROUNDS):
-        if len(doc.body) > MAX_BODY_CHARS:
-            # A draft at the size limit has no room for the move or the question: write
-            # the message from the context instead (found by the contract run: a 500).
+        if len(doc.body) > MAX_BODY_CHARS or not doc.body.strip():
+            # A draft at the size limit has no room for the move or the question, and
+            # one whose every sentence was cut has nothing left to send ("a a a ...
+            # Just checking in ASAP. a a a ...": the repeats are degenerate text): write
+            # the message from the context instead (both were 500s).
             return EditResult(draft, changes, kept_content=False)
         message = Message(channel=draft.channel, subject=subject, body=doc.body)
         analysis = analyze(message, context=context, original=draft, budget=budget)

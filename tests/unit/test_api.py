@@ -308,3 +308,26 @@ async def test_a_blank_prospect_name_is_never_a_500(
     response = await composer_client.post("/v1/rewrites", json=body)
     assert response.status_code == 200
     assert response.json()["rewrite"]["body"].strip()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a " * 20 + "Just checking in ASAP. " + "a " * 20,
+        "1 " * 300 + "Just checking in ASAP. " + "1 " * 300,
+        "Dana " * 40 + "Sign today or lose the 30% discount! " + "Dana " * 40,
+    ],
+)
+async def test_a_draft_whose_every_sentence_is_cut_is_composed_not_a_500(
+    composer_client: AsyncTestClient[Litestar], body: str
+) -> None:
+    # Found by a hunt over structured drafts: the offence is cut, the repeated words
+    # around it are degenerate text and cut too, and the editor built a Message with an
+    # empty body from what was left (ValidationError, 500).
+    response = await composer_client.post(
+        "/v1/rewrites", json={"draft": {"channel": "email", "body": body}}
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["rewrite"]["body"].strip()
+    assert "ASAP" not in answer["rewrite"]["body"]
