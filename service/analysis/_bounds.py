@@ -28,6 +28,7 @@ linear and bounded too.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import islice
 
 from service.analysis._addresses import EMAIL, URL
@@ -94,20 +95,10 @@ def bound_context(context: Context | None) -> Context | None:
     """The context with its untrusted texts cut at the shared budget (see module doc)."""
     if context is None or (not context.notes and not context.prospect_messages):
         return context
-    numbers, sentences = CONTEXT_NUMBERS, CONTEXT_SENTENCES
-    texts = [context.notes or "", *context.prospect_messages]
-    out: list[str] = []
-    changed = False
-    for text in texts:
-        at = cut(text, numbers, sentences) if numbers >= 0 and sentences >= 0 else 0
-        if at is not None:
-            text, changed = text[:at], True
-        numbers -= _count(_NUMBER, text, numbers)
-        sentences -= _count(_SENTENCE_BREAK, text, sentences)
-        out.append(text)
-    if not changed:
+    cut_texts = _context_cuts(context.notes or "", tuple(context.prospect_messages))
+    if cut_texts is None:
         return context
-    notes, messages = out[0], [m for m in out[1:] if m.strip()]
+    notes, messages = cut_texts[0], [m for m in cut_texts[1:] if m.strip()]
     return context.model_copy(
         update={
             "notes": notes if context.notes is not None else None,
@@ -116,16 +107,41 @@ def bound_context(context: Context | None) -> Context | None:
     )
 
 
+# The cuts depend only on the texts, which come back with every snapshot a typing
+# user sends and with each analysis of a rewrite: kept by content (bounded), and
+# emptied with the other text caches (_caches.py).
+@lru_cache(maxsize=256)
+def _context_cuts(notes: str, messages: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The notes and messages as the budget leaves them, or None when all fit."""
+    numbers, sentences = CONTEXT_NUMBERS, CONTEXT_SENTENCES
+    out: list[str] = []
+    changed = False
+    for text in (notes, *messages):
+        at = cut(text, numbers, sentences) if numbers >= 0 and sentences >= 0 else 0
+        if at is not None:
+            text, changed = text[:at], True
+        numbers -= _count(_NUMBER, text, numbers)
+        sentences -= _count(_SENTENCE_BREAK, text, sentences)
+        out.append(text)
+    return tuple(out) if changed else None
+
+
 def bound_original(original: Message | None) -> Message | None:
     """The original cut after `ORIGINAL_NUMBERS` digit groups (see module doc)."""
     if original is None:
         return None
-    body = original.body
+    at = original_cut(original.body)
+    if at is None:
+        return original
+    return original.model_copy(update={"body": original.body[:at]})
+
+
+@lru_cache(maxsize=256)
+def original_cut(body: str) -> int | None:
+    """Where an original's body passes its budgets (None: it fits); kept by content."""
     cuts = (cut(body, ORIGINAL_NUMBERS), _facts_cut(body), _contact_cut(body))
     found = [at for at in cuts if at is not None]
-    if not found:
-        return original
-    return original.model_copy(update={"body": body[: min(found)]})
+    return min(found) if found else None
 
 
 def _facts_cut(text: str) -> int | None:

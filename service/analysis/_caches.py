@@ -11,6 +11,7 @@ process has them filled within a few requests.
 
 from __future__ import annotations
 
+from service.analysis._bounds import _context_cuts, original_cut
 from service.analysis._context_memo import clear as _clear_context_memo
 from service.analysis._fact_extract import support_keys
 from service.analysis._language import _draft_language, _text_words, _trusted_profile
@@ -24,6 +25,8 @@ def clear_text_caches() -> None:
     _clear_context_memo()
     for cached in (
         _clean_short,
+        _context_cuts,
+        original_cut,
         support_keys,
         _draft_language,
         _text_words,
