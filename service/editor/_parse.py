@@ -55,7 +55,7 @@ class Frame:
 
 # A greeting or sign-off names someone with a few words; a context field may hold up
 # to 2,000 characters, so only the first distinct parts are tried (each is an
-# alternative of a regex compiled per distinct set of names, see docs/editor.md).
+# alternative of a regex compiled per distinct set of names).
 MAX_NAME_PARTS = 12
 
 
