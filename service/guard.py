@@ -158,7 +158,9 @@ _PROMPT_LINE = re.compile(
 )
 # Catalogue ids (snake_case) are ours, never words a rep writes to a buyer.
 _IDS = frozenset(i for i in (*RULE_IDS, *STRATEGY_IDS, "rule_id", "principle_id") if "_" in i)
-_SNAKE = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)+")
+# Tried where a run of letters begins: searched plainly, a long run of letters with no
+# "_" after it was re-read from each letter (3.6 s on 20 KB with one "_" elsewhere).
+_SNAKE = re.compile(r"(?<![A-Za-z])[A-Za-z]++(?:_[A-Za-z]++)+")
 # Talk about the reader in the third person: a note about the message, not the message.
 _THIRD_PERSON = re.compile(
     r"\b(?:the|this) (?:buyer|prospect|recipient)\b(?!\s+(?:of|journey|persona)\b)", re.I

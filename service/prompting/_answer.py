@@ -52,7 +52,9 @@ _SUBJECT_IN_BODY = re.compile(r"<\s*body\s*>\s*(?:(?:```|~~~)[\w+-]*\s*)?subject
 _SUBJECT = re.compile(r"<\s*subject\s*>(.*?)<\s*/\s*subject\s*>", re.I | re.S)
 _SUBJECT_OPEN = re.compile(r"<\s*subject\s*>([^\n<]*)", re.I)
 _CHANGES = re.compile(r"<\s*changes\s*>(.*?)(?:<\s*/\s*changes\s*>|\Z)", re.I | re.S)
-_ARROW = re.compile(r"\s*(?:=>|->|→)\s*")
+# From where a run of whitespace begins: a changes line of a broken answer with a long
+# run of spaces and no arrow was re-read from each space (1.6 s on 20,000).
+_ARROW = re.compile(r"(?<!\s)\s*+(?:=>|->|→)\s*")
 # A body without its closing tag is accepted only when it visibly ended.
 _ENDS_SENTENCE = re.compile("[.!?\u2026)\"'\u201d\u2019]\\s*\\Z")
 _SIGN_OFF_MAX_WORDS = 4

@@ -24,6 +24,8 @@ from service.analysis._provenance import _CLAUSE_BREAK
 from service.editor._cuts import _HAS_VERB, tidy
 from service.editor._items import _EMAIL, _LINK, _MONEY, _emails, _links, _money
 from service.editor._notes import _SAID
+from service.guard import _SNAKE
+from service.prompting._answer import _ARROW
 
 pytestmark = pytest.mark.unit
 
@@ -137,3 +139,21 @@ def test_tidy_reads_a_long_space_run_once() -> None:
     # The run that took 1.7 s inside one rewrite: still tidied, same result.
     body = "Hi Dana," + " " * 19_000 + "Any update ?"
     assert tidy(body) == "Hi Dana, Any update?"
+
+
+_OLD_SNAKE = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)+")
+_OLD_ARROW = re.compile(r"\s*(?:=>|->|→)\s*")
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts(["a", "B", "_", "__", "1", " ", "rule_id", "x_", "_y", "é", "-"]))
+def test_internal_ids_are_found_as_before(text: str) -> None:
+    assert [m.span() for m in _SNAKE.finditer(text)] == [
+        m.span() for m in _OLD_SNAKE.finditer(text)
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts([" ", "  ", "\t", "=>", "->", "\u2192", "-", ">", "=", "a", "old", "new"]))
+def test_change_lines_split_as_before(text: str) -> None:
+    assert _ARROW.split(text, maxsplit=1) == _OLD_ARROW.split(text, maxsplit=1)
