@@ -60,7 +60,7 @@ def find_self_centered(doc: Doc, context: Context | None = None) -> list[Finding
 
 
 _WE_AFTER = re.compile(r",? we\b")
-_VERB_AFTER = re.compile(r"(?![\w])\s*" + _COMPANY_VERBS)
+_VERB_AFTER = re.compile(r"(?![\w])\s*+" + _COMPANY_VERBS)  # verbs start with a letter
 
 
 def company_spans(text: str, company: str) -> list[tuple[int, int]]:
