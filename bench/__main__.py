@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from bench import _extra, _report, _scenarios, _user
+from bench import _extra, _report, _scenarios, _sweep, _user
 from bench._plan import FULL, QUICK, Plan
 from bench._proc import (
     RESULTS,
@@ -127,6 +127,8 @@ def run_suite(plan: Plan, only: set[str]) -> dict[str, Any]:
     if "worst" in only:
         print("analysis worst case in process ...", flush=True)
         attempt(results, "worst_case", _user.worst_case_analysis)
+        print("module patterns over 20 KB runs ...", flush=True)
+        attempt(results, "regex_sweep", _sweep.regex_sweep)
     with stub_server() as stub:
         env["OPENAI_BASE_URL"] = f"{stub}/v1"
         run = Run(plan=plan, stub=stub, env=env, notes=notes)

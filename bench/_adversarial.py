@@ -22,8 +22,13 @@ within the 64 KiB request limit (`fit`). Families:
 `run_cases` adds one more family, `runs`: one long run of a character inside
 the shape a pattern looks for (a greeting, a sign-off, an e-mail address, a
 hyphenated host), where a pattern that backtracks reads the run again from
-each of its characters (seconds at 20 KB). It is kept out of `cases`, whose
-requests at 4 KB are part of the analyzer's golden corpus.
+each of its characters (seconds at 20 KB). `field_cases` adds `fields`: each
+short context field (a name, a company, a role, the goal, a stage, a next
+step, an offer) and the subject at its 2,000-character limit, which code that
+expects a few words reads as a pattern or a list of words (a sender name of
+"Dana " x 400 cost one editor rewrite 3 s; a company of "a a a ..." 80 ms of
+analysis). Both are kept out of `cases`, whose requests at 4 KB are part of the
+analyzer's golden corpus.
 """
 
 from __future__ import annotations
@@ -204,6 +209,45 @@ def _context_cases(size: int) -> Iterator[Case]:
             }
         ),
     )
+
+
+# The short fields, as "section.key" of the context ("draft.subject": the draft's).
+SHORT_FIELDS = (
+    "prospect.name", "prospect.company", "prospect.role", "goal", "history.stage",
+    "history.agreed_next_step", "sender.name", "sender.company", "sender.offer", "draft.subject",
+)  # fmt: skip
+# Names, a word and its repeats, hyphenated and dotted runs (names, hosts), digits with
+# separators, addresses, a CRM's "-" for an unknown value.
+FIELD_UNITS = ("Dana ", "a ", "A-", "a.", "1,", "x@y.co ", "-")
+
+
+def _with_fields(unit: str, fields: tuple[str, ...], size: int, body: str) -> dict[str, Any]:
+    value = fill(unit, min(MAX_FIELD, size))
+    request: dict[str, Any] = {"draft": {"body": body}, "context": _context()}
+    for field in fields:
+        section, _, key = field.rpartition(".")
+        if section == "draft":
+            request["draft"][key] = value
+        elif section:
+            request["context"].setdefault(section, {})[key] = value
+        else:
+            request["context"][key] = value
+    return fit(request)
+
+
+def field_cases(size: int = MAX_BODY) -> list[Case]:
+    """The `fields` family (see the module doc): each short field, then all of them, filled
+    with a unit up to the field limit, with the bench email as the body and with a body of
+    the same unit (`size` characters).
+    """
+    out: list[Case] = []
+    for unit in FIELD_UNITS:
+        choices = [(field, (field,)) for field in SHORT_FIELDS] + [("every field", SHORT_FIELDS)]
+        for name, fields in choices:
+            for body, where in ((DRAFT_BODY, "email body"), (fill(unit, size), "same body")):
+                request = _with_fields(unit, fields, size, body)
+                out.append(("fields", f"{unit!r} in {name}, {where}", request))
+    return out
 
 
 RUN_SHAPES = (

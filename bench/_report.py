@@ -83,6 +83,33 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "<= 50",
                 worst["max_suggest_cpu_ms"] <= 50,
             )
+        if "max_editor_cpu_ms" in worst:
+            v = worst["max_editor_cpu_ms"]
+            failures = len(worst.get("editor_failures", []))
+            add(
+                f"worst-case rewrite without a model (editor, quick start) CPU (ms), same"
+                f" requests, process CPU; worst: {worst['max_editor_case']}"
+                + (f"; {failures} raised" if failures else ""),
+                v,
+                "<= 500",
+                v <= 500 and not failures,
+            )
+    sweep = results.get("regex_sweep", {})
+    if sweep and "error" not in sweep:
+        v = sweep["max_ms"]
+        add(
+            f"slowest module pattern search over 20 KB runs (ms), {sweep['patterns']}"
+            f" patterns of service/ x {sweep['texts']} runs; slowest: {sweep['max_pattern']}"
+            + (
+                f"; {len(sweep['over_limit'])} over 50, each timed at the first size it"
+                " passed 50 (2,000 or 5,000 characters): at 20 KB it is slower"
+                if sweep["over_limit"]
+                else ""
+            ),
+            v,
+            "<= 50",
+            v <= 50,
+        )
     for p in results.get("quickstart", {}).get("points", []):
         c = p["concurrency"]
         add(f"quick start rewrite (no model) p50 (ms), c={c}", p["p50_ms"], "<= 100", None)
@@ -202,8 +229,67 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     line = "| " + " | ".join(headers) + " |"
     sep = "|" + "|".join("---" for _ in headers) + "|"
-    body = ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    # A "|" in a cell (a case built of "|" runs) would end it: GFM reads "\|" as one.
+    body = ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
     return "\n".join([line, sep, *body])
+
+
+def _editor_section(worst: dict[str, Any]) -> list[str]:
+    failures = worst.get("editor_failures", [])
+    return [
+        "The same requests rewritten as the README quick start does it (`POST /v1/rewrites`"
+        " with no model: the draft-preserving editor answers; `draft` and `context` only),"
+        " process CPU (analysis runs in threads), caches cold (the analyzer's, the"
+        " editor's items, `re`'s compiled patterns), best of 4 for the slowest 12; the"
+        " slowest 8, then the worst of each other family:",
+        "",
+        _table(
+            ["family", "case", "request bytes", "rewrite without a model ms"],
+            [
+                [r["family"], r["case"], r["request_bytes"], r["editor_cpu_ms"]]
+                for r in worst["editor_worst"]
+            ],
+        ),
+        "",
+        *(
+            [f"Rewrites that raised ({len(failures)}): " + "; ".join(failures[:5]), ""]
+            if failures
+            else []
+        ),
+    ]
+
+
+def _sweep_section(sweep: dict[str, Any]) -> list[str]:
+    over = ", ".join(
+        f"`{r['pattern']}` ({r['ms']} ms at {r['chars']} chars)" for r in sweep["over_limit"]
+    )
+    return [
+        f"### Patterns: {sweep['patterns']} compiled patterns of `service/` (module-level,"
+        f" and {sweep.get('inline', 0)} literal patterns of inline `re.` calls) over"
+        f" {sweep['texts']} runs of {sweep['text_chars']:,} characters (bench/_sweep.py),"
+        " thread CPU of one call to its last match (each run at 2,000 characters, the"
+        " slowest 12 per pattern at 5,000 and 20,000, stopping at one over 50 ms); the"
+        " slowest",
+        "",
+        _table(
+            ["pattern", "ms", "chars", "slowest run", "timed as"],
+            [
+                [f"`{r['pattern']}`", r["ms"], r["chars"], f"`{r['text']}`", r["how"]]
+                for r in sweep["slowest"]
+            ],
+        ),
+        "",
+        f"Over {sweep['limit_ms']:g} ms: {over or 'none'}. Not searched over a text by the"
+        " code, so timed as it runs (the allow-list, `bench/_sweep.py` ALLOWED): "
+        + "; ".join(f"`{a['pattern']}` ({a['call']})" for a in sweep["allowed"])
+        + "."
+        + (
+            f" Stale allow-list entries: {sweep['stale_allowed']}."
+            if sweep["stale_allowed"]
+            else ""
+        ),
+        "",
+    ]
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -339,6 +425,11 @@ def markdown(results: dict[str, Any]) -> str:
             ),
             "",
         ]
+        if worst.get("editor_worst"):
+            out += _editor_section(worst)
+    sweep = results.get("regex_sweep")
+    if sweep and "error" not in sweep:
+        out += _sweep_section(sweep)
     quick = results.get("quickstart")
     if quick and "error" not in quick:
         out += [

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 import service.analysis as analysis_pkg
 from bench._adversarial import cases as adversarial_cases
-from bench._adversarial import run_cases
+from bench._adversarial import field_cases, run_cases
 from service.analysis import _fact_extract, _patterns, analyze
 from service.analysis._bounds import (
     MESSAGE_CONTACTS,
@@ -244,7 +244,17 @@ def test_adversarial_context_costs_linear_work(text: str) -> None:
 # Every family of the bench's worst-case row (bench/_adversarial.py) at a tenth of
 # the size, with the supporting text cold (the per-text caches cleared): the body
 # alone, and as the guard reads a rewrite of it (the draft as the original).
-_FAMILIES = adversarial_cases(2_000, phrases=None) + run_cases(2_000)
+_FAMILIES = adversarial_cases(2_000, phrases=None) + run_cases(2_000) + field_cases(2_000)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _request_work(payload: dict[str, Any], *, as_rewrite: bool) -> tuple[_Meter, int]:
@@ -253,8 +263,9 @@ def _request_work(payload: dict[str, Any], *, as_rewrite: bool) -> tuple[_Meter,
     context = request.context
     size = len(request.draft.body) + (len(original.body) if original else 0)
     if context is not None:
-        size += len(context.notes or "") + sum(map(len, context.prospect_messages))
-        size += len(context.goal or "")
+        # Every text of the context: the short fields (names, company, goal, ...) are
+        # input too, up to 2,000 characters each (the `fields` family fills them).
+        size += sum(len(v) for v in _strings(context.model_dump()))
     analyze(Message(body="Warm up the lexicons, please?"), context=context)
     clear_text_caches()  # every cache keyed on a text or a context: the work is cold
     with _metered() as meter:

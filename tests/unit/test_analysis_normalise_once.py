@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench._adversarial import cases as adversarial_cases
+from bench._adversarial import field_cases
 from service.analysis import _fact_extract, _normalize, _provenance, analyze
 from service.analysis._bounds import bound_original
 from service.analysis._normalize import (
@@ -39,7 +40,7 @@ from service.analysis._normalize import (
     normalise_scope,
 )
 from service.analysis._provenance import trusted_corpus
-from service.models import AnalyzeRequest, Message
+from service.models import AnalyzeRequest, Context, Message
 from tests._dataset import labelled_records
 
 pytestmark = pytest.mark.unit
@@ -173,7 +174,8 @@ def _normalised_in(monkeypatch: pytest.MonkeyPatch, draft: Message, **kwargs: An
     return seen
 
 
-_FAMILIES = adversarial_cases(2_000, phrases=3)
+# The `fields` family by a stride: every unit and field still comes up (22 per unit).
+_FAMILIES = adversarial_cases(2_000, phrases=3) + field_cases(2_000)[::5]
 
 
 @pytest.mark.parametrize("family", sorted({f for f, _, _ in _FAMILIES}))
@@ -195,7 +197,16 @@ def test_each_text_is_normalised_once_per_analysis(
         context = request.context
         size = len(body) + (len(cut.body) if cut and cut.body != body else 0)
         size += len(json.dumps(context.model_dump() if context else {}))
+        # The draft is the original here, so its subject is read too; and the party
+        # names are read once more joined as one text (disparagement's known names,
+        # _disparagement.py): 2,000-character names in the `fields` family show both.
+        size += len(request.draft.subject or "") + len(" ".join(_party_names(context)))
         assert sum(map(len, seen)) <= size + 200
+
+
+def _party_names(context: Context | None) -> list[str]:
+    people = [context.prospect, context.sender] if context else []
+    return [n for p in people if p for n in (p.name, p.company) if n]
 
 
 def test_nothing_is_kept_between_analyses(monkeypatch: pytest.MonkeyPatch) -> None:

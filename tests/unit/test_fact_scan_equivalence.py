@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench._adversarial import cases, run_cases
+from bench._adversarial import cases, field_cases, run_cases
 from service.analysis import _bounds
 from service.analysis import _fact_extract as fe
 from service.analysis._fact_keys import CALENDAR, CODE, CODE_HINT, vocab
@@ -43,7 +43,7 @@ def _strings(value: Any) -> list[str]:
 
 def _texts() -> list[str]:
     found = [s for record in labelled_records() for s in _strings(record) if s.strip()]
-    for _, _, request in cases(size=3000, phrases=20) + run_cases(3000):
+    for _, _, request in cases(size=3000, phrases=20) + run_cases(3000) + field_cases(3000):
         found.extend(s for s in _strings(json.loads(json.dumps(request))) if s.strip())
     return sorted(set(found))
 
