@@ -57,7 +57,7 @@ ALLOWED: dict[str, tuple[str, str]] = {
         "service.analysis._addresses.URL.finditer",
     ),
     "service.editor._items._EMAIL": (
-        "editor/_items.py: run only by _emails -> run_matches (editor/_linear.py),"
+        "editor/_items.py: run only by _emails -> run_matches (service/linear_scan.py),"
         " `.match(text, p)` at one start per local-part run",
         "service.editor._items._emails",
     ),
@@ -70,6 +70,21 @@ ALLOWED: dict[str, tuple[str, str]] = {
         "editor/_items.py: run only by _money -> run_matches, `.match(text, p)` at each"
         " currency sign and one start per digit run",
         "service.editor._items._money",
+    ),
+    "service.evals._checks._URL": (
+        "evals/_checks.py: run only by links -> run_matches, `.match(text, p)` at each"
+        " scheme and one start per host run",
+        "service.evals._checks.links",
+    ),
+    "service.evals._checks._EMAIL": (
+        "evals/_checks.py: run only by links -> run_matches, `.match(text, p)` at one"
+        " start per local-part run",
+        "service.evals._checks.links",
+    ),
+    "service.evals._judge._SCORE_LINE": (
+        "evals/_judge.py: run only by score_lines, `.match(text, line_start)` at the first"
+        " line start of each run of non-word characters",
+        "service.evals._judge.score_lines",
     ),
     "service.editor._parse._GREETING": (
         "editor/_parse.py find_frame: `_GREETING.match(body)`, at the body's start",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from service.editor._linear import run_matches
+from service.linear_scan import run_matches
 
 ItemKind = Literal["link", "email", "phone", "money", "percent", "figure"]
 
@@ -47,7 +47,7 @@ _LINK_HINT = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
-# Where matches of the patterns above may start, for run_matches (_linear.py): a plain
+# Where matches of the patterns above may start, for run_matches (service/linear_scan.py): a plain
 # search of _EMAIL, _LINK or _MONEY is quadratic on some long runs.
 _LOCAL_BEFORE_AT = re.compile(r"(?<![\w.+-])[\w.+-]++(?=@)")
 _ANY = re.compile(r".", re.DOTALL)

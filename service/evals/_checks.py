@@ -17,6 +17,7 @@ from service.datafile import read_toml
 from service.errors import DataFileInvalid
 from service.evals._cases import Keep
 from service.evals._results import Failure
+from service.linear_scan import run_matches
 from service.models import Context, Message
 
 LIGHT_EDIT_MIN_SIMILARITY = 0.6  # same bar as the pipeline's "already good" polish
@@ -29,6 +30,13 @@ _URL = re.compile(
     re.I,
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Where a match of _URL or _EMAIL may start (service/linear_scan.py): searched plainly,
+# both re-read a long run from each place inside it (seconds on 20 KB of "a.a.a...").
+_SCHEME = re.compile(r"(?=https?://|www\.)", re.I)
+_HOST_CHAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*", re.I)
+_HOST_START = re.compile(r"\b[a-z0-9-]", re.I)
+_LOCAL_BEFORE_AT = re.compile(r"(?<![\w.+-])[\w.+-]++(?=@)")
+_LOCAL_START = re.compile(r"\b[\w.+-]")
 _SENTENCE = re.compile(r"[^.!?\n]*[.!?]?", re.S)
 
 
@@ -168,8 +176,22 @@ def _trusted_text(draft: Message, context: Context | None) -> str:
 
 
 def links(text: str) -> list[tuple[str, int]]:
-    found = [(m.group().rstrip(".,;:!?").lower(), m.start()) for m in _URL.finditer(text)]
-    found += [(m.group().lower(), m.start()) for m in _EMAIL.finditer(text)]
+    urls = run_matches(
+        _URL,
+        text,
+        fixed=[m.start() for m in _SCHEME.finditer(text)],
+        runs=[m.span() for m in _HOST_CHAIN.finditer(text)],
+        first=_HOST_START,
+    )
+    emails = run_matches(
+        _EMAIL,
+        text,
+        fixed=(),
+        runs=[m.span() for m in _LOCAL_BEFORE_AT.finditer(text)],
+        first=_LOCAL_START,
+    )
+    found = [(m.group().rstrip(".,;:!?").lower(), m.start()) for m in urls]
+    found += [(m.group().lower(), m.start()) for m in emails]
     return found
 
 

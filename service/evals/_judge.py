@@ -71,10 +71,40 @@ def judge_messages(rubric: Rubric, message_text: str) -> list[ChatMessage]:
     return [{"role": "user", "content": text.strip()}]
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
+def score_lines(text: str) -> list[re.Match[str]]:
+    r"""`_SCORE_LINE.finditer(text)`, trying each run of non-word characters once.
+
+    The pattern opens with `\W*` at a line start, so every line start inside one run
+    of non-word characters reaches the same first word with the same fate: searched
+    plainly, a judge answer of 20,000 blank lines was re-read from each (5 s). A line
+    start is tried unless an earlier one in the same run already failed.
+    """
+    out: list[re.Match[str]] = []
+    pos, failed_in_run, start = 0, False, 0
+    while True:
+        newline = text.find("\n", start)
+        line_end = len(text) if newline < 0 else newline
+        if start >= pos and not failed_in_run:
+            m = _SCORE_LINE.match(text, start)
+            if m is not None:
+                out.append(m)
+                pos = m.end()
+            else:
+                failed_in_run = True
+        if failed_in_run and _WORD_CHAR.search(text, start, line_end):
+            failed_in_run = False  # the run ends on this line: the next line starts anew
+        if newline < 0:
+            return out
+        start = newline + 1
+
+
 def parse_vote(rubric: Rubric, text: str) -> dict[str, int] | None:
     """Criterion -> score, or None when any criterion is missing (an unusable vote)."""
     wanted = {cid for cid, _ in rubric.criteria}
-    scores = {m.group(1).lower(): int(m.group(2)) for m in _SCORE_LINE.finditer(text)}
+    scores = {m.group(1).lower(): int(m.group(2)) for m in score_lines(text)}
     scores = {k: v for k, v in scores.items() if k in wanted}
     return scores if set(scores) == wanted else None
 

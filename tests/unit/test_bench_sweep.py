@@ -60,7 +60,8 @@ def test_a_wrapped_pattern_is_timed_through_its_wrapper(qualified: str) -> None:
     how = _sweep.ALLOWED[qualified][1]
     run = _sweep._resolve(how)
     assert callable(run)
-    assert list(run("write to dana@miles.example or see https://miles.example, $1,200")) != []
+    sample = "write to dana@miles.example or see https://miles.example, $1,200\naccuracy: 5"
+    assert list(run(sample)) != []
     path, name = _defining_file(qualified)
     _assert_private(qualified, path, name)
 

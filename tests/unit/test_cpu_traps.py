@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 
 from service.analysis._addresses import _HYPHEN_CHAIN
 from service.analysis._provenance import _CLAUSE_BREAK
-from service.editor._cuts import _HAS_VERB, tidy
+from service.editor._cuts import _HAS_VERB, _LEANS_BACK, tidy
 from service.editor._items import _EMAIL, _LINK, _MONEY, _emails, _links, _money
 from service.editor._notes import _SAID
+from service.evals import _checks, _judge
 from service.guard import _SNAKE
 from service.prompting._answer import _ARROW
 
@@ -157,3 +158,32 @@ def test_internal_ids_are_found_as_before(text: str) -> None:
 @given(_texts([" ", "  ", "\t", "=>", "->", "\u2192", "-", ">", "=", "a", "old", "new"]))
 def test_change_lines_split_as_before(text: str) -> None:
     assert _ARROW.split(text, maxsplit=1) == _OLD_ARROW.split(text, maxsplit=1)
+
+
+_OLD_LEANS_BACK = re.compile(_LEANS_BACK.pattern.replace(r"\s*+(?:", r"\s*(?:", 1), re.IGNORECASE)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    _texts([" ", "  ", "\n", "\t", "if not", "by then", "when", "?", ".", "a", "fine ", "x"]),
+)
+def test_a_sentence_leaning_back_is_found_as_before(text: str) -> None:
+    assert _OLD_LEANS_BACK.pattern != _LEANS_BACK.pattern
+    new, old = _LEANS_BACK.match(text), _OLD_LEANS_BACK.match(text)
+    assert (new and new.span()) == (old and old.span())
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts([*_ADDRESS_UNITS, "ai", "-a", "a-", "xyz"], 50))
+def test_eval_link_checks_find_what_the_plain_searches_find(text: str) -> None:
+    plain = [(m.group().rstrip(".,;:!?").lower(), m.start()) for m in _checks._URL.finditer(text)]
+    plain += [(m.group().lower(), m.start()) for m in _checks._EMAIL.finditer(text)]
+    assert _checks.links(text) == plain
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts(["\n", "\n\n", " ", "-", ":", "=", "accuracy", "tone", "_", "1", "5", ": 4", "é"]))
+def test_judge_score_lines_are_read_as_before(text: str) -> None:
+    assert [m.span() for m in _judge.score_lines(text)] == [
+        m.span() for m in _judge._SCORE_LINE.finditer(text)
+    ]
