@@ -51,6 +51,7 @@ from service.analysis._matcher import candidate_index, lexicons
 from service.analysis._text import _SENTENCE_END, Doc, _segment, prepare
 from service.guard import blocking_findings
 from service.models import AnalyzeRequest, Context, Message
+from tests._dataset import labelled_records
 
 pytestmark = pytest.mark.unit
 
@@ -459,12 +460,7 @@ _OLD_SENTENCE_END = re.compile(
 
 
 def _dataset_bodies() -> list[str]:
-    bodies = []
-    for path in sorted(_DATASET.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                bodies.append(json.loads(line)["draft"]["body"])
-    return bodies
+    return [record["draft"]["body"] for record in labelled_records()]
 
 
 BODIES = _dataset_bodies()

@@ -10,28 +10,20 @@ message past its work budget) is never answered from another text's entry.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from service.analysis._matcher import Compiled, lexicons
 from service.analysis._patterns import match_hits
 from service.analysis._text import prepare
+from tests._dataset import labelled_records
 
 pytestmark = pytest.mark.unit
 
-_DATASET = Path(__file__).resolve().parents[2] / "evals" / "analyzer"
 _MATCH_LISTS = [(rule, lex.match) for rule, lex in sorted(lexicons().items()) if lex.match.entries]
 
 
 def _bodies() -> list[str]:
-    bodies = []
-    for path in sorted(_DATASET.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                bodies.append(json.loads(line)["draft"]["body"])
-    return bodies
+    return [record["draft"]["body"] for record in labelled_records()]
 
 
 BODIES = _bodies()
