@@ -171,6 +171,11 @@ def _to_original(finding: Finding, norm: Normalised) -> Finding:
     if norm.starts is None:
         return finding
     start, end = norm.span(finding.start, finding.end)
+    if end <= start:
+        # A finding about the whole message when normalising left nothing of it (a body
+        # of hidden characters only, "\u00ad"): it covers the body as sent, never an
+        # empty span (found by the property test of spans).
+        start, end = 0, len(norm.original)
     return finding.model_copy(
         update={"start": start, "end": end, "excerpt": norm.original[start:end]}
     )

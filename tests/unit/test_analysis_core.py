@@ -195,3 +195,15 @@ def test_lexicon_rejects_unknown_keys_and_bad_patterns(tmp_path: Path) -> None:
 
 def test_analysis_is_deterministic() -> None:
     assert analyze(Message(body=MESSY)) == analyze(Message(body=MESSY))
+
+
+@pytest.mark.parametrize("body", ["\xad", "\u200b\u200b", "\u202e", "\ufeff", "\xad\u200d"])
+def test_a_body_of_hidden_characters_only_gets_findings_over_the_body(body: str) -> None:
+    # Normalising removes every character: a finding about the whole message used to be
+    # mapped to an empty span past the first character (found by the property test above).
+    ctx = Context.model_validate({"prospect": {"name": "Dana"}, "goal": "more stores"})
+    findings = analyze(Message(body=body), context=ctx).findings
+    assert findings
+    for f in findings:
+        assert 0 <= f.start < f.end <= len(body)
+        assert body[f.start : f.end] == f.excerpt
