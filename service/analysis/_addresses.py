@@ -11,12 +11,16 @@ import re
 from collections.abc import Iterator
 
 from service.analysis._normalize import TLD_NAMES
+from service.linear_scan import run_matches
 
 _TLDS = "(?:" + TLD_NAMES + ")"
 _TLD_MAX = max(len(t) for t in TLD_NAMES.split("|"))  # a domain: a whole run of letters
 _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._%+-"
 _LONG_LOCAL_RUN = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]{64}")
+# The run of local-part characters before an "@": any of its characters may start a match.
+_LOCAL_BEFORE_AT = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]++(?=@)")
+_ANY = re.compile(".", re.DOTALL)
 
 
 class _Finder:
@@ -44,26 +48,17 @@ class _Emails(_Finder):
     reads to the end of the run: quadratic (0.3 s on 20 KB). A match's local
     part is the run of local-part characters ending at its "@", so each "@" is
     tried once, from the start of that run (or from where the search resumes,
-    if later), which is where the plain search would find it first. Texts
-    without such a run (64 characters or more) take the plain search.
+    if later), which is where the plain search would find it first
+    (`run_matches`, service/linear_scan.py). Texts without such a run (64
+    characters or more) take the plain search.
     """
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if _LONG_LOCAL_RUN.search(text) is None:
             yield from _EMAIL.finditer(text)  # each try reads at most 64 characters
             return
-        pos = 0  # where the next match may start
-        at = text.find("@")
-        while at >= 0:
-            head = text[pos:at]
-            start = pos + len(head.rstrip(_LOCAL_CHARS))
-            m = _EMAIL.match(text, start) if start < at else None
-            if m is not None:
-                yield m
-                pos = m.end()
-            else:
-                pos = at + 1  # no match can hold this "@": none starts before it
-            at = text.find("@", pos)
+        runs = [m.span() for m in _LOCAL_BEFORE_AT.finditer(text)]
+        yield from run_matches(_EMAIL, text, fixed=(), runs=runs, first=_ANY)
 
 
 EMAIL = _Emails()
@@ -79,8 +74,8 @@ _URL = re.compile(
 _HYPHEN_CHAIN = re.compile(r"(?<!-)(?:-++[a-z0-9]++){16}")
 _SCHEME_AT = re.compile(r"(?=https?://|www\.)")
 _HOST_RUN = re.compile(r"[a-z0-9-]+")
-_HOST_START = re.compile(r"-[a-z0-9]")
-_NOT_BEFORE_HOST = re.compile(r"[@\w.]")
+# Where a bare host may start inside a run: the first label's first character.
+_HOST_START = re.compile(r"(?<![@\w.])[a-z0-9]")
 
 
 class _Urls(_Finder):
@@ -91,34 +86,18 @@ class _Urls(_Finder):
     run ("a-a-a-..." with no ".com" after it: quadratic, 0.65 s on 10 KB).
     Every start inside one run has the same fate (the first label must reach
     the run's end, where the rest of the host has to follow), so past a long
-    chain of hyphens only the first possible start of each run is tried,
-    with every "http://" and "www." start, in order.
+    chain of hyphens only the first possible start of each run (at or after
+    where the search resumes) is tried, with every "http://" and "www." start,
+    in order (`run_matches`, service/linear_scan.py).
     """
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if _HYPHEN_CHAIN.search(text) is None:
             yield from _URL.finditer(text)  # at most 16 tries per run: linear
             return
-        pos = 0
-        for start in _starts(text):
-            if start < pos:
-                continue
-            m = _URL.match(text, start)
-            if m is not None:
-                yield m
-                pos = m.end()
-
-
-def _starts(text: str) -> list[int]:
-    """Where a link may start: each scheme, and the first host start of each run."""
-    found = [m.start() for m in _SCHEME_AT.finditer(text)]
-    for run in _HOST_RUN.finditer(text):
-        start, end = run.span()
-        if text[start] != "-" and (start == 0 or not _NOT_BEFORE_HOST.match(text, start - 1)):
-            found.append(start)
-        elif hyphen := _HOST_START.search(text, start, end):
-            found.append(hyphen.start() + 1)
-    return sorted(set(found))
+        schemes = [m.start() for m in _SCHEME_AT.finditer(text)]
+        runs = [m.span() for m in _HOST_RUN.finditer(text)]
+        yield from run_matches(_URL, text, fixed=schemes, runs=runs, first=_HOST_START)
 
 
 URL = _Urls()
