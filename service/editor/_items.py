@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -133,8 +134,7 @@ def _find_items(text: str) -> tuple[Item, ...]:
         starts.insert(i, start)
         ends.insert(i, end)
 
-    def add(kind: ItemKind, pattern: re.Pattern[str], min_digits: int = 0) -> None:
-        matches = _FINDERS[pattern](text) if pattern in _FINDERS else pattern.finditer(text)
+    def add(kind: ItemKind, matches: Iterable[re.Match[str]], min_digits: int = 0) -> None:
         for m in matches:
             raw = m.group(0)
             stripped = raw.rstrip(_TRAIL)
@@ -147,19 +147,16 @@ def _find_items(text: str) -> tuple[Item, ...]:
             take(start, end)
 
     if "@" in text:
-        add("email", _EMAIL)
+        add("email", _emails(text))
     if _LINK_HINT.search(text):
-        add("link", _LINK)
+        add("link", _links(text))
     if _DIGIT.search(text):
-        add("phone", _PHONE, min_digits=7)
-        add("money", _MONEY)
-        add("percent", _PERCENT)
-        add("figure", _FIGURE)
+        add("phone", _PHONE.finditer(text), min_digits=7)
+        add("money", _money(text))
+        add("percent", _PERCENT.finditer(text))
+        add("figure", _FIGURE.finditer(text))
     found.sort(key=lambda i: i.start)
     return tuple(found)
-
-
-_FINDERS = {_EMAIL: _emails, _LINK: _links, _MONEY: _money}
 
 
 def missing_items(required: list[Item], text: str) -> list[Item]:
