@@ -579,6 +579,10 @@ def markdown(results: dict[str, Any]) -> str:
         out += [
             "## 4. 1,000 rewrites in flight, 2 s upstream",
             "",
+            "Each request a different dataset draft on its own context (the distinct rewrite"
+            " series of section 2; a series shorter than the burst comes round again), the"
+            " stub answering each with a message the guard accepts.",
+            "",
             _table(
                 [
                     "who",

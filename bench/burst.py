@@ -8,6 +8,9 @@ connection per request, no client-side limit). Bounded by --deadline: requests
 still running then are cancelled and counted as timeouts.
 
 Run: python -m bench.burst --url http://127.0.0.1:8000/v1/rewrites --body b.json -n 1000
+
+`--body` is one JSON request, or one per line: request i sends line i (modulo
+their number), so a burst of distinct drafts repeats no body.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import aiohttp
 from bench.client import percentile
 
 
-async def burst(url: str, body: bytes, n: int, deadline_s: float, api_key: str) -> dict[str, Any]:
+async def burst(
+    url: str, bodies: list[bytes], n: int, deadline_s: float, api_key: str
+) -> dict[str, Any]:
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
@@ -34,7 +39,7 @@ async def burst(url: str, body: bytes, n: int, deadline_s: float, api_key: str) 
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def one() -> None:
+        async def one(body: bytes) -> None:
             began = time.perf_counter()
             try:
                 async with session.post(url, data=body, headers=headers) as response:
@@ -50,7 +55,7 @@ async def burst(url: str, body: bytes, n: int, deadline_s: float, api_key: str) 
                 sources[source] = sources.get(source, 0) + 1
 
         began = time.perf_counter()
-        tasks = [asyncio.ensure_future(one()) for _ in range(n)]
+        tasks = [asyncio.ensure_future(one(bodies[i % len(bodies)])) for i in range(n)]
         _, pending = await asyncio.wait(tasks, timeout=deadline_s)
         wall = time.perf_counter() - began
         for task in pending:
@@ -73,6 +78,18 @@ async def burst(url: str, body: bytes, n: int, deadline_s: float, api_key: str) 
     }
 
 
+def _bodies(path: Path) -> list[bytes]:
+    """The requests of a `.lines` file (one JSON document a line), else the file as one."""
+    raw = path.read_bytes()
+    lines = [line for line in raw.splitlines() if line.strip()]
+    try:
+        for line in lines:
+            json.loads(line)
+    except ValueError:
+        return [raw]
+    return lines or [raw]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", required=True)
@@ -84,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.url.startswith(("http://127.0.0.1", "http://localhost")):
         parser.error("loopback only")
     result = asyncio.run(
-        burst(args.url, Path(args.body).read_bytes(), args.n, args.deadline, args.api_key)
+        burst(args.url, _bodies(Path(args.body)), args.n, args.deadline, args.api_key)
     )
     print(json.dumps(result))
 
