@@ -33,6 +33,7 @@ from service.models import (
     Finding,
     Message,
 )
+from service.quoting import own_part
 
 # These block a message even if the analyzer rates them as warnings (or a
 # caller lowers their severity): each rule's file says so (`blocks_rewrites`
@@ -89,6 +90,8 @@ def check(
     `analysis` is the body's; `blocking` holds what stops the body, then what stops
     the subject (its messages start with "Subject:", its spans count in the subject).
     """
+    # The original's quoted thread, handed back verbatim, is history (quoting.py).
+    message = own_part(message, original)
     analysis = analyze(message, context=context, original=original, budget=budget)
     blocking = [*blocking_findings(analysis), *degenerate_findings(message.body, original)]
     if message.subject:  # an empty subject ("" is valid input) has nothing to check

@@ -13,6 +13,7 @@ from service.analysis._changed_party import find_changed_party
 from service.analysis._degenerate import find_degenerate, hidden_findings
 from service.analysis._disparagement import find_disparagement
 from service.analysis._empty_check_in import find_empty_check_in
+from service.analysis._fact_extract import extract as extract_facts
 from service.analysis._invented_fact import find_invented
 from service.analysis._language import find_wrong_language
 from service.analysis._matcher import compile_all as compile_lexicons
@@ -29,6 +30,7 @@ from service.analysis._text import prepare
 from service.analysis._too_long import find_too_long
 from service.budget import LengthBudget, resolve_budget
 from service.models import Analysis, Context, Finding, Message
+from service.quoting import own_part
 from service.strategies import suggest_strategy
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "RuleInfo",
     "analyze",
     "compile_lexicons",
+    "name_words",
     "request_scope",
     "rule_severities",
     "score_findings",
@@ -128,8 +131,11 @@ def analyze(
 
     Every rule runs on the normalised body (_normalize.py: compatibility forms,
     hidden controls, look-alike letters and defanged links undone); each
-    finding is then mapped back so its offsets index `draft.body` as sent.
+    finding is then mapped back so its offsets index `draft.body` as sent. The
+    quoted thread under a reply is not read (`service.quoting.own_part`).
     """
+    # The quoted thread under a reply is history, not the rep's message (quoting.py).
+    draft = own_part(draft, original)
     with normalise_scope():  # each distinct text is normalised once per analysis
         return _analyze(draft, context, original, budget or resolve_budget(draft.channel))
 
@@ -164,6 +170,21 @@ def _analyze(
         findings=findings,
         metrics=compute_metrics(doc, budget),
     )
+
+
+def name_words(text: str) -> frozenset[str]:
+    """The words of the proper names in `text`, lower-cased, as `invented_fact` reads them.
+
+    A name is a run of capitalised words that are neither a sentence's plain
+    opener nor a common word ("Freshdesk", "Dana Whitfield", "Reno-Sacramento"
+    gives "reno" and "sacramento"). The editor uses it to tell a clause that
+    carries a named thing from one that only carries the offence.
+    """
+    with normalise_scope():
+        doc = prepare(normalise(text).text)
+        return frozenset(
+            key[2:] for fact in extract_facts(doc) if fact.kind == "name" for key in fact.keys
+        )
 
 
 def _to_original(finding: Finding, norm: Normalised) -> Finding:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from service.analysis import name_words
 from service.editor._items import find_items
 from service.editor._moves import moves
 from service.editor._parse import LEVELS, Piece, pieces
@@ -71,17 +72,42 @@ def _clean_piece_text(text: str, was_question: bool, is_last: bool, first: bool)
     return head + body[1:] + ("?" if asks else ".")
 
 
+# A list item's marker: "- ", "* ", "\u2022 ", "1. ", "2) ", "a) ".
+_LIST_MARKER = re.compile(r"(?:[-*\u2022\u2023\u25e6\u2013]|\d{1,3}[.)]|[a-zA-Z][.)])[ \t]+")
+
+
 def _sentence_cut(
     body: str, span: tuple[int, int], hits: list[Finding], replacement: str
 ) -> tuple[int, int, str]:
-    """Cut what the findings cover from one sentence: a clause where the rest stands alone."""
+    """Cut what the findings cover from one sentence: a clause where the rest stands alone.
+
+    A list item keeps its marker and its own punctuation ("- Onboarding: $1,500 (waived if
+    you sign by 12/15)" -> "- Onboarding: $1,500"); an item with nothing left goes whole.
+    """
+    start, end = span
+    marker = _LIST_MARKER.match(body, start, end)
+    if marker is None:
+        return _clause_cut(body, span, hits, replacement)
+    _, _, text = _clause_cut(body, (marker.end(), end), hits, replacement)
+    if not text:
+        return start, end, replacement
+    if not replacement and not body[start:end].rstrip().endswith((".", "!", "?", "\u2026")):
+        text = text.rstrip(".")
+    return marker.end(), end, text
+
+
+def _clause_cut(
+    body: str, span: tuple[int, int], hits: list[Finding], replacement: str
+) -> tuple[int, int, str]:
     start, end = span
     was_question = body[start:end].rstrip().endswith("?")
     for level in range(LEVELS):
         parts = pieces(body, start, end, level)
         if len(parts) < 2:
             continue
-        bad = [any(p.start < f.end and f.start < p.end for f in hits) for p in parts]
+        bad = _with_dependents(
+            body, parts, [any(p.start < f.end and f.start < p.end for f in hits) for p in parts]
+        )
         if all(bad) or not any(bad):
             continue
         kept: list[Piece] = [p for p, b in zip(parts, bad, strict=True) if not b]
@@ -92,6 +118,23 @@ def _sentence_cut(
         if sentence is not None:
             return start, end, sentence + (f" {replacement}" if replacement else "")
     return start, end, replacement
+
+
+# A clause that opens with one of these depends on the clause before it ("... but I need
+# your deposit by tomorrow or we lose it": "or we lose it" means nothing on its own).
+_DEPENDS_ON_PREVIOUS = re.compile(
+    r"[\s,;:\u2014\u2013-]*(?:or|so|otherwise|else|which|then|because|since|unless|until)\b",
+    re.IGNORECASE,
+)
+
+
+def _with_dependents(body: str, parts: list[Piece], bad: list[bool]) -> list[bool]:
+    """`bad`, plus every clause that leans on a cut clause right before it."""
+    out = list(bad)
+    for i in range(1, len(parts)):
+        if out[i - 1] and not out[i] and _DEPENDS_ON_PREVIOUS.match(body, parts[i].start):
+            out[i] = True
+    return out
 
 
 def _join(body: str, kept: list[Piece]) -> str:
@@ -208,6 +251,41 @@ def _fill_placeholder(excerpt: str, context: Context | None) -> str | None:
 def _loses_items(before: str, after: str) -> bool:
     kept = {i.key for i in find_items(after)}
     return any(i.key not in kept for i in find_items(before))
+
+
+_WORD = re.compile(r"[\w]+")
+
+
+def loses_substance(before: str, after: str, theirs: frozenset[str] = frozenset()) -> bool:
+    """Whether cutting `before` down to `after` loses what the buyer can use.
+
+    Substance is an item (a link, contact, price or figure), or a named thing
+    the buyer's side of the context names too (`theirs`: lower-cased words of
+    their messages, the notes, their goal, company and agreed step): a
+    warning's cut never costs one ("yes, we support Zendesk and Freshdesk out of
+    the box" answers their question about Freshdesk and must not lose it to
+    remove a buzzword). A name only the draft holds ("our IoT solution") is the
+    seller's pitch, and goes with the buzzwords around it.
+    """
+    if _loses_items(before, after):
+        return True
+    names = name_words(before) & theirs if theirs else frozenset()
+    if not names:
+        return False
+    kept = set(_WORD.findall(after.lower()))
+    return any(word not in kept for word in names)
+
+
+def their_words(context: Context | None) -> frozenset[str]:
+    """Lower-cased words of the buyer's side of the context (see `loses_substance`)."""
+    if context is None:
+        return frozenset()
+    texts = [context.goal, context.notes, *context.prospect_messages]
+    if context.prospect is not None:
+        texts += [context.prospect.name, context.prospect.company]
+    if context.history is not None:
+        texts.append(context.history.agreed_next_step)
+    return frozenset(re.findall(r"\w+", " ".join(t for t in texts if t).lower()))
 
 
 # "just circling back on the signage proposal" -> "about the signage proposal": the

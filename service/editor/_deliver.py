@@ -10,8 +10,8 @@ from __future__ import annotations
 from service.analysis_memo import analyze
 from service.budget import LengthBudget
 from service.composer import compose
+from service.editor._changes import PRINCIPLE_OF_MOVE
 from service.editor._edit import (
-    PRINCIPLE_OF_MOVE,
     EditResult,
     _kept,
     _names,

@@ -17,6 +17,13 @@ from dataclasses import dataclass, field
 
 from service.analysis_memo import analyze
 from service.budget import LengthBudget
+from service.editor._changes import (
+    addition,
+    change_for,
+    record_learned,
+    record_question,
+    settle,
+)
 from service.editor._cuts import (
     _BOAST,
     _CUT_WARNINGS,
@@ -26,9 +33,10 @@ from service.editor._cuts import (
     _apply,
     _fill_placeholder,
     _local_fix,
-    _loses_items,
     _sentence_cut,
     check_in_topic,
+    loses_substance,
+    their_words,
     tidy,
 )
 from service.editor._items import Item, find_items
@@ -81,14 +89,6 @@ def _signers(context: Context | None) -> list[str]:
     return [context.sender.name]
 
 
-PRINCIPLE_OF_MOVE = {
-    "value_nudge": "value_and_next_step",
-    "learning_conversation": "learning_conversation",
-    "timing_check": "their_timing",
-    "reason_finding": "safe_to_say_no",
-    "honest_reset": "honest_reset",
-    "cost_of_delay": "real_urgency",
-}
 # Kept text shorter than this, with no item and no question, is not worth keeping.
 MIN_KEPT_WORDS = 7
 
@@ -120,6 +120,7 @@ def _first_cuts(
     body = doc.body
     cuts: list[tuple[int, int, str]] = []
     changes: list[Change] = []
+    theirs = their_words(context)
     by_sentence: dict[tuple[int, int], list[Finding]] = {}
     spans = doc.content_sentences()
     for finding in findings:
@@ -129,7 +130,7 @@ def _first_cuts(
             if finding.rule == "placeholder":
                 fill = _fill_placeholder(finding.excerpt, context) or ""
                 cuts.append((finding.start, finding.end, fill))
-                changes.append(_change(finding, finding.excerpt, fill))
+                changes.append(change_for(finding, finding.excerpt, fill))
             continue
         by_sentence.setdefault(span, []).append(finding)
     for span, hits in by_sentence.items():
@@ -139,7 +140,7 @@ def _first_cuts(
             for finding, fix in zip(hits, local, strict=True):
                 assert fix is not None  # noqa: S101 - checked above
                 cuts.append((finding.start, finding.end, fix))
-                changes.append(_change(finding, finding.excerpt, fix))
+                changes.append(change_for(finding, finding.excerpt, fix))
             continue
         serious = [f for f in hits if f.severity == "error"]
         sentence = body[span[0] : span[1]]
@@ -151,24 +152,15 @@ def _first_cuts(
             covered = all(span[0] + a <= f.start and f.end <= span[0] + b for f in hits)
             if covered:
                 cuts.append((span[0] + a, span[0] + b, about))
-                changes.append(_change(hits[0], sentence[a:b], about))
+                changes.append(change_for(hits[0], sentence[a:b], about))
                 continue
         start, end, text = _sentence_cut(body, span, hits, "")
-        if not serious and _loses_items(sentence, text) and not _BOAST.search(sentence):
-            continue  # a warning costs no link, figure or contact (a boast's figure is no loss)
+        if not serious and loses_substance(sentence, text, theirs) and not _BOAST.search(sentence):
+            continue  # a warning costs no item or named thing (a boast's are no loss)
         cuts.append((start, end, text))
         lead = min(hits, key=lambda f: (f.rule not in ASK_RULES, f.severity != "error", f.start))
-        changes.append(_change(lead, body[start:end], text))
+        changes.append(change_for(lead, body[start:end], text))
     return cuts, changes
-
-
-def _change(finding: Finding, before: str, after: str) -> Change:
-    return Change(rule=finding.rule, principle=finding.principle, before=before, after=after)
-
-
-def _addition(strategy: StrategyId, text: str) -> Change:
-    principle = PRINCIPLE_OF_MOVE[strategy]
-    return Change(rule=None, principle=principle, before="", after=text)
 
 
 def _add_question(doc: _Draft, question: str, channel: str) -> None:
@@ -201,14 +193,18 @@ def _add_question(doc: _Draft, question: str, channel: str) -> None:
 
 
 _INTRO = re.compile(
-    r"\s*(?:(?:this is|it's|it is|i'm|i am)\s+[A-Z][\w'-]*(?:\s[A-Z][\w'-]*)?"
-    r"(?:\s+(?:from|at|with|of|over at)\s+[\w&'. -]{1,40}?)?"
+    r"\s*(?:(?:this is|it['\u2019]s|it is|i['\u2019]m|i am)"
+    r"\s+[A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*)?"
+    r"(?:\s+(?:calling\s+)?(?:from|at|with|of|over at)\s+[\w&'\u2019. -]{1,40}?)?"
     r"|[A-Z][\w'-]*(?:\s[A-Z][\w'-]*)?\s+(?:from|at|with|w/|@)\s+[\w&'.-]+(?:\s[\w&'.-]+){0,3}?(?:\s+here)?"
     r"|[A-Z][\w'-]*\s+here)[.,!]\s*",
 )
 
 
-def _add_opener(doc: _Draft, opener: str) -> None:
+def _add_opener(doc: _Draft, opener: str) -> str:
+    """Put `opener` after the greeting (and a spoken self-introduction); returns it as
+    written there (lower-cased when it continues the greeting's line).
+    """
     body, frame = doc.body, doc.frame
     at = frame.greeting_end
     # A voicemail or text says who is calling first: the opener comes after that.
@@ -219,9 +215,14 @@ def _add_opener(doc: _Draft, opener: str) -> None:
     if inline and not opener.startswith(("I ", "I'")):
         # "yo Dev, if things have changed ...": the sentence continues the greeting's line.
         opener = opener[0].lower() + opener[1:]
-    lead = re.match(r"\s*", rest)
+    rest = rest.lstrip()
+    if opener.rstrip().endswith((".", "?", "!")) and rest[:1].islower():
+        # "Hi Jo, it's Lena from Onramp." with the opener before "it's": a new sentence.
+        rest = rest[0].upper() + rest[1:]
+    lead = re.match(r"\s*", body[at:])
     space = lead.group(0) if lead and lead.group(0) else " "
-    doc.set(tidy(f"{head.rstrip()}{space if head else ''}{opener} {rest.lstrip()}"))
+    doc.set(tidy(f"{head.rstrip()}{space if head else ''}{opener} {rest}"))
+    return opener
 
 
 # A next step the rep already gives: a number to call, a confirmed time, a booking link.
@@ -282,8 +283,7 @@ def edit_body(
     said = learned(context) if any(c.rule == "empty_check_in" for c in changes) else None
     if said is not None and said not in doc.body:
         # What the buyer told the rep takes the empty check-in's place (cut again if it offends).
-        _add_opener(doc, said)
-        _record_learned(changes, said)
+        record_learned(changes, _add_opener(doc, said))
     if not _worth_keeping(doc.content):
         return EditResult(draft, changes, kept_content=False)
     added: set[str] = set()
@@ -294,8 +294,8 @@ def edit_body(
         if move.placement == "end":
             _add_question(doc, opener, draft.channel)  # before the closing question
         else:
-            _add_opener(doc, opener)
-        changes.append(_addition(strategy, opener))
+            opener = _add_opener(doc, opener)
+        changes.append(addition(strategy, opener))
         added.add(opener)
     subject = edited_subject(draft, context, strategy, changes)
     asked = False
@@ -326,12 +326,13 @@ def edit_body(
         )
         if needs_ask:
             _add_question(doc, question, draft.channel)
-            _record_question(changes, strategy, question)
+            record_question(changes, strategy, question, doc.body)
             added.add(question)
             asked = True
             continue
         if not blockers:
-            return EditResult(message, changes, kept_items=_kept(draft.body, doc.body))
+            settled = settle(changes, draft, message)
+            return EditResult(message, settled, kept_items=_kept(draft.body, doc.body))
         if not _repair(doc, blockers, changes, added):
             break
     return EditResult(draft, changes, kept_content=False)
@@ -344,23 +345,6 @@ def _to_cut(before: Analysis) -> list[Finding]:
         for f in before.findings
         if f.rule not in _NOT_CUT and (f.severity == "error" or f.rule in _CUT_WARNINGS)
     ]
-
-
-def _record_learned(changes: list[Change], said: str) -> None:
-    for i, change in enumerate(changes):
-        if change.rule == "empty_check_in" and not change.after:
-            changes[i] = change.model_copy(update={"after": said})
-            return
-
-
-def _record_question(changes: list[Change], strategy: StrategyId, question: str) -> None:
-    """The question replaces the ask that was cut, or is recorded as the strategy's addition."""
-    for i, change in enumerate(changes):
-        if change.rule in ASK_RULES and question not in change.after:
-            after = f"{change.after} {question}".strip()
-            changes[i] = change.model_copy(update={"after": after})
-            return
-    changes.append(_addition(strategy, question))
 
 
 def _repair(
@@ -376,7 +360,7 @@ def _repair(
             return False
         before = doc.body[span[0] : span[1]]
         doc.set(_apply(doc.body, [(span[0], span[1], "")]))
-        changes.append(_change(finding, before, ""))
+        changes.append(change_for(finding, before, ""))
         return True
     rules = {f.rule for f in blockers}
     if "too_long" in rules and (change := _trim_one(doc, added)) is not None:

@@ -19,6 +19,7 @@ from service.evals._cases import Keep
 from service.evals._results import Failure
 from service.linear_scan import run_matches
 from service.models import Context, Message
+from service.quoting import own_part
 
 LIGHT_EDIT_MIN_SIMILARITY = 0.6  # same bar as the pipeline's "already good" polish
 EXCERPT_CHARS = 160
@@ -116,7 +117,13 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-def check_budget(message: Message, budget: LengthBudget, max_words: int | None) -> Failure | None:
+def check_budget(
+    message: Message, budget: LengthBudget, max_words: int | None, draft: Message | None = None
+) -> Failure | None:
+    """The length budget, on the message the rep sends: the draft's quoted thread, handed
+    back verbatim under it, is not part of it (service/quoting.py).
+    """
+    message = own_part(message, draft) if draft is not None else message
     words, chars = word_count(message.body), len(message.body)
     limits = [
         ("words", words, budget.max_words),

@@ -147,7 +147,11 @@ def score_rewrite(case: RewriteCase, run: PathRun, asks: dict[str, Ask]) -> Case
         _add(result, "keep", check_keep(delivered, keep))
     for name in expect.ask:
         _add(result, f"ask:{name}", check_ask(delivered, asks[name]))
-    _add(result, "budget", check_budget(delivered, budget_of(request), expect.max_words))
+    _add(
+        result,
+        "budget",
+        check_budget(delivered, budget_of(request), expect.max_words, request.draft),
+    )
     if expect.verdict == "already_good":
         _add(result, "light_edit", check_light_edit(request.draft, delivered))
     _model_quality(result, request, run)
@@ -212,7 +216,11 @@ def score_robustness(case: RobustnessCase, run: PathRun, *, timed: bool = True) 
     result, response = started.result, started.response
     _add(result, "no_exception", None)
     _guard(result, case.request, response)
-    _add(result, "budget", check_budget(response.rewrite, budget_of(case.request), None))
+    _add(
+        result,
+        "budget",
+        check_budget(response.rewrite, budget_of(case.request), None, case.request.draft),
+    )
     limit, ms = case.expect.max_latency_ms, run.seconds * 1000
     if timed:
         _add(

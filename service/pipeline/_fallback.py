@@ -25,7 +25,11 @@ def fallback(plan: Plan, reason: str | None) -> Outcome:
     if plan.already_good:
         # A good draft is kept, at most lightly polished (a filler check-in or a boast cut).
         polished = polish(
-            request.draft, context=request.context, budget=plan.budget, before=plan.before
+            request.draft,
+            context=request.context,
+            budget=plan.budget,
+            before=plan.before,
+            strategy=plan.strategy.id,
         )
         message, edits = polished.message, polished.changes
         source: Source = "editor"

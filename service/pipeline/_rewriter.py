@@ -27,6 +27,7 @@ from service.pipeline._plan import Outcome, Plan, make_plan
 from service.pipeline._release import released, verified
 from service.pipeline._respond import ms_since, respond
 from service.pipeline._stream import StreamEvent, stream_answer, stream_events
+from service.pipeline._thread import with_thread, without_thread
 from service.prompting import PromptSet, render_repair, render_rewrite
 from service.settings import DEFAULT_CACHE_TTL_S
 from service.store import ResponseCache
@@ -87,7 +88,7 @@ class Rewriter:
         plans: list[Plan] = []
 
         async def strategy() -> StrategyChoice:
-            plans.append(await _plan(request))
+            plans.append(await _plan(without_thread(request)[0]))
             return plans[0].strategy
 
         async for event in stream_events(
@@ -137,7 +138,9 @@ class Rewriter:
                     update={"cached": True, "latency_ms": ms_since(started)}
                 )
         # Planning analyzes the draft (~1-2 ms of CPU): only a miss needs it (bench/README.md).
-        plan = plan or await _plan(request)
+        # Everything up to the response reads the new message; the thread goes back under it.
+        own, quoted = without_thread(request)
+        plan = plan or await _plan(own)
         outcome = released(plan, await self._generate(plan, streamed))
         self._observer.guard_outcome(
             outcome.source
@@ -146,12 +149,15 @@ class Rewriter:
             if outcome.repaired
             else "model"
         )
-        response = respond(
-            plan,
-            outcome,
-            started=started,
-            model=self.model_name,
-            prompt_version=self._prompts.version,
+        response = with_thread(
+            respond(
+                plan,
+                outcome,
+                started=started,
+                model=self.model_name,
+                prompt_version=self._prompts.version,
+            ),
+            quoted,
         )
         # Sealed on the way in only when it passes the very check a hit would run (the
         # analyses are this request's, so this costs no new analysis).

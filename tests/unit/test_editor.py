@@ -352,3 +352,106 @@ def test_suggestions_are_bounded_on_a_pathological_draft() -> None:
     for finding in with_fix:
         fix = finding.suggestions[0]
         assert fix.end - fix.start > MAX_CLAUSE_SENTENCE  # the run-on goes whole
+
+
+# --- substance a warning's cut must not cost, and clauses that lean on a cut one -----------
+
+_ASKED = Context.model_validate(
+    {
+        "prospect": {"name": "Jordan Lee", "company": "Kinetic Retail"},
+        "sender": {"name": "Alex Kim", "company": "Helpwise"},
+        "prospect_messages": [
+            "Do you integrate with Zendesk and Freshdesk? What about Salesforce Service Cloud?"
+        ],
+    }
+)
+
+
+def test_a_buzzword_cut_never_drops_a_name_the_buyer_asked_about() -> None:
+    # "at scale" has no plain swap: cutting its clause ("and Freshdesk at scale") would
+    # take Freshdesk, which answers the buyer's question, out of the answer.
+    body = (
+        "Hi Jordan,\n\nTo answer your question: yes, we support Zendesk and Freshdesk at scale,"
+        " and the Salesforce Service Cloud connector ships in June.\n\nWould Thursday work for"
+        " a short review?\n\nBest,\nAlex"
+    )
+    _, result, _ = run(body, context=_ASKED, strategy="value_nudge")
+    out = result.message.body
+    for name in ("Zendesk", "Freshdesk", "Salesforce Service Cloud", "June"):
+        assert name in out
+
+
+def test_an_idiom_with_a_plain_swap_goes_and_the_names_around_it_stay() -> None:
+    body = (
+        "Hi Jordan,\n\nYes, we support Zendesk and Freshdesk out of the box, and the Salesforce"
+        " Service Cloud connector ships in June.\n\nWould Thursday work for a short review?"
+        "\n\nBest,\nAlex"
+    )
+    _, result, after = run(body, context=_ASKED, strategy="value_nudge")
+    out = result.message.body
+    assert "out of the box" not in out
+    assert "we support Zendesk and Freshdesk, and the Salesforce Service Cloud" in out
+    assert "jargon" not in after.rules()
+
+
+def test_a_name_only_the_pitch_holds_goes_with_the_buzzwords() -> None:
+    # No one on the buyer's side said "IoT": the clause is the seller's pitch.
+    body = (
+        "Hi Jordan,\n\nThe pilot cut ticket backlog by 31% in four weeks. Our cutting-edge IoT"
+        " solution leverages next-gen AI to move the needle.\n\nWould Thursday work for a short"
+        " review?\n\nBest,\nAlex"
+    )
+    _, result, after = run(body, context=_ASKED, strategy="value_nudge")
+    out = result.message.body
+    assert "IoT" not in out
+    assert "move the needle" not in out
+    assert "31%" in out
+    assert "jargon" not in after.rules()
+
+
+def test_a_clause_that_leans_on_a_cut_one_goes_with_it() -> None:
+    body = (
+        "Hi Luis, it's Kate from Solara. Your install slot on the 14th is still open but I need"
+        " your deposit by tomorrow or we lose it. Call me at 555-201-3344."
+    )
+    context = Context.model_validate(
+        {
+            "prospect": {"name": "Luis Ortega"},
+            "sender": {"name": "Kate Moss", "company": "Solara"},
+            "notes": "Install slot on the 14th held. Deposit $500.",
+        }
+    )
+    _, result, after = run(body, channel="sms", context=context, strategy="value_nudge")
+    out = result.message.body
+    assert "Your install slot on the 14th is still open" in out
+    assert "or we lose it" not in out
+    assert "we lose it" not in out
+    assert "555-201-3344" in out
+    assert not blocking_findings(after)
+
+
+def test_a_list_item_keeps_its_marker_and_its_own_punctuation() -> None:
+    body = (
+        "Hi Anita,\n\nHere's the pricing for 25 seats:\n\n- Core plan: $18/seat/month\n"
+        "- Onboarding: one-time $1,500 (waived if you sign by 12/15)\n1) Support: included\n\n"
+        "Happy to walk through it if useful.\n\nOwen"
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "\n- Core plan: $18/seat/month\n- Onboarding: one-time $1,500\n1) Support" in out
+    assert "waived" not in out
+    assert "desperate_discount" not in after.rules()
+
+
+def test_a_list_item_with_nothing_left_goes_with_its_marker() -> None:
+    body = (
+        "Hi Anita,\n\nTwo things:\n\n- The rota template is at https://rotawise.example/r\n"
+        "- Sign today or the price goes up\n\nHappy to walk through it if useful.\n\nOwen"
+    )
+    _, result, _ = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "- The rota template is at https://rotawise.example/r" in out
+    assert "price goes up" not in out
+    assert "\n- \n" not in out
+    assert not out.rstrip().endswith("-")
+    assert "\n-\n" not in out
