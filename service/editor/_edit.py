@@ -173,8 +173,9 @@ def _add_question(doc: _Draft, question: str, channel: str) -> None:
             if any(i.kind == "phone" for i in find_items(body[start:end])):
                 doc.set(tidy(f"{body[:start]}{question} {body[start:]}"))
                 return
-    head = body[: frame.signoff_start].rstrip()
-    tail = body[frame.signoff_start :]
+    at = frame.additions_at
+    head = body[:at].rstrip()
+    tail = body[at:]
     sep = "\n\n" if channel == "email" and "\n\n" in head[frame.greeting_end :].strip() else " "
     if frame.greeting_end and head == body[: frame.greeting_end].rstrip():
         sep = "\n\n" if channel == "email" else " "
@@ -182,11 +183,7 @@ def _add_question(doc: _Draft, question: str, channel: str) -> None:
         "\n\n"
         if tail.strip() and channel == "email"
         else (
-            " "
-            if tail.strip() and "\n" not in body[frame.signoff_start - 2 : frame.signoff_start]
-            else "\n"
-            if tail.strip()
-            else ""
+            " " if tail.strip() and "\n" not in body[at - 2 : at] else "\n" if tail.strip() else ""
         )
     )
     doc.set(tidy(f"{head}{sep}{question}{gap}{tail.lstrip()}"))

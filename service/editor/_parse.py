@@ -39,9 +39,24 @@ _INLINE_SIGNOFF = re.compile(
     r"[,!.]?\s*[\u2014\u2013-]?\s*)[A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*)?\.?\s*$"
 )
 _NAME_LINE = re.compile(r"[\u2014\u2013-]?\s?[A-Z][\w'\u2019.-]*(?:\s[A-Z][\w'\u2019.-]*){0,2}")
+# A company suffix or a common abbreviation before a period and a lower-case word, or a
+# title before a name, is no sentence end ("Routewise Inc. is the ...", "Dr. Patel").
+_ABBREVIATIONS = (
+    "Inc", "Ltd", "Co", "Corp", "Bros", "Plc", "Pty", "GmbH", "vs", "etc", "approx", "e.g", "i.e",
+)  # fmt: skip
+_TITLES = ("Mr", "Mrs", "Ms", "Mx", "Dr", "Prof", "St", "Jr", "Sr")
+
+
+def _after(words: tuple[str, ...]) -> str:
+    return "(?:" + "|".join(rf"(?<=\b{re.escape(w)})" for w in words) + ")"
+
+
+_NOT_AN_END = rf"(?!{_after(_ABBREVIATIONS)}\.\s+[a-z0-9])(?!{_after(_TITLES)}\.\s+[A-Za-z])"
 # Only the first mark of a run may start a match: trying every mark of a long
 # run of "!" would rescan the run from each one (quadratic).
-_SENTENCE_END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s|$)|\n")
+_SENTENCE_END = re.compile(
+    r"(?<![.!?\u2026])" + _NOT_AN_END + r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s|$)|\n"
+)
 _HAS_WORD = re.compile(r"\w")
 
 
@@ -51,6 +66,15 @@ class Frame:
 
     greeting_end: int  # 0 when there is no greeting
     signoff_start: int  # len(body) when there is no sign-off
+    # Where added text goes: the sign-off, or a closing line with the rep's name under it
+    # that a signature block and a footer follow ("Best regards,\nKevin Park\nAccount
+    # Executive\n...\nCONFIDENTIALITY NOTICE: ..."), which are no sign-off the editor
+    # may skip but must not write after.
+    closing_start: int = -1
+
+    @property
+    def additions_at(self) -> int:
+        return self.closing_start if self.closing_start >= 0 else self.signoff_start
 
 
 # A greeting or sign-off names someone with a few words; a context field may hold up
@@ -96,7 +120,36 @@ def find_frame(body: str, names: list[str], signers: list[str] | None = None) ->
         ).search(body, window)
         if tail is not None and tail.start() > greeting_end:
             start = tail.start()
-    return Frame(greeting_end, start)
+    closing = _closing_above_signature(body, greeting_end) if start == len(body) else start
+    return Frame(greeting_end, start, closing)
+
+
+# How far up from the end a closing line over a signature block is looked for.
+_SIGNATURE_LINES = 30
+_POSTSCRIPT = re.compile(r"\s*p\.?\s?s\b", re.IGNORECASE)
+
+
+def _closing_above_signature(body: str, floor: int) -> int:
+    """The start of the last closing line ("Best regards,") with a name line right under
+    it, followed by more lines (a signature block, a footer); -1 when there is none, or
+    when a postscript follows it (a P.S. is the rep's message, and goes on being read).
+    """
+    lines = body.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    first = max(0, len(lines) - _SIGNATURE_LINES)
+    for i in range(len(lines) - 2, first - 1, -1):
+        if starts[i] <= floor:
+            break
+        if _POSTSCRIPT.match(lines[i]):
+            return -1
+        if not _CLOSING.fullmatch(lines[i].strip()):
+            continue
+        below = next((line.strip() for line in lines[i + 1 :] if line.strip()), "")
+        if below and len(below) <= 40 and _NAME_LINE.fullmatch(below):
+            return starts[i]
+    return -1
 
 
 def _signoff_start(body: str, floor: int) -> int:

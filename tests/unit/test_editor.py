@@ -455,3 +455,34 @@ def test_a_list_item_with_nothing_left_goes_with_its_marker() -> None:
     assert "\n- \n" not in out
     assert not out.rstrip().endswith("-")
     assert "\n-\n" not in out
+
+
+def test_the_question_goes_above_a_signature_block_and_its_footer() -> None:
+    body = (
+        "Hi Anita,\n\nThe weekend rota template is attached. Act now: book your demo today!"
+        "\n\nBest regards,\n\nOwen Marsh\nAccount Executive | Rotawise\nM: +1 (415) 555-0199\n"
+        "www.rotawise.example\n\nCONFIDENTIALITY NOTICE: This email and any attachments are"
+        " confidential and intended solely for the addressee."
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    signature = out.index("Best regards,")
+    question = out.index("?")
+    assert question < signature  # never written under the footer
+    assert out[signature:] == body[body.index("Best regards,") :]
+    assert "book your demo" not in out
+    assert not [f for f in after.findings if f.severity == "error"]
+
+
+def test_a_company_suffix_does_not_end_a_sentence() -> None:
+    # The cut takes the whole boast: no "Rotawise Inc." is left standing alone.
+    body = (
+        "Hi Anita,\n\nThe weekend rota template is attached. Rotawise Inc. is the"
+        " industry-leading rota platform, trusted by 500+ clinics.\n\nHappy to walk through"
+        " it if useful.\n\nOwen"
+    )
+    _, result, _ = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "industry-leading" not in out
+    assert "Rotawise Inc." not in out
+    assert "The weekend rota template is attached." in out
