@@ -53,10 +53,30 @@ _MAX_ROUNDS = 8
 _CUT_WARNINGS = frozenset({"self_centered", "jargon", "empty_check_in"})
 
 
+# What only ever leads into another clause: left alone by a cut ("To be honest, I need
+# this signed to hit my number" -> "To be honest."), it says nothing, and goes too.
+_LEAD_IN_ONLY = re.compile(
+    r"(?:to be (?:honest|frank|fair|clear)|honestly|frankly|in all honesty|truth be told"
+    r"|just so you know|fyi|by the way|btw|that said|having said that|anyway|anyhow"
+    r"|as (?:discussed|promised|agreed)|as (?:i|we) (?:mentioned|said)"
+    r"|i (?:know|realise|realize|understand|get that|appreciate) (?:you're|you are|things are"
+    r"|it's|it is|your team is|everyone is) (?:really |very |super |so )?(?:busy|swamped|slammed"
+    r"|hectic|crazy|flat out|stretched)(?: (?:right now|at the moment|these days|over there"
+    r"|this time of year))?"
+    r"|i'm sure (?:you're|you are|things are) (?:really |very |so )?(?:busy|swamped|slammed"
+    r"|hectic|crazy)(?: (?:right now|at the moment|these days))?"
+    r"|no worries|no pressure|(?:a )?quick (?:note|question|one)|um+|uh+|so|well|okay|ok|look"
+    r"|listen|hey|hi|again|also|plus)",
+    re.IGNORECASE,
+)
+
+
 def _clean_piece_text(text: str, was_question: bool, is_last: bool, first: bool) -> str | None:
     """A kept clause turned into a sentence of its own, or None when it cannot stand alone."""
     text = text.strip().strip(",;:\u2014\u2013- ")
     text = _LEADING_CONJ.sub("", text, count=1) if _LEADING_CONJ.match(text) else text
+    if _LEAD_IN_ONLY.fullmatch(text.rstrip(".!?\u2026 ").replace("\u2019", "'")):
+        return None
     if len(re.findall(r"\w+", text)) < 3 or _SUBORDINATE.match(text) or _DANGLING_END.search(text):
         return None
     if not first and (
@@ -181,7 +201,7 @@ _HAS_VERB = re.compile(
     r"\b(?:i|you|we|they|he|she|it|this|that|there|here)\b\s+\w+"
     r"|\b(?:is|are|was|were|be|been|am|has|have|had|do|does|did|can|could|will|would|should"
     r"|shall|may|might|must|need|needs|want|wants|let|send|call|see|try|take|get|make|keep"
-    r"|helps?|works?|shows?|saves?|cuts?)\b|\b\w+(?:'s|'re|'ve|'ll|'d|ed)\b",
+    r"|helps?|works?|shows?|saves?|cuts?)\b|\b\w+(?:['\u2019](?:s|re|ve|ll|d|m)|ed)\b",
     re.IGNORECASE,
 )
 

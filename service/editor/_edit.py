@@ -163,6 +163,9 @@ def _first_cuts(
     return cuts, changes
 
 
+_ENDS_A_SENTENCE = (".", "!", "?", "\u2026", ")", '"', "'", "\u201d", "\u2019", ":", ",")
+
+
 def _add_question(doc: _Draft, question: str, channel: str) -> None:
     body, frame = doc.body, doc.frame
     if channel == "voicemail":
@@ -179,6 +182,10 @@ def _add_question(doc: _Draft, question: str, channel: str) -> None:
     sep = "\n\n" if channel == "email" and "\n\n" in head[frame.greeting_end :].strip() else " "
     if frame.greeting_end and head == body[: frame.greeting_end].rstrip():
         sep = "\n\n" if channel == "email" else " "
+    elif sep == " " and head and not head.endswith(_ENDS_A_SENTENCE):
+        # "Upgrade here: https://app.tasko.io/upgrade" ends no sentence: the question
+        # starts a line of its own instead of running on after the link.
+        sep = "\n\n" if channel == "email" else "\n"
     gap = (
         "\n\n"
         if tail.strip() and channel == "email"

@@ -38,6 +38,19 @@ def edited_subject(
         f for f in blocking_findings(analysis, exempt=SUBJECT_EXEMPT) if f.rule not in _NOT_CUT
     ]
     prefix = m.group(1) if (m := _THREAD.match(draft.subject)) else ""
+    if not blockers and _EMPTY_SUBJECT.fullmatch(draft.subject[len(prefix) :].strip()):
+        # "Following up!!!", "Checking in": a subject that says only that this is another
+        # message tells the buyer nothing; the strategy's plain subject does.
+        replacement = prefix + moves().subjects[strategy]
+        changes.append(
+            Change(
+                rule="empty_check_in",
+                principle="value_and_next_step",
+                before=draft.subject,
+                after=replacement,
+            )
+        )
+        return replacement
     if not blockers:
         # A fresh subject that announces the pitch the body no longer makes ("Acme demo").
         pitch = next((c for c in changes if c.rule == "sales_pitch_meeting"), None)
@@ -55,6 +68,13 @@ def edited_subject(
     return replacement
 
 
+_EMPTY_SUBJECT = re.compile(
+    r"(?:(?:just|a|quick|friendly|gentle|another|one more|small)\s+)*"
+    r"(?:follow(?:ing)?[- ]?ups?|checking[- ]in|check[- ]in|touching base|circling back"
+    r"|bumping (?:this|this up)|any updates?|update|still interested|nudge|reminder)"
+    r"(?:\s+(?:again|once more|#?\d+))?[\s!.?\u2026]*",
+    re.IGNORECASE,
+)
 _PITCH_SUBJECT = re.compile(
     r"\b(?:demo|presentation|product tour|walkthrough|walk-through|pitch)\b", re.IGNORECASE
 )

@@ -144,6 +144,23 @@ CASES: list[tuple[str, str, bool]] = [
     ("no_next_step", "Here is the checklist we discussed. Let me know if it helps.", False),
     ("no_next_step", "Reply 'send' and I'll email the template.", False),
     ("no_next_step", "If I got it wrong, I'd really value your honest feedback.", False),
+    # --- phrases added from new situations (2026-12-07) --------------------
+    ("pushy_close", "Honestly, you'd be crazy not to move forward at this price.", True),
+    ("pushy_close", "It would be silly to pass on this.", True),
+    ("pushy_close", "There is no reason not to sign.", True),
+    ("pushy_close", "Would it be crazy to grab 30 minutes next week?", False),
+    ("pushy_close", "That sounds crazy, not to worry.", False),
+    ("desperate_discount", "Whatever you pay now, I'll match anyone.", True),
+    ("desperate_discount", "Seriously, we'll beat anybody's quote.", True),
+    ("desperate_discount", "Happy to match anyone with a mentor on your team.", False),
+    ("blames_prospect", "Hi Ben, it\u2019s a little discouraging on my end.", True),
+    ("blames_prospect", "The discouraging part of onboarding is the paperwork.", False),
+    ("self_centered", "Our competitors can't match our rates anyway.", True),
+    ("self_centered", "No one else comes close.", True),
+    ("self_centered", "Your competitors can't match your reach in the region.", False),
+    ("no_next_step", "The write-up is attached. Worth a look if that's on your plate.", False),
+    ("no_next_step", "Notes attached. As agreed, we'll regroup Tuesday at 10am.", False),
+    ("no_next_step", "The write-up is attached. Good luck with the launch.", True),
 ]
 
 

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.unit
 
 _OLD_HYPHEN_CHAIN = re.compile(r"(?:-+[a-z0-9]+){16}")
 _OLD_CLAUSE_BREAK = re.compile(r";\s*|\s+-\s+")
-_OLD_HAS_VERB = re.compile(_HAS_VERB.pattern.replace(r"|\b\w+(?:'s", r"|\w+(?:'s"), re.IGNORECASE)
+_OLD_HAS_VERB = re.compile(_HAS_VERB.pattern.replace(r"|\b\w+(?:['", r"|\w+(?:['"), re.IGNORECASE)
 _OLD_SAID = re.compile(
     r"\b(?P<who>[A-Z][\w'-]+|[Ss]he|[Hh]e|[Tt]hey)\s+(?:said|mentioned|told (?:me|us)|explained"
     r"|noted|shared|pointed out)\s+(?:that\s+)?(?P<what>[^.!?\n;]{12,160})"

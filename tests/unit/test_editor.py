@@ -486,3 +486,88 @@ def test_a_company_suffix_does_not_end_a_sentence() -> None:
     assert "industry-leading" not in out
     assert "Rotawise Inc." not in out
     assert "The weekend rota template is attached." in out
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "To be honest, I need to get this signed this month to hit my number.",
+        "I know you're busy but this offer expires Friday, so I need an answer ASAP.",
+        "I'm sure you're swamped, but I really need your sign-off by Friday.",
+    ],
+)
+def test_a_lead_in_left_alone_by_a_cut_goes_with_it(sentence: str) -> None:
+    body = (
+        "Hi Anita,\n\nThe weekend rota template is at https://rotawise.example/r. "
+        f"{sentence}\n\nOwen"
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    lead = sentence.split(",")[0].split(" but ")[0]
+    assert lead not in out
+    assert "https://rotawise.example/r" in out
+    assert not [f for f in after.findings if f.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Worth a look if that's on your plate. Either way, good luck with the launch.",
+        "As agreed, we'll all regroup Tuesday the 14th at 10am.",
+    ],
+)
+def test_a_soft_pointer_or_an_agreed_meeting_is_a_next_step(closing: str) -> None:
+    draft = Message(
+        channel="email",
+        body=f"Hi Anita,\n\nThe weekend rota write-up is at https://rotawise.example/r.\n\n{closing}"
+        "\n\nOwen",
+    )
+    assert "no_next_step" not in analyze(draft, context=CTX).rules()
+
+
+@pytest.mark.parametrize(
+    ("subject", "replaced"),
+    [
+        ("Following up!!!", True),
+        ("Re: Checking in", True),
+        ("Just a quick follow-up", True),
+        ("Following up on the weekend rota numbers", False),
+        ("Re: weekend rota pricing", False),
+    ],
+)
+def test_a_subject_that_only_announces_another_message_is_replaced(
+    subject: str, replaced: bool
+) -> None:
+    body = (
+        "Hi Anita,\n\nI've emailed you three times now. The weekend rota template is at"
+        " https://rotawise.example/r.\n\nOwen"
+    )
+    _, result, _ = run(body, subject=subject, strategy="value_nudge")
+    new = result.message.subject
+    assert new is not None
+    assert (new != subject) is replaced
+    if replaced:
+        assert new.startswith("Re: ") is subject.startswith("Re: ")
+        assert any(c.before == subject and c.after == new for c in result.changes)
+
+
+def test_an_added_question_never_runs_on_after_a_bare_link() -> None:
+    body = (
+        "Hi Anita,\n\nThis offer expires Friday, so sign today. The rota template:"
+        " https://rotawise.example/r\n\nOwen"
+    )
+    _, result, _ = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "https://rotawise.example/r\n" in out
+    link_end = out.index("https://rotawise.example/r") + len("https://rotawise.example/r")
+    assert out[link_end] == "\n"
+    assert "?" in out[link_end:]
+
+
+def test_a_commitment_with_a_curly_apostrophe_is_a_clause_like_any_other() -> None:
+    # "We\u2019ll start straight away" has a verb: a typographic apostrophe is an apostrophe.
+    from service.editor._cuts import _HAS_VERB
+
+    for text in ("We'll start straight away", "I've kept everything set up", "It's out now"):
+        assert _HAS_VERB.search(text)
+        assert _HAS_VERB.search(text.replace("'", "\u2019"))
