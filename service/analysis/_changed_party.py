@@ -281,7 +281,9 @@ def _speaker(
         # "Thanks again, Dana" after a sign-off thanks the buyer; a dash signature
         # ("— Hana Okafor") names the signer, whoever it is.
         excused = _matches(name, buyer) and group != "inline"
-        if not (_ordinary(name) or _matches(name, names, short_forms=True) or excused):
+        # Signing with the sender's own company ("Thanks,\nRotawise") is the sender.
+        own = _matches(name, names, short_forms=True) or _matches(name, company)
+        if not (_ordinary(name) or own or excused):
             msg = f"Signed \u201c{name}\u201d, not the sender; check who this is from."
             out.append(make_finding(lex, doc, sign.start(group), sign.end(group), msg))
     return out

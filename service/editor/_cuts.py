@@ -249,14 +249,28 @@ def tidy(body: str) -> str:
     return body.strip()
 
 
+# A slot for the sender's own details: "[Your Name]", "{{sender_name}}", "{{my.first_name}}",
+# "{{owner.firstname}}"; words are told apart by any non-letter ("_", ".", "{"), since
+# merge tags join them with underscores and dots.
+_SENDER_SLOT = re.compile(r"(?<![a-z])(?:your|my|sender|rep|owner|agent|signature|me)(?![a-z])")
+
+
+def _name_part(name: str, slot: str) -> str:
+    """The part of a sender's name a slot asks for: first, last, or the whole name."""
+    parts = name.split()
+    if "first" in slot:
+        return parts[0]
+    return parts[-1] if "last" in slot else name
+
+
 def _fill_placeholder(excerpt: str, context: Context | None) -> str | None:
     """The context's value for a template slot ("{{first_name}}", "[Your Name]"), if known."""
     low = excerpt.lower()
     prospect = context.prospect if context else None
     sender = context.sender if context else None
-    if re.search(r"\b(?:your|my|sender|rep)\b", low):
+    if _SENDER_SLOT.search(low):
         if sender is not None and sender.name and _PLACEHOLDER_NAME.search(low):
-            return sender.name
+            return _name_part(sender.name, low)
         if sender is not None and sender.company and _PLACEHOLDER_COMPANY.search(low):
             return sender.company
         return None

@@ -44,6 +44,7 @@ from service.editor._moves import moves, opener_for, question_for
 from service.editor._notes import learned
 from service.editor._parse import find_frame, sentences
 from service.editor._subject import edited_subject
+from service.editor._trim import trim_one
 from service.guard import blocking_findings
 from service.models import (
     MAX_BODY_CHARS,
@@ -257,16 +258,13 @@ def _worth_keeping(text: str) -> bool:
 
 
 def _trim_one(doc: _Draft, protected: set[str]) -> Change | None:
-    """Drop the content sentence that costs the reader least (too long)."""
-    spans = doc.content_sentences()
-    candidates = [s for s in spans if doc.body[s[0] : s[1]] not in protected]
-    if not candidates:
+    """Drop the content sentence that costs the reader least (too long; see _trim.py)."""
+    trimmed = trim_one(doc.body, doc.content_sentences(), protected)
+    if trimmed is None:
         return None
-    plain = [s for s in candidates if not find_items(doc.body[s[0] : s[1]])]
-    start, end = (plain or candidates)[-1]
-    before = doc.body[start:end]
-    doc.set(_apply(doc.body, [(start, end, "")]))
-    return Change(rule="too_long", principle="value_and_next_step", before=before, after="")
+    body, change = trimmed
+    doc.set(body)
+    return change
 
 
 def edit_body(

@@ -63,6 +63,9 @@ class MovesFile(Strict):
     meta: _Meta
     subjects: dict[StrategyId, str]
     filler: tuple[str, ...] = ()
+    # Sentences that only make conversation ("I really enjoyed our chat"): a draft over
+    # its length budget loses these before anything that carries substance.
+    pleasantries: tuple[str, ...] = ()
     swaps: dict[str, str] = Field(default_factory=dict)
     strategies: dict[StrategyId, Move]
 

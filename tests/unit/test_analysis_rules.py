@@ -283,3 +283,21 @@ def test_clean_drafts_have_no_error_findings(channel: str, body: str) -> None:
     analysis = analyze(Message(channel=channel, body=body))
     assert not analysis.has_errors(), [(f.rule, f.excerpt) for f in analysis.findings]
     assert analysis.score >= 90
+
+
+@pytest.mark.parametrize(
+    ("signature", "fires"), [("Rotawise", False), ("Owen", False), ("Helen", True)]
+)
+def test_a_signature_with_the_senders_own_company_is_the_sender(
+    signature: str, fires: bool
+) -> None:
+    context = Context.model_validate(
+        {
+            "prospect": {"name": "Anita Patel", "company": "Lakeside Clinics"},
+            "sender": {"name": "Owen Marsh", "company": "Rotawise"},
+        }
+    )
+    body = (
+        f"Hi Anita,\n\nThe rota template is attached. Want a walkthrough?\n\nThanks,\n{signature}"
+    )
+    assert ("changed_party" in _rules(body, context=context)) is fires

@@ -571,3 +571,56 @@ def test_a_commitment_with_a_curly_apostrophe_is_a_clause_like_any_other() -> No
     for text in ("We'll start straight away", "I've kept everything set up", "It's out now"):
         assert _HAS_VERB.search(text)
         assert _HAS_VERB.search(text.replace("'", "\u2019"))
+
+
+@pytest.mark.parametrize(
+    ("slot", "value"),
+    [
+        ("{{sender_name}}", "Owen Marsh"),
+        ("{{sender.first_name}}", "Owen"),
+        ("{{owner.lastname}}", "Marsh"),
+        ("[Your Name]", "Owen Marsh"),
+        ("{{my_company}}", "Rotawise"),
+    ],
+)
+def test_a_merge_tag_for_the_sender_is_filled_with_the_senders_details(
+    slot: str, value: str
+) -> None:
+    body = (
+        "Hi {{first_name}},\n\nThe weekend rota template is at https://rotawise.example/r."
+        f" Would it help to go through it together?\n\nThanks,\n{slot}"
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert out.startswith("Hi Anita,")
+    assert out.rstrip().endswith(value)
+    assert "placeholder" not in after.rules()
+
+
+def test_over_the_budget_conversation_goes_before_substance_and_lists_stay_whole() -> None:
+    body = (
+        "Hi Anita,\n\nThanks again for the time on Thursday. I really enjoyed hearing how the"
+        " two clinics build their weekend rotas, and it was useful to see the spreadsheet your"
+        " coordinator keeps.\n\nBased on what you shared, three things stood out. First, the"
+        " Thursday rota takes about 4 hours to build by hand. Second, agency shifts are booked"
+        " after the gaps show up, which is why they cost more. Third, the two clinics use"
+        " different templates, so nobody can compare them.\n\nHere is how other clinics handled"
+        " it. Most start by moving the rota to one shared template so every gap shows up on"
+        " Monday. Then they offer open shifts to their own staff first before any agency gets"
+        " a call. Finally, they compare both clinics each week on the same screen.\n\nThe"
+        " one-page summary from a similar clinic is at https://rotawise.example/case. It covers"
+        " the hours and the agency spend before and after.\n\nWould it help if I walked your"
+        " coordinators through it for 20 minutes next week?\n\nBest,\nOwen"
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "too_long" not in after.rules()
+    assert "Thanks again for the time" not in out
+    assert "I really enjoyed" not in out
+    for item in ("First, the Thursday rota", "Second, agency shifts", "Third, the two clinics"):
+        assert item in out
+    assert "https://rotawise.example/case" in out
+    assert out.count("?") >= 1
+    # An announcement never outlives what it announced.
+    if "Most start by" not in out:
+        assert "Here is how other clinics handled it" not in out
