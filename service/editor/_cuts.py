@@ -184,7 +184,7 @@ _BOAST = re.compile(
 # match (a long run of spaces after a cut was split every possible way: 50 ms on 20 KB).
 _LEANS_BACK = re.compile(
     r"\s*+(?:(?:(?:totally|that's|it's|that is|it is|no worries|no problem|all good|also)\s+)?"
-    r"(?:fine\s+)?(?:if not|if so|if you haven't|no worries if not)\b[^.!?\n]{0,40}[.!?]"
+    r"(?:fine\s+)?(?:if not|if so|if you haven't|no worries if not)\b[^.!?\n]{0,200}[.!?]"
     # ... or a sentence that points at a time or offer only the removed one named.
     r"|[^.!?\n]{0,80}\b(?:before then|by then|until then|after that date|that deadline"
     r"|that offer|that price|that window)\b[^.!?\n]{0,60}[.!?]"

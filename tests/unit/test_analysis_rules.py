@@ -161,6 +161,9 @@ CASES: list[tuple[str, str, bool]] = [
     ("no_next_step", "The write-up is attached. Worth a look if that's on your plate.", False),
     ("no_next_step", "Notes attached. As agreed, we'll regroup Tuesday at 10am.", False),
     ("no_next_step", "The write-up is attached. Good luck with the launch.", True),
+    ("pushy_close", "What do you need from me to get this signed this week?", True),
+    ("pushy_close", "Let's get the contract approved by Friday.", True),
+    ("pushy_close", "Whenever you're ready, we can get it signed, no rush at all.", False),
 ]
 
 

@@ -624,3 +624,17 @@ def test_over_the_budget_conversation_goes_before_substance_and_lists_stay_whole
     # An announcement never outlives what it announced.
     if "Most start by" not in out:
         assert "Here is how other clinics handled it" not in out
+
+
+def test_an_if_so_sentence_goes_with_the_ask_it_answers() -> None:
+    body = (
+        "Hi Anita,\n\nThe rota template is at https://rotawise.example/r.\n\nAre you ready to"
+        " move forward? If so, I can send the contract today and we can have you live by the"
+        " 15th of next month.\n\nOwen"
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "If so" not in out
+    assert "ready to move forward" not in out
+    assert "https://rotawise.example/r" in out
+    assert not [f for f in after.findings if f.severity == "error"]
