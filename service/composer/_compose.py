@@ -217,15 +217,27 @@ def compose(
     context: Context | None,
     draft: Message,
     budget: LengthBudget,
+    variant: int = 0,
 ) -> Message:
-    """A message for `strategy` on `channel` built only from the context's facts."""
+    """A message for `strategy` on `channel` built only from the context's facts.
+
+    `variant` n > 0 asks for the n-th next message that passes (another shape or fact
+    level of the same strategy: the alternatives a caller asked for); when there are
+    fewer, the last one that passes.
+    """
     templates = load_templates()
     shapes, layout = templates.strategies[strategy], templates.channels[channel]
     facts = extract_facts(context)
+    passing: Message | None = None
     for message in _candidates(shapes, layout, channel, facts):
         if fits(message.body, budget) and passes(
             message, context=context, original=draft, budget=budget
         ):
-            return message
+            passing = message
+            if variant <= 0:
+                return message
+            variant -= 1
+    if passing is not None:
+        return passing
     subject = _first(shapes.subject, Facts(), channel) if channel == "email" else None
     return Message(channel=channel, subject=subject, body=_squeeze(shapes.tiny, budget))

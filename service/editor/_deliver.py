@@ -32,11 +32,13 @@ def edit(
     budget: LengthBudget,
     before: Analysis,
     seed: str | None = None,
+    variant: int = 0,
 ) -> EditResult:
     """The rep's message made tactful; the composer (in the rep's frame) when nothing is kept.
 
     `seed` picks among the phrasings of the strategy's move (the draft itself by default),
-    so callers can ask for distinct variants of the same edit.
+    so callers can ask for distinct variants of the same edit; `variant` asks the
+    composer for its n-th alternative when it writes the message.
     """
     result = edit_body(
         draft, context=context, strategy=strategy, budget=budget, before=before, seed=seed
@@ -44,7 +46,12 @@ def edit(
     if result.kept_content:
         return result
     composed = compose(
-        strategy=strategy, channel=draft.channel, context=context, draft=draft, budget=budget
+        strategy=strategy,
+        channel=draft.channel,
+        context=context,
+        draft=draft,
+        budget=budget,
+        variant=variant,
     )
     framed = _in_rep_frame(composed, draft, context)
     if framed is not None:
@@ -66,6 +73,7 @@ def edit(
                 context=context,
                 draft=draft,
                 budget=tighter,
+                variant=variant,
             )
             framed = _in_rep_frame(smaller, draft, context) or framed
         analysis = analyze(framed, context=context, original=draft, budget=budget)

@@ -58,7 +58,7 @@ def edited_variants(plan: Plan, first: Message) -> list[Message]:
     for i in range(1, 4 * request.options.variants):
         if len(out) >= request.options.variants - 1:
             break
-        result = plan.edit(seed=f"{request.draft.body}#{i}")
+        result = plan.edit(seed=f"{request.draft.body}#{i}", variant=i)
         if result.message.body in seen:
             continue
         verdict = check(

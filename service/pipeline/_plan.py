@@ -32,8 +32,10 @@ class Plan:
     substance_items: list[Item] | None = None
     substance_superset: list[Item] | None = None
 
-    def edit(self, seed: str | None = None) -> EditResult:
-        """The draft-preserving editor on this request (`seed` picks the move's phrasing)."""
+    def edit(self, seed: str | None = None, variant: int = 0) -> EditResult:
+        """The draft-preserving editor on this request (`seed` picks the move's phrasing,
+        `variant` the composer's alternative when it writes the message).
+        """
         request = self.request
         return edit(
             request.draft,
@@ -42,6 +44,7 @@ class Plan:
             budget=self.budget,
             before=self.before,
             seed=seed,
+            variant=variant,
         )
 
     def substance(self) -> list[Item]:

@@ -126,3 +126,43 @@ async def test_a_good_draft_under_an_offending_subject_keeps_its_body() -> None:
     assert response.rewrite.subject.startswith("Re: ")
     assert "Checking in" not in response.rewrite.subject
     assert any(c.before == "Re: Checking in" for c in response.changes)
+
+
+async def test_asked_for_variants_of_a_composed_message_gets_distinct_ones() -> None:
+    # Every sentence of the draft offends: the composer writes the message, and the
+    # caller who asked for three gets three distinct ones, each checked.
+    from service.budget import resolve_budget
+    from service.guard import passes
+    from service.llm import ModelParams
+    from service.pipeline import Rewriter
+    from service.prompting import load_prompts
+
+    request = RewriteRequest.model_validate(
+        {
+            "draft": {
+                "channel": "email",
+                "subject": "Last chance!!!",
+                "body": (
+                    "Hi Ken,\n\nI've emailed you 5 times and you still haven't replied. This is"
+                    " your last chance to get 40% off - the offer expires tonight. Sign now or"
+                    " lose it forever. Are you ready to commit?\n\nGreg"
+                ),
+            },
+            "context": {
+                "prospect": {"name": "Ken Adams", "company": "Adams Logistics"},
+                "sender": {"name": "Greg Hall", "company": "FleetIQ"},
+                "goal": "cut fuel costs across 60 trucks",
+                "notes": "Ken said fuel is their biggest cost; 60 trucks, mostly regional routes.",
+            },
+            "options": {"variants": 3},
+        }
+    )
+    rewriter = Rewriter(model=None, prompts=load_prompts(), params=ModelParams())
+    response = await rewriter.rewrite(request)
+    assert response.source == "composer"
+    bodies = [v.body for v in response.variants]
+    assert len(bodies) == 3
+    assert len(set(bodies)) == 3
+    budget = resolve_budget("email")
+    for variant in response.variants:
+        assert passes(variant, context=request.context, original=request.draft, budget=budget)
