@@ -40,9 +40,9 @@ _ATTRIBUTION_END = re.compile(
 )
 _MAX_ATTRIBUTION_CHARS = 400
 _SEPARATOR = re.compile(
-    r"-{2,}\s*(?:original message|forwarded message|mensaje original|message d'origine"
+    r"(?<!-)-{2,}+\s*+(?:original message|forwarded message|mensaje original|message d'origine"
     r"|message transf\u00e9r\u00e9|urspr\u00fcngliche nachricht|weitergeleitete nachricht"
-    r"|messaggio originale|mensagem original)\s*-{2,}\s*$",
+    r"|messaggio originale|mensagem original)\s*+-{2,}+\s*+$",
     re.IGNORECASE,
 )
 _HEADER_FROM = re.compile(r"(?:from|von|de|da|van)\s*:\s*\S", re.IGNORECASE)

@@ -143,16 +143,19 @@ def _clause_cut(
 # A clause that opens with one of these depends on the clause before it ("... but I need
 # your deposit by tomorrow or we lose it": "or we lose it" means nothing on its own).
 _DEPENDS_ON_PREVIOUS = re.compile(
-    r"[\s,;:\u2014\u2013-]*(?:or|so|otherwise|else|which|then|because|since|unless|until)\b",
-    re.IGNORECASE,
+    r"(?:or|so|otherwise|else|which|then|because|since|unless|until)\b", re.IGNORECASE
 )
+_CLAUSE_LEAD = ",;:\u2014\u2013-"  # skipped (with whitespace) before a clause's first word
 
 
 def _with_dependents(body: str, parts: list[Piece], bad: list[bool]) -> list[bool]:
     """`bad`, plus every clause that leans on a cut clause right before it."""
     out = list(bad)
     for i in range(1, len(parts)):
-        if out[i - 1] and not out[i] and _DEPENDS_ON_PREVIOUS.match(body, parts[i].start):
+        first = parts[i].start
+        while first < parts[i].end and (body[first].isspace() or body[first] in _CLAUSE_LEAD):
+            first += 1
+        if out[i - 1] and not out[i] and _DEPENDS_ON_PREVIOUS.match(body, first):
             out[i] = True
     return out
 
@@ -288,6 +291,7 @@ def _loses_items(before: str, after: str) -> bool:
 
 
 _WORD = re.compile(r"[\w]+")
+_CAPITALISED = re.compile(r"\b[A-Z][\w]*")
 
 
 def loses_substance(before: str, after: str, theirs: frozenset[str] = frozenset()) -> bool:
@@ -303,11 +307,15 @@ def loses_substance(before: str, after: str, theirs: frozenset[str] = frozenset(
     """
     if _loses_items(before, after):
         return True
-    names = name_words(before) & theirs if theirs else frozenset()
-    if not names:
+    if not theirs:
         return False
     kept = set(_WORD.findall(after.lower()))
-    return any(word not in kept for word in names)
+    # A name is capitalised: when the cut loses no capitalised word of theirs, it loses
+    # no name of theirs, and the facts of the sentence need not be read (most cuts).
+    lost = {w.lower() for w in _CAPITALISED.findall(before)} - kept
+    if not lost & theirs:
+        return False
+    return any(word not in kept for word in name_words(before) & theirs)
 
 
 def their_words(context: Context | None) -> frozenset[str]:

@@ -126,7 +126,7 @@ def find_frame(body: str, names: list[str], signers: list[str] | None = None) ->
 
 # How far up from the end a closing line over a signature block is looked for.
 _SIGNATURE_LINES = 30
-_POSTSCRIPT = re.compile(r"\s*p\.?\s?s\b", re.IGNORECASE)
+_POSTSCRIPT = re.compile(r"(?<!\s)\s*+p\.?\s?s\b", re.IGNORECASE)
 
 
 def _closing_above_signature(body: str, floor: int) -> int:

@@ -38,7 +38,7 @@ def edited_subject(
         f for f in blocking_findings(analysis, exempt=SUBJECT_EXEMPT) if f.rule not in _NOT_CUT
     ]
     prefix = m.group(1) if (m := _THREAD.match(draft.subject)) else ""
-    if not blockers and _EMPTY_SUBJECT.fullmatch(draft.subject[len(prefix) :].strip()):
+    if not blockers and _empty_subject(draft.subject[len(prefix) :]):
         # "Following up!!!", "Checking in": a subject that says only that this is another
         # message tells the buyer nothing; the strategy's plain subject does.
         replacement = prefix + moves().subjects[strategy]
@@ -69,12 +69,25 @@ def edited_subject(
 
 
 _EMPTY_SUBJECT = re.compile(
-    r"(?:(?:just|a|quick|friendly|gentle|another|one more|small)\s+)*"
     r"(?:follow(?:ing)?[- ]?ups?|checking[- ]in|check[- ]in|touching base|circling back"
     r"|bumping (?:this|this up)|any updates?|update|still interested|nudge|reminder)"
-    r"(?:\s+(?:again|once more|#?\d+))?[\s!.?\u2026]*",
+    r"(?:\s+(?:again|once more|#?\d+))?[\s!.?\u2026]*+",
     re.IGNORECASE,
 )
+# Words that may lead such a subject ("Just a quick follow-up"), dropped before the test.
+_EMPTY_LEAD = frozenset(
+    {"just", "a", "quick", "friendly", "gentle", "another", "one", "more", "small"}
+)
+
+
+def _empty_subject(subject: str) -> bool:
+    """'Following up!!!', 'Just a quick follow-up': it says only that this is another message."""
+    words = subject.split()
+    while words and words[0].lower() in _EMPTY_LEAD:
+        words.pop(0)
+    return bool(words) and _EMPTY_SUBJECT.fullmatch(" ".join(words)) is not None
+
+
 _PITCH_SUBJECT = re.compile(
     r"\b(?:demo|presentation|product tour|walkthrough|walk-through|pitch)\b", re.IGNORECASE
 )
