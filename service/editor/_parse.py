@@ -54,8 +54,11 @@ def _after(words: tuple[str, ...]) -> str:
 _NOT_AN_END = rf"(?!{_after(_ABBREVIATIONS)}\.\s+[a-z0-9])(?!{_after(_TITLES)}\.\s+[A-Za-z])"
 # Only the first mark of a run may start a match: trying every mark of a long
 # run of "!" would rescan the run from each one (quadratic).
+# The mark is looked for first: the look-arounds run only where a sentence may end.
 _SENTENCE_END = re.compile(
-    r"(?<![.!?\u2026])" + _NOT_AN_END + r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s|$)|\n"
+    r"(?=[.!?\u2026])(?<![.!?\u2026])"
+    + _NOT_AN_END
+    + r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s|$)|\n"
 )
 _HAS_WORD = re.compile(r"\w")
 
