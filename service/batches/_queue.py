@@ -12,7 +12,9 @@ import asyncio
 from typing import Any
 
 from redis.asyncio import Redis
+from saq.job import Job, Status
 from saq.queue.redis import RedisQueue
+from saq.utils import now
 
 from service.settings import Settings
 from service.store import SharedState
@@ -21,12 +23,48 @@ JOB_FUNCTION = "rewrite_item"
 
 
 class BatchQueue(RedisQueue):
-    """SAQ's Redis queue with a short sweep lock, so dead workers' items come back fast."""
+    """SAQ's Redis queue with a short sweep lock, so dead workers' items come back fast.
+
+    A worker takes a job by moving it into the active list and only then marks it
+    active; SAQ 0.26 sweeps every job it finds there that is not marked active. A
+    sweep landing between the two (any worker's: they sweep on a timer) took a job
+    that was being started: the job ran anyway, outside every list, and when its
+    worker was then killed nothing ever brought it back (the killed-worker batch test
+    lost one item now and then). So a job found there still queued is left alone the
+    first time this process's sweep sees it, and swept only when a later sweep finds
+    it still so: a job being started is marked active within milliseconds.
+    """
 
     sweep_lock_s: int = 5
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sweeping = False
+        self._seen_queued: set[str] = set()  # queued jobs in the active list at the last sweep
+        self._queued_now: set[str] = set()
+
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
-        return await super().sweep(lock=self.sweep_lock_s, abort=1.0)
+        self._sweeping, self._queued_now = True, set()
+        try:
+            return await super().sweep(lock=self.sweep_lock_s, abort=1.0)
+        finally:
+            self._sweeping, self._seen_queued = False, self._queued_now
+
+    def deserialize(
+        self, payload: dict[str, Any] | str | bytes | None, status: Status | str | None = None
+    ) -> Job | None:
+        job = super().deserialize(payload, status)
+        if (
+            self._sweeping
+            and job is not None
+            and job.status == Status.QUEUED
+            and job.id not in self._seen_queued
+        ):
+            # First sighting: read as just started, so this sweep passes it by.
+            self._queued_now.add(job.id)
+            job.status = Status.ACTIVE
+            job.started = job.touched = now()
+        return job
 
 
 def queue_name(settings: Settings) -> str:

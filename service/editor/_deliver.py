@@ -45,14 +45,18 @@ def edit(
     )
     if result.kept_content:
         return result
-    composed = compose(
-        strategy=strategy,
-        channel=draft.channel,
-        context=context,
-        draft=draft,
-        budget=budget,
-        variant=variant,
-    )
+
+    def write(within: LengthBudget) -> Message:
+        return compose(
+            strategy=strategy,
+            channel=draft.channel,
+            context=context,
+            draft=draft,
+            budget=within,
+            variant=variant,
+        )
+
+    composed = write(budget)
     framed = _in_rep_frame(composed, draft, context)
     if framed is not None:
         # The rep's own greeting and sign-off may be longer: leave the composer room for them.
@@ -67,14 +71,7 @@ def edit(
                 if budget.max_chars is None
                 else max(20, budget.max_chars - max(0, extra_chars)),
             )
-            smaller = compose(
-                strategy=strategy,
-                channel=draft.channel,
-                context=context,
-                draft=draft,
-                budget=tighter,
-                variant=variant,
-            )
+            smaller = write(tighter)
             framed = _in_rep_frame(smaller, draft, context) or framed
         analysis = analyze(framed, context=context, original=draft, budget=budget)
         if not blocking_findings(analysis):
