@@ -121,7 +121,7 @@ def _first_cuts(
     body = doc.body
     cuts: list[tuple[int, int, str]] = []
     changes: list[Change] = []
-    theirs = their_words(context)
+    theirs: frozenset[str] | None = None  # read from the context when a warning needs it
     by_sentence: dict[tuple[int, int], list[Finding]] = {}
     spans = doc.content_sentences()
     for finding in findings:
@@ -156,8 +156,10 @@ def _first_cuts(
                 changes.append(change_for(hits[0], sentence[a:b], about))
                 continue
         start, end, text = _sentence_cut(body, span, hits, "")
-        if not serious and loses_substance(sentence, text, theirs) and not _BOAST.search(sentence):
-            continue  # a warning costs no item or named thing (a boast's are no loss)
+        if not serious and not _BOAST.search(sentence):
+            theirs = their_words(context) if theirs is None else theirs
+            if loses_substance(sentence, text, theirs):
+                continue  # a warning costs no item or named thing (a boast's are no loss)
         cuts.append((start, end, text))
         lead = min(hits, key=lambda f: (f.rule not in ASK_RULES, f.severity != "error", f.start))
         changes.append(change_for(lead, body[start:end], text))
