@@ -27,6 +27,7 @@ from service.analysis._scope import request_scope
 from service.analysis._score import score as score_findings
 from service.analysis._self_centered import find_self_centered
 from service.analysis._text import prepare
+from service.analysis._their_world import excuse as excuse_their_world
 from service.analysis._too_long import find_too_long
 from service.budget import LengthBudget, resolve_budget
 from service.models import Analysis, Context, Finding, Message
@@ -152,6 +153,7 @@ def _analyze(
     findings += self_centered
     for rule_id in _PATTERN_RULES:
         findings += pattern_rule(rule_id, doc)
+    findings = excuse_their_world(findings, doc, context, original)
     findings += find_empty_check_in(doc)
     findings += find_no_next_step(doc)
     findings += find_too_long(doc, budget)

@@ -6,7 +6,9 @@ third party: a capitalised name that is not an ordinary word and is neither
 the prospect, their company, the sender nor the sender's company. A name that
 opens the sentence counts when it is clearly a name there ("Onboardly's
 guides", "Moorings Pro cuts corners", "Corvane is a scam"). Self-criticism and
-complaints about the buyer's own process name nobody and stay quiet.
+complaints about the buyer's own process name nobody and stay quiet. A
+judgement that points back with "they"/"their" takes the name from the sentence
+before it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from service.models import Context, Finding
 _CAPITAL = re.compile(r"(?<![\w'])[A-Z\u00c0-\u00de][\w'-]*")
 _WORDS = re.compile(r"[\w]+")
 _OPENS = re.compile(r"(?:'s\b| [A-Z]| (?:is|are|was|were|has|have|does|do|cuts|can't|won't)\b)")
+_POINTS_BACK = re.compile(r"\b(?:they|their|they're|theirs|them)\b", re.IGNORECASE)
 _SKIP = frozenset(" \t\"'*-\u2022>(")
 
 
@@ -74,6 +77,11 @@ def find_disparagement(doc: Doc, context: Context | None) -> list[Finding]:
         span = doc.sentence_at(start)
         if span not in names:
             names[span] = third_party(doc, span, known)
+            if names[span] is None and _POINTS_BACK.search(doc.folded, *span):
+                # "I hear you're evaluating Routely. Their support is terrible.": the
+                # name is in the sentence before, the judgement points back to it.
+                before = doc.sentence_before(span)
+                names[span] = None if before is None else third_party(doc, before, known)
         name = names[span]
         if name is None:
             continue

@@ -131,6 +131,11 @@ class Doc:
             return (0, len(self.raw))
         return self.sentences[i]
 
+    def sentence_before(self, span: tuple[int, int]) -> tuple[int, int] | None:
+        """The sentence before the one at `span` (None for the first)."""
+        i = bisect_right(self._starts, span[0]) - 1
+        return self.sentences[i - 1] if i >= 1 else None
+
     def word_texts(self) -> list[str]:
         """The lower-cased words (cheap: no match objects)."""
         if self._word_texts is None:

@@ -22,6 +22,7 @@ _NOT_CUT = frozenset({"invented_fact", "too_long", "no_next_step", "not_personal
 ASK_RULES = frozenset({"pushy_close", "sales_pitch_meeting"})
 _SUBORDINATE = re.compile(
     r"(?:if|because|since|as (?:soon|long|far)|when|whenever|unless|although|though|so that"
+    r"|now that|given that|seeing as|considering"
     r"|which|who|whom|whose|that|while|until|before|after|once|otherwise|then)\b",
     re.IGNORECASE,
 )
@@ -60,11 +61,12 @@ _LEAD_IN_ONLY = re.compile(
     r"|just so you know|fyi|by the way|btw|that said|having said that|anyway|anyhow"
     r"|as (?:discussed|promised|agreed)|as (?:i|we) (?:mentioned|said)"
     r"|i (?:know|realise|realize|understand|get that|appreciate) (?:you're|you are|things are"
-    r"|it's|it is|your team is|everyone is) (?:really |very |super |so )?(?:busy|swamped|slammed"
-    r"|hectic|crazy|flat out|stretched)(?: (?:right now|at the moment|these days|over there"
-    r"|this time of year))?"
-    r"|i'm sure (?:you're|you are|things are) (?:really |very |so )?(?:busy|swamped|slammed"
-    r"|hectic|crazy)(?: (?:right now|at the moment|these days))?"
+    r"|you've been|you have been|things have been"
+    r"|it's|it is|your team is|everyone is) (?:really |very |super |so |pretty )?"
+    r"(?:busy|swamped|slammed|hectic|crazy|flat out|stretched)"
+    r"(?: (?:right now|at the moment|these days|over there|this time of year))?"
+    r"|i'm sure (?:you're|you are|things are) (?:really |very |super |so |pretty )?"
+    r"(?:busy|swamped|slammed|hectic|crazy)(?: (?:right now|at the moment|these days))?"
     r"|no worries|no pressure|(?:a )?quick (?:note|question|one)|um+|uh+|so|well|okay|ok|look"
     r"|listen|hey|hi|again|also|plus)",
     re.IGNORECASE,
@@ -213,6 +215,7 @@ _ADDS_ON = re.compile(r"\s*((?:also|and|plus|besides),?\s+)(?=[a-z])", re.IGNORE
 
 
 def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
+    before = body
     extra: list[tuple[int, int, str]] = []
     for _, end, text in cuts:
         if not text and (lean := _LEANS_BACK.match(body, end)) is not None:
@@ -230,7 +233,16 @@ def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
             while end < len(body) and body[end] in " \t":
                 end += 1
         body = body[:start] + text + body[end:]
+    if _EMPTY_POSTSCRIPT.search(body) and not _EMPTY_POSTSCRIPT.search(before):
+        body = _EMPTY_POSTSCRIPT.sub("", body)  # "P.S." with all it said cut
     return tidy(body)
+
+
+# A postscript marker with nothing left after it in its paragraph.
+_EMPTY_POSTSCRIPT = re.compile(
+    r"^[ \t]*+p\.?[ \t]?(?:p\.?[ \t]?)?s\b\.?:?[ \t]*+(?:\n(?=[ \t]*+\n)|\n?\Z)",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 # Spaces before punctuation or a line break, tried only where a run of spaces begins:
@@ -356,7 +368,22 @@ def _local_fix(finding: Finding, context: Context | None) -> str | None:
 
 
 def _swap(finding: Finding) -> str | None:
-    """A plain-words swap for a buzzword (data in moves.toml), if there is one."""
+    """A plain-words swap for a buzzword (data in moves.toml), if there is one.
+
+    A rush word on a plain request ("call me back ASAP") is dropped: the request stays.
+    """
+    if finding.rule == "false_urgency" and _RUSHED_REQUEST.fullmatch(finding.excerpt):
+        return _RUSH_WORD.sub("", finding.excerpt)
     if finding.rule != "jargon":
         return None
     return moves().swaps.get(finding.excerpt.lower().replace(" ", "-"))
+
+
+_RUSH_WORD = re.compile(
+    r"[ \t]++(?:asap|a\.s\.a\.p\.?|urgently|immediately|right away)$", re.IGNORECASE
+)
+_RUSHED_REQUEST = re.compile(
+    r"(?:call|ring|get back to|text|reply to|respond to|email) me(?: back)?[ \t]++"
+    r"(?:asap|a\.s\.a\.p\.?|urgently|immediately|right away)",
+    re.IGNORECASE,
+)

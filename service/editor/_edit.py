@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from service.analysis_memo import analyze
 from service.budget import LengthBudget
 from service.editor._changes import (
+    _mend_in_cut,
+    _split_fixable,
     addition,
     change_for,
     record_learned,
@@ -143,6 +145,13 @@ def _first_cuts(
                 cuts.append((finding.start, finding.end, fix))
                 changes.append(change_for(finding, finding.excerpt, fix))
             continue
+        fixes: list[tuple[Finding, str]] = []
+        if any(fix is not None for fix in local):
+            rest, fixes = _split_fixable(hits, local)
+            trial: list[tuple[int, int, str]] = []
+            noted: list[Change] = []
+            mended = _mend_in_cut(_sentence_cut(body, span, rest, ""), fixes, trial, noted)
+            hits, fixes = (rest, fixes) if mended is not None else (hits, [])
         serious = [f for f in hits if f.severity == "error"]
         sentence = body[span[0] : span[1]]
         topic = check_in_topic(sentence) if all(f.rule == "empty_check_in" for f in hits) else None
@@ -156,6 +165,10 @@ def _first_cuts(
                 changes.append(change_for(hits[0], sentence[a:b], about))
                 continue
         start, end, text = _sentence_cut(body, span, hits, "")
+        if fixes:
+            mended = _mend_in_cut((start, end, text), fixes, cuts, changes)
+            assert mended is not None  # noqa: S101 - tried on the same cut above
+            start, end, text = mended
         if not serious and not _BOAST.search(sentence):
             theirs = their_words(context) if theirs is None else theirs
             if loses_substance(sentence, text, theirs):

@@ -29,7 +29,9 @@ _CLOSING = re.compile(
     r"|many thanks|thanks again|thanks so much|cheers|all the best|talk soon|speak soon|talk later"
     r"|speak later|chat soon|bye|sincerely|take care|have a good one"
     r"|(?:alright|ok|okay),? talk (?:soon|later)"
-    r"|with thanks|yours|yours sincerely|have a (?:good|great) (?:day|week|weekend))\b"
+    r"|with thanks|yours|yours sincerely|have a (?:good|great) (?:day|week|weekend)"
+    r"|let me know|looking forward(?: to (?:hearing from you|your reply|it))?"
+    r"|hope to hear from you|(?:talk|speak) to you soon)\b"
     r"[ !,.\w]{0,24}$",
     re.IGNORECASE,
 )

@@ -494,6 +494,8 @@ def test_a_company_suffix_does_not_end_a_sentence() -> None:
         "To be honest, I need to get this signed this month to hit my number.",
         "I know you're busy but this offer expires Friday, so I need an answer ASAP.",
         "I'm sure you're swamped, but I really need your sign-off by Friday.",
+        "I'm sure you're super busy, but I really need these answers ASAP.",
+        "I know things are pretty hectic, but we need a decision today.",
     ],
 )
 def test_a_lead_in_left_alone_by_a_cut_goes_with_it(sentence: str) -> None:
@@ -638,3 +640,75 @@ def test_an_if_so_sentence_goes_with_the_ask_it_answers() -> None:
     assert "ready to move forward" not in out
     assert "https://rotawise.example/r" in out
     assert not [f for f in after.findings if f.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    "postscript",
+    [
+        "P.S. Our prices go up on January 1, so act now!",
+        "PS: Our prices go up on January 1, so act now!",
+        "P.S.\nOur prices go up on January 1, so act now!",
+    ],
+)
+def test_a_postscript_with_all_it_said_cut_goes_with_its_marker(postscript: str) -> None:
+    body = (
+        "Hi Anita,\n\nThe weekend rota template is here: https://rotawise.example/weekend-rota"
+        "\n\nWould it help to see how one clinic filled its Saturdays with it?\n\nBest,\nOwen"
+        f"\n\n{postscript}"
+    )
+    _, result, after = run(body)
+    out = result.message.body
+    assert "prices go up" not in out
+    assert "P.S" not in out
+    assert "PS" not in out
+    assert out.endswith("Best,\nOwen")
+    assert not blocking_findings(after)
+
+
+def test_a_postscript_that_keeps_something_keeps_its_marker() -> None:
+    body = (
+        "Hi Anita,\n\nThe weekend rota template is here: https://rotawise.example/weekend-rota"
+        "\n\nWould it help to see how one clinic filled its Saturdays with it?\n\nBest,\nOwen"
+        "\n\nP.S. The template also covers bank holidays. Our prices go up on January 1, "
+        "so act now!"
+    )
+    out = run(body)[1].message.body
+    assert "P.S. The template also covers bank holidays." in out
+    assert "prices go up" not in out
+
+
+def test_a_rush_word_goes_and_the_callback_number_stays() -> None:
+    body = (
+        "Hi Anita, this is Owen from Rotawise. Call me back ASAP at 503-555-0199, "
+        "the quote expires Friday."
+    )
+    _, result, after = run(body, channel="voicemail")
+    out = result.message.body
+    assert "503-555-0199" in out
+    assert "ASAP" not in out
+    assert "expires" not in out
+    assert "Call me back at 503-555-0199" in out
+    assert not blocking_findings(after)
+    assert any(c.before.startswith("Call me back ASAP") for c in result.changes)
+
+
+def test_a_now_that_clause_does_not_stand_alone_after_its_ask_is_cut() -> None:
+    body = (
+        "Hi Anita,\n\nThe weekend rota template is here: https://rotawise.example/r\n\n"
+        "Now that you have everything, can we get the contract signed this week?\n\nBest,\nOwen"
+    )
+    out = run(body, strategy="value_nudge")[1].message.body
+    assert "Now that you have everything" not in out
+    assert "https://rotawise.example/r" in out
+
+
+def test_a_let_me_know_closing_stays_above_the_name_under_the_additions() -> None:
+    body = (
+        "Hi Anita,\n\nThe weekend rota template is here: https://rotawise.example/r. "
+        "You did promise to get back to me after the holiday.\n\nLet me know,\nOwen"
+    )
+    _, result, after = run(body)
+    out = result.message.body
+    assert out.endswith("Let me know,\nOwen")
+    assert "promise" not in out
+    assert not blocking_findings(after)
