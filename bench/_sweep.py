@@ -103,6 +103,10 @@ ALLOWED: dict[str, tuple[str, str]] = {
         "editor/_cuts.py _apply: `.match(body, end)`, at the end of each cut sentence",
         "match",
     ),
+    "service.editor._cuts._TURNS_BACK": (
+        "editor/_cuts.py _apply: `.match(body, end)`, at the end of each cut sentence",
+        "match",
+    ),
     "service.editor._edit._INTRO": (
         "editor/_edit.py _add_opener: `.match(body, at)`, where the greeting ends",
         "match",

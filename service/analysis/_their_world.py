@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from service.analysis._context_memo import by_context
 from service.analysis._not_personalized import content_stems
 from service.analysis._text import Doc
 from service.models import Context, Finding, Message
@@ -68,6 +69,7 @@ def excuse(
     Judging a rewrite (`original` given), only what the rep's draft already said is
     excused: a model may keep the rep's real deadline or asked-for discount, never
     add one (a question planted in the buyer's messages cannot buy a new discount).
+    Each sentence is read once, however many findings it holds.
     """
     rules = ("false_urgency", "desperate_discount")
     said = None if original is None else original.body.lower()
@@ -76,15 +78,51 @@ def excuse(
     ]
     if context is None or not candidates:
         return found
-    world = _sentences(_world_texts(context))
-    asked = _sentences(_asked_texts(context))
+    world, asked = by_context("their_world", context, None, lambda: _prepare(context))
+    if not world and not asked:
+        return found
+    by_sentence: dict[tuple[int, int], tuple[bool, frozenset[str]]] = {}
+    verdicts: dict[tuple[str, tuple[int, int], frozenset[str]], bool] = {}
     excused: set[int] = set()
     for finding in candidates:
-        if (finding.rule == "false_urgency" and _real_deadline(finding, doc, world)) or (
-            finding.rule == "desperate_discount" and _prompted(finding, doc, asked)
-        ):
+        span = doc.sentence_at(finding.start)
+        times = (
+            frozenset(_TIME_WORD.findall(doc.norm[finding.start : finding.end]))
+            if finding.rule == "false_urgency"
+            else frozenset()
+        )
+        key = (finding.rule, span, times)
+        if key not in verdicts:
+            if span not in by_sentence:
+                sentence = doc.norm[span[0] : span[1]]
+                by_sentence[span] = (bool(_OURS.search(sentence)), content_stems(sentence))
+            ours, stems = by_sentence[span]
+            verdicts[key] = (
+                _real_deadline(times, ours, stems, world)
+                if finding.rule == "false_urgency"
+                else any(stems & line for line in asked)
+            )
+        if verdicts[key]:
             excused.add(id(finding))
     return [f for f in found if id(f) not in excused] if excused else found
+
+
+_World = tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], tuple[frozenset[str], ...]]
+
+
+def _prepare(context: Context) -> _World:
+    """The context's dated statements (time words, stems) and price questions (stems)."""
+    world = tuple(
+        (frozenset(_TIME_WORD.findall(line)), content_stems(line))
+        for line in _sentences(_world_texts(context))
+        if _TIME_WORD.search(line) and not _OURS.search(line) and not _INSTRUCTION.search(line)
+    )
+    asked = tuple(
+        content_stems(line)
+        for line in _sentences(_asked_texts(context))
+        if _ASKED.search(line) and _PRICE_WORD.search(line)
+    )
+    return world, asked
 
 
 def _world_texts(context: Context) -> list[str]:
@@ -103,30 +141,13 @@ def _sentences(texts: Iterable[str]) -> list[str]:
     return [m.group().lower() for t in texts for m in _SENTENCE.finditer(t) if m.group().strip()]
 
 
-def _sentence(finding: Finding, doc: Doc) -> str:
-    start, end = doc.sentence_at(finding.start)
-    return doc.norm[min(start, finding.start) : max(end, finding.end)]
-
-
-def _real_deadline(finding: Finding, doc: Doc, world: list[str]) -> bool:
-    sentence = _sentence(finding, doc)
-    times = set(_TIME_WORD.findall(doc.norm[finding.start : finding.end]))
-    if not times or _OURS.search(sentence):
+def _real_deadline(
+    times: frozenset[str],
+    ours: bool,
+    stems: frozenset[str],
+    world: tuple[tuple[frozenset[str], frozenset[str]], ...],
+) -> bool:
+    if not times or ours:
         return False
-    stems = content_stems(sentence)
-    for line in world:
-        said = set(_TIME_WORD.findall(line))
-        if not said or _OURS.search(line) or _INSTRUCTION.search(line):
-            continue
-        if (times & said or times <= _RELATIVE) and stems & content_stems(line):
-            return True
-    return False
-
-
-def _prompted(finding: Finding, doc: Doc, asked: list[str]) -> bool:
-    sentence = _sentence(finding, doc)
-    stems = content_stems(sentence)
-    return any(
-        _ASKED.search(line) and _PRICE_WORD.search(line) and stems & content_stems(line)
-        for line in asked
-    )
+    relative = times <= _RELATIVE
+    return any((relative or times & said) and stems & line for said, line in world)

@@ -211,6 +211,11 @@ _HAS_VERB = re.compile(
 )
 
 
+_TURNS_BACK = re.compile(
+    r"[ \t]*+\n?[ \t]*+\n?[ \t]*+((?:anyway|anyhow|regardless|either way|in any case"
+    r"|all the same|but anyway),[ \t]++)(?=\S)",
+    re.IGNORECASE,
+)
 _ADDS_ON = re.compile(r"\s*((?:also|and|plus|besides),?\s+)(?=[a-z])", re.IGNORECASE)
 
 
@@ -220,6 +225,12 @@ def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
     for _, end, text in cuts:
         if not text and (lean := _LEANS_BACK.match(body, end)) is not None:
             extra.append((lean.start(), lean.end(), ""))
+        elif not text and (turn := _TURNS_BACK.match(body, end)) is not None:
+            # "I've left you three voicemails. Anyway, here is the teardown." with the
+            # first sentence cut: "Here is the teardown." (nothing to turn from).
+            following = turn.end()
+            if following < len(body):
+                extra.append((turn.start(1), following + 1, body[following].upper()))
         elif not text and (also := _ADDS_ON.match(body, end)) is not None:
             # "Also we have ..." with nothing before it any more: "We have ...".
             following = also.end()
@@ -380,7 +391,7 @@ def _swap(finding: Finding) -> str | None:
 
 
 _RUSH_WORD = re.compile(
-    r"[ \t]++(?:asap|a\.s\.a\.p\.?|urgently|immediately|right away)$", re.IGNORECASE
+    r"(?<![ \t])[ \t]++(?:asap|a\.s\.a\.p\.?|urgently|immediately|right away)$", re.IGNORECASE
 )
 _RUSHED_REQUEST = re.compile(
     r"(?:call|ring|get back to|text|reply to|respond to|email) me(?: back)?[ \t]++"

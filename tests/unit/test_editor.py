@@ -712,3 +712,18 @@ def test_a_let_me_know_closing_stays_above_the_name_under_the_additions() -> Non
     assert out.endswith("Let me know,\nOwen")
     assert "promise" not in out
     assert not blocking_findings(after)
+
+
+@pytest.mark.parametrize("turn", ["Anyway", "Either way", "Regardless"])
+def test_a_turn_away_from_a_cut_sentence_goes_with_it(turn: str) -> None:
+    body = (
+        "Hi Anita,\n\nI've left you three voicemails this week and still nothing.\n\n"
+        f"{turn}, the weekend rota template is here: https://rotawise.example/r\n\n"
+        "Would it help to see how one clinic filled its Saturdays with it?\n\nBest,\nOwen"
+    )
+    _, result, after = run(body)
+    out = result.message.body
+    assert "voicemails" not in out
+    assert turn not in out
+    assert "The weekend rota template is here: https://rotawise.example/r" in out
+    assert not blocking_findings(after)
