@@ -11,7 +11,8 @@ written and the message as sent ("what changed and why", PRODUCT.md).
 
 from __future__ import annotations
 
-from service.editor._cuts import ASK_RULES, tidy
+from service.editor._cuts import ASK_RULES
+from service.editor._tidy import tidy
 from service.models import Change, Finding, Message, StrategyId
 
 PRINCIPLE_OF_MOVE = {

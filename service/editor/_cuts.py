@@ -15,6 +15,7 @@ from service.analysis import name_words
 from service.editor._items import find_items
 from service.editor._moves import moves
 from service.editor._parse import LEVELS, Piece, pieces
+from service.editor._tidy import tidy, without_remnants
 from service.models import Context, Finding
 
 _NOT_CUT = frozenset({"invented_fact", "too_long", "no_next_step", "not_personalized"})
@@ -85,6 +86,8 @@ def _clean_piece_text(text: str, was_question: bool, is_last: bool, first: bool)
         _NOT_A_START.match(text) or not _CLAUSE_START.match(text) or not _HAS_VERB.search(text)
     ):
         return None
+    if _ROLE_ONLY.fullmatch(text.rstrip(".!?\u2026 ")):
+        return None  # "As the owner, you need to make a call." -> not "As the owner."
     body = text.rstrip(".!?\u2026")
     if not body:
         return None
@@ -92,6 +95,12 @@ def _clean_piece_text(text: str, was_question: bool, is_last: bool, first: bool)
     # A sentence that still starts where it did keeps its case ("Hi Anita, it's Owen ...").
     head = body[0] if first else body[0].upper()
     return head + body[1:] + ("?" if asks else ".")
+
+
+# A role a cut clause was addressed to, with nothing left to say to it.
+_ROLE_ONLY = re.compile(
+    r"as (?:a|an|the|your|our|my|one of the) [\w'\u2019 -]{1,40}", re.IGNORECASE
+)
 
 
 # A list item's marker: "- ", "* ", "\u2022 ", "1. ", "2) ", "a) ".
@@ -244,35 +253,7 @@ def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
             while end < len(body) and body[end] in " \t":
                 end += 1
         body = body[:start] + text + body[end:]
-    if _EMPTY_POSTSCRIPT.search(body) and not _EMPTY_POSTSCRIPT.search(before):
-        body = _EMPTY_POSTSCRIPT.sub("", body)  # "P.S." with all it said cut
-    return tidy(body)
-
-
-# A postscript marker with nothing left after it in its paragraph.
-_EMPTY_POSTSCRIPT = re.compile(
-    r"^[ \t]*+p\.?[ \t]?(?:p\.?[ \t]?)?s\b\.?:?[ \t]*+(?:\n(?=[ \t]*+\n)|\n?\Z)",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
-# Spaces before punctuation or a line break, tried only where a run of spaces begins:
-# searched plainly, a long run not followed by one is re-read from each of its spaces
-# (1.7 s for one rewrite of a draft with 19,000 spaces in it). Every match of the plain
-# pattern starts where a run begins, so the substitutions are the same.
-_SPACE_BEFORE_MARK = re.compile(r"(?<![ \t])[ \t]++([,.!?;:])")
-_SPACE_BEFORE_BREAK = re.compile(r"(?<![ \t])[ \t]++\n")
-
-
-def tidy(body: str) -> str:
-    """Whitespace and punctuation left clean after cuts."""
-    body = _SPACE_BEFORE_MARK.sub(r"\1", body)
-    body = re.sub(r"[ \t]{2,}", " ", body)
-    body = _SPACE_BEFORE_BREAK.sub("\n", body)
-    body = re.sub(r"\n[ \t]+(?=\S)", "\n", body)
-    body = re.sub(r"\n{3,}", "\n\n", body)
-    body = re.sub(r"^[\s,;:.!?\u2014\u2013-]+\n", "", body)
-    return body.strip()
+    return tidy(without_remnants(body, before))
 
 
 # A slot for the sender's own details: "[Your Name]", "{{sender_name}}", "{{my.first_name}}",

@@ -39,13 +39,13 @@ from service.editor._cuts import (
     check_in_topic,
     loses_substance,
     their_words,
-    tidy,
 )
 from service.editor._items import Item, find_items
 from service.editor._moves import moves, opener_for, question_for
 from service.editor._notes import learned
 from service.editor._parse import find_frame, sentences
 from service.editor._subject import edited_subject
+from service.editor._tidy import tidy
 from service.editor._trim import trim_one
 from service.guard import blocking_findings
 from service.models import (

@@ -104,8 +104,22 @@ def _first_names(names: list[str]) -> list[str]:
     return list(out)
 
 
+# A mail client's line under the message ("Sent from my iPhone"): part of the sign-off.
+_MOBILE_FOOTER = re.compile(
+    r"(?<=\n)[ \t]*+(?:sent from my [\w .-]{1,30}|sent from (?:outlook|mail|yahoo mail|gmail)"
+    r"(?: for [\w .-]{1,20})?|get outlook for [\w .-]{1,20}|sent from (?:a )?mobile(?: device)?"
+    r"|sent on the go)[ \t]*+\s*$",
+    re.IGNORECASE,
+)
+
+
 def find_frame(body: str, names: list[str], signers: list[str] | None = None) -> Frame:
     """The greeting (the rep's own form of address) and the sign-off block."""
+    footer = _MOBILE_FOOTER.search(body, max(0, len(body) - 120))
+    if footer is not None and footer.start() > 0:
+        inner = find_frame(body[: footer.start()].rstrip(), names, signers)
+        above = inner.additions_at if inner.additions_at < footer.start() else footer.start()
+        return Frame(inner.greeting_end, min(inner.signoff_start, footer.start()), above)
     greeting_end = 0
     m = _GREETING.match(body)
     if m is None and (known := _first_names(names)):

@@ -85,7 +85,7 @@ def test_the_sweep_takes_every_module_pattern_and_inline_literal() -> None:
         assert isinstance(pattern, re.Pattern)
         assert how in {"search", "first", "match"} or name in _sweep.ALLOWED, name
     assert "service.editor._parse._GREETING" in swept
-    assert any(name.startswith("service.editor._cuts re.sub(") for name in swept)
+    assert any(name.startswith("service.editor._tidy re.sub(") for name in swept)
 
 
 def test_the_runs_are_distinct_and_full_size() -> None:

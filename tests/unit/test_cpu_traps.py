@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 
 from service.analysis._addresses import _HYPHEN_CHAIN
 from service.analysis._provenance import _CLAUSE_BREAK
-from service.editor._cuts import _HAS_VERB, _LEANS_BACK, tidy
+from service.editor._cuts import _HAS_VERB, _LEANS_BACK
 from service.editor._items import _EMAIL, _LINK, _MONEY, _emails, _links, _money
 from service.editor._notes import _SAID
+from service.editor._tidy import tidy
 from service.evals import _checks, _judge
 from service.guard import _SNAKE
 from service.prompting._answer import _ARROW

@@ -727,3 +727,42 @@ def test_a_turn_away_from_a_cut_sentence_goes_with_it(turn: str) -> None:
     assert turn not in out
     assert "The weekend rota template is here: https://rotawise.example/r" in out
     assert not blocking_findings(after)
+
+
+def test_an_emoji_left_by_a_cut_sentence_goes_and_the_reps_own_emoji_lines_stay() -> None:
+    body = (
+        "Hi Anita,\n\nThe rota template covers:\n\n\u2705 Weekend shifts\n\u2705 Bank holidays"
+        "\n\nWe're the best-in-class solution and our team is world-class!!! \U0001f680\n\n"
+        "Which of these matters most for Saturdays?\n\n\U0001f44b\nOwen"
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "\U0001f680" not in out
+    assert "\u2705 Weekend shifts\n\u2705 Bank holidays" in out
+    assert "\U0001f44b\nOwen" in out
+    assert "world-class" not in out
+    assert not blocking_findings(after)
+
+
+@pytest.mark.parametrize("footer", ["Sent from my iPhone", "Get Outlook for Android"])
+def test_additions_go_above_the_name_and_a_mobile_footer(footer: str) -> None:
+    body = (
+        "Hi Anita,\n\nYes, the rota template handles bank holidays too. I've emailed you three "
+        f"times about it.\n\nOwen\n\n{footer}"
+    )
+    _, result, after = run(body)
+    out = result.message.body
+    assert out.endswith(f"Owen\n\n{footer}")
+    assert "?" in out.split("Owen")[0]
+    assert "three times" not in out
+    assert not blocking_findings(after)
+
+
+def test_a_role_left_alone_by_a_cut_goes_with_it() -> None:
+    body = (
+        "Hi Anita,\n\nThe weekend rota template is here: https://rotawise.example/r\n\n"
+        "As the director, you need to make a call on this today.\n\nBest,\nOwen"
+    )
+    out = run(body, strategy="value_nudge")[1].message.body
+    assert "As the director" not in out
+    assert "https://rotawise.example/r" in out
