@@ -100,9 +100,12 @@ def create_app(
             # process: move it out of the cyclic GC's reach, so a full collection under
             # load scans only what requests allocate (bench/README.md: ~65 ms -> ~1 ms).
             gc.freeze()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(*settings.gc_thresholds)
             try:
                 yield
             finally:
+                gc.set_threshold(*thresholds)
                 gc.unfreeze()
 
     cors = (

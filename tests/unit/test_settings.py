@@ -56,6 +56,7 @@ ENV_NAMES = (
     "TACTFUL_MAX_BODY_BYTES",
     "TACTFUL_MAX_JSON_DEPTH",
     "TACTFUL_LOG_LEVEL",
+    "TACTFUL_GC_THRESHOLDS",
 )
 
 
@@ -85,3 +86,10 @@ def test_values_are_read_by_their_variable_and_empty_means_unset() -> None:
 def test_a_bad_value_is_rejected() -> None:
     with pytest.raises(ValueError, match="max_tokens"):
         settings_from_env({"TACTFUL_MAX_TOKENS": "5"})
+
+
+def test_gc_thresholds_are_three_positive_counts() -> None:
+    assert settings_from_env({"TACTFUL_GC_THRESHOLDS": "700, 10,10"}).gc_thresholds == (700, 10, 10)
+    for bad in ("0,10,10", "700,10", "a,b,c"):
+        with pytest.raises(ValueError, match="gc_thresholds"):
+            settings_from_env({"TACTFUL_GC_THRESHOLDS": bad})
