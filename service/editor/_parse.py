@@ -60,7 +60,7 @@ _NOT_AN_END = rf"(?!{_after(_ABBREVIATIONS)}\.\s+[a-z0-9])(?!{_after(_TITLES)}\.
 _SENTENCE_END = re.compile(
     r"(?=[.!?\u2026])(?<![.!?\u2026])"
     + _NOT_AN_END
-    + r"[.!?\u2026]+[\"'\u2019\u201d)\]]*(?=\s|$)|\n"
+    + r"[.!?\u2026]+[\"'\u2019\u201d)\]*_]*(?=\s|$)|\n"
 )
 _HAS_WORD = re.compile(r"\w")
 

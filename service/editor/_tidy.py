@@ -48,6 +48,14 @@ def tidy(body: str) -> str:
     body = re.sub(r"[ \t]{2,}", " ", body)
     body = _SPACE_BEFORE_BREAK.sub("\n", body)
     body = re.sub(r"\n[ \t]+(?=\S)", "\n", body)
-    body = re.sub(r"\n{3,}", "\n\n", body)
+    body = _BLANK_RUN.sub(_one_blank_line, body)
     body = re.sub(r"^[\s,;:.!?\u2014\u2013-]+\n", "", body)
     return body.strip()
+
+
+# Three or more line breaks in a row, of either ending (a CRLF body keeps its CRLFs).
+_BLANK_RUN = re.compile(r"(?:\r?\n){3,}")
+
+
+def _one_blank_line(run: re.Match[str]) -> str:
+    return "\r\n\r\n" if "\r" in run.group() else "\n\n"

@@ -186,6 +186,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("no_next_step", "Here is the checklist we discussed. Want the longer version?", False),
     (
         "no_next_step",
+        "The wedding ordering template I mentioned: prepplan.io/t. No need to reply unless useful!",
+        False,
+    ),
+    (
+        "no_next_step",
         "Recap of what we agreed:\n- Pilot in Austin first\n- We hold a check-in on Jan 6 at 11am",
         False,
     ),

@@ -766,3 +766,28 @@ def test_a_role_left_alone_by_a_cut_goes_with_it() -> None:
     out = run(body, strategy="value_nudge")[1].message.body
     assert "As the director" not in out
     assert "https://rotawise.example/r" in out
+
+
+def test_a_crlf_draft_keeps_one_blank_line_where_a_paragraph_was_cut() -> None:
+    body = (
+        "Hi Anita,\r\n\r\nI've emailed you three times now.\r\n\r\n"
+        "The weekend rota template is here: https://rotawise.example/r\r\n\r\n"
+        "Would it help with Saturdays?\r\n\r\nOwen"
+    )
+    out = run(body)[1].message.body
+    assert "three times" not in out
+    assert "\r\n\r\n\r\n" not in out
+    assert out.startswith("Hi Anita,\r\n\r\nThe weekend rota template")
+
+
+def test_markdown_emphasis_closes_a_sentence_so_only_the_offence_is_cut() -> None:
+    body = (
+        "Hi Anita,\n\n**Our spring pricing ends Friday!** The weekend rota template is "
+        "[here](https://rotawise.example/r).\n\n*Would it help with Saturdays?*\n\nOwen"
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "pricing ends Friday" not in out
+    assert "The weekend rota template is [here](https://rotawise.example/r)." in out
+    assert result.message.body.startswith("Hi Anita,")
+    assert not blocking_findings(after)
