@@ -69,7 +69,9 @@ def excuse(
     Judging a rewrite (`original` given), only what the rep's draft already said is
     excused: a model may keep the rep's real deadline or asked-for discount, never
     add one (a question planted in the buyer's messages cannot buy a new discount).
-    Each sentence is read once, however many findings it holds.
+    Cheap first: a deadline with no time word or in a sentence about our offer is
+    settled without reading the context; each sentence is read once, however many
+    findings it holds, and the context once per distinct context.
     """
     rules = ("false_urgency", "desperate_discount")
     said = None if original is None else original.body.lower()
@@ -78,10 +80,15 @@ def excuse(
     ]
     if context is None or not candidates:
         return found
-    world, asked = by_context("their_world", context, None, lambda: _prepare(context))
-    if not world and not asked:
-        return found
-    by_sentence: dict[tuple[int, int], tuple[bool, frozenset[str]]] = {}
+    prepared: list[_World] = []
+
+    def world() -> _World:
+        if not prepared:
+            prepared.append(by_context("their_world", context, None, lambda: _prepare(context)))
+        return prepared[0]
+
+    ours_at: dict[tuple[int, int], bool] = {}
+    stems_at: dict[tuple[int, int], frozenset[str]] = {}
     verdicts: dict[tuple[str, tuple[int, int], frozenset[str]], bool] = {}
     excused: set[int] = set()
     for finding in candidates:
@@ -93,18 +100,28 @@ def excuse(
         )
         key = (finding.rule, span, times)
         if key not in verdicts:
-            if span not in by_sentence:
-                sentence = doc.norm[span[0] : span[1]]
-                by_sentence[span] = (bool(_OURS.search(sentence)), content_stems(sentence))
-            ours, stems = by_sentence[span]
-            verdicts[key] = (
-                _real_deadline(times, ours, stems, world)
-                if finding.rule == "false_urgency"
-                else any(stems & line for line in asked)
-            )
+            verdict = False
+            if finding.rule == "false_urgency" and times:
+                if span not in ours_at:
+                    ours_at[span] = bool(_OURS.search(doc.norm, *span))
+                verdict = not ours_at[span] and _real_deadline(
+                    times, _stems(doc, span, stems_at), world()[0]
+                )
+            elif finding.rule == "desperate_discount" and world()[1]:
+                stems = _stems(doc, span, stems_at)
+                verdict = any(stems & line for line in world()[1])
+            verdicts[key] = verdict
         if verdicts[key]:
             excused.add(id(finding))
     return [f for f in found if id(f) not in excused] if excused else found
+
+
+def _stems(
+    doc: Doc, span: tuple[int, int], memo: dict[tuple[int, int], frozenset[str]]
+) -> frozenset[str]:
+    if span not in memo:
+        memo[span] = content_stems(doc.norm[span[0] : span[1]])
+    return memo[span]
 
 
 _World = tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], tuple[frozenset[str], ...]]
@@ -143,11 +160,8 @@ def _sentences(texts: Iterable[str]) -> list[str]:
 
 def _real_deadline(
     times: frozenset[str],
-    ours: bool,
     stems: frozenset[str],
     world: tuple[tuple[frozenset[str], frozenset[str]], ...],
 ) -> bool:
-    if not times or ours:
-        return False
     relative = times <= _RELATIVE
     return any((relative or times & said) and stems & line for said, line in world)

@@ -199,9 +199,11 @@ _BOAST = re.compile(
 _LEANS_BACK = re.compile(
     r"\s*+(?:(?:(?:totally|that's|it's|that is|it is|no worries|no problem|all good|also)\s+)?"
     r"(?:fine\s+)?(?:if not|if so|if you haven't|no worries if not)\b[^.!?\n]{0,200}[.!?]"
-    # ... or a sentence that points at a time or offer only the removed one named.
+    # ... or a sentence that points at a time, an offer or a rival only the removed one
+    # named ("We would never treat you like that." after a cut put-down).
     r"|[^.!?\n]{0,80}\b(?:before then|by then|until then|after that date|that deadline"
-    r"|that offer|that price|that window)\b[^.!?\n]{0,60}[.!?]"
+    r"|that offer|that price|that window|like that|unlike them|unlike (?:those|these) guys"
+    r"|(?:the|those) other guys)\b[^.!?\n]{0,60}[.!?]"
     # ... or a bare scheduling question left over from a cut ask ("When is possible?").
     r"|(?:so )?(?:when|what time|which day|free|available|does (?:that|this|it) work|works?"
     r"|sound good|ok|okay|thoughts)\b[^.!?\n\d]{0,24}\?+)",

@@ -97,6 +97,13 @@ CASES: list[tuple[str, str, bool]] = [
     ("disparagement", "Our support was terrible last year, and we fixed it.", False),
     (
         "disparagement",
+        "I spoke with Dana at Acme. Their customers are leaving for cheaper options, so she "
+        "is focusing on retention.",
+        False,
+    ),
+    ("disparagement", "I hear Routely is struggling: half their customers are leaving.", True),
+    (
+        "disparagement",
         "Thanks for the plant tour. Their support is terrible, you said, so here is a checklist.",
         False,
     ),
@@ -120,6 +127,9 @@ CASES: list[tuple[str, str, bool]] = [
     ("guilt_trip", "Saw you visited our pricing page yesterday.", True),
     ("guilt_trip", "Sorry to bother you on a Friday; one quick idea.", False),
     ("guilt_trip", "I saw you spoke at the logistics summit.", False),
+    ("desperate_discount", "Your drivers idle about 30% off-peak; want the breakdown?", False),
+    ("pushy_close", "You said the review was last week. How did it go?", False),
+    ("pushy_close", "Go/no-go?", True),
     # --- pushy_close -------------------------------------------------------
     ("pushy_close", "Are you ready to move forward?", True),
     ("pushy_close", "Please sign and send back the order form.", True),
@@ -184,6 +194,17 @@ CASES: list[tuple[str, str, bool]] = [
     # --- no_next_step ------------------------------------------------------
     ("no_next_step", "Here is the checklist we discussed. Good luck with the launch.", True),
     ("no_next_step", "Here is the checklist we discussed. Want the longer version?", False),
+    (
+        "no_next_step",
+        "The script is attached. If you try it, I would love to hear how patients respond.",
+        False,
+    ),
+    (
+        "no_next_step",
+        "The pilot agreement you asked for is attached. Take your time; I'm around if questions "
+        "come up.",
+        False,
+    ),
     (
         "no_next_step",
         "The wedding ordering template I mentioned: prepplan.io/t. No need to reply unless useful!",

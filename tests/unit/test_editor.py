@@ -791,3 +791,18 @@ def test_markdown_emphasis_closes_a_sentence_so_only_the_offence_is_cut() -> Non
     assert "The weekend rota template is [here](https://rotawise.example/r)." in out
     assert result.message.body.startswith("Hi Anita,")
     assert not blocking_findings(after)
+
+
+def test_a_sentence_pointing_back_at_a_cut_put_down_goes_with_it() -> None:
+    body = (
+        "Hi Anita,\n\nI hear you're also looking at Shiftly. Honestly, their support is terrible "
+        "and half their customers are leaving. We would never treat you like that.\n\n"
+        "The weekend rota template is here: https://rotawise.example/r\n\nOwen"
+    )
+    _, result, after = run(body, strategy="value_nudge")
+    out = result.message.body
+    assert "terrible" not in out
+    assert "like that" not in out
+    assert "I hear you're also looking at Shiftly." in out
+    assert "https://rotawise.example/r" in out
+    assert not blocking_findings(after)
