@@ -121,35 +121,3 @@ def _fold(out: list[Change], later: Change) -> None:
             after = tidy(earlier.after.replace(later.before, later.after, 1)).strip()
             out[i] = earlier.model_copy(update={"after": after})
             return
-
-
-def _split_fixable(
-    hits: list[Finding], local: list[str | None]
-) -> tuple[list[Finding], list[tuple[Finding, str]]]:
-    """The hits to cut, and the ones a local fix mends (a swap, a slot, a rush word)."""
-    rest = [f for f, fix in zip(hits, local, strict=True) if fix is None]
-    fixes = [(f, fix) for f, fix in zip(hits, local, strict=True) if fix is not None]
-    return rest, fixes
-
-
-def _mend_in_cut(
-    cut: tuple[int, int, str],
-    fixes: list[tuple[Finding, str]],
-    cuts: list[tuple[int, int, str]],
-    changes: list[Change],
-) -> tuple[int, int, str] | None:
-    """The cut with the fixes that it leaves standing made; None if it takes one whole.
-
-    "Call me back ASAP at 503-555-0199, the quote expires Friday." loses the quote's
-    clause and "ASAP", not the callback number.
-    """
-    start, end, text = cut
-    for finding, fix in fixes:
-        if finding.end <= start or finding.start >= end:
-            cuts.append((finding.start, finding.end, fix))
-            changes.append(change_for(finding, finding.excerpt, fix))
-        elif finding.excerpt in text:
-            text = text.replace(finding.excerpt, fix, 1)  # the cut's own change shows it
-        else:
-            return None
-    return start, end, text

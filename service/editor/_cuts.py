@@ -13,7 +13,6 @@ import re
 
 from service.analysis import name_words
 from service.editor._items import find_items
-from service.editor._moves import moves
 from service.editor._parse import LEVELS, Piece, pieces
 from service.editor._tidy import tidy, without_remnants
 from service.models import Context, Finding
@@ -48,8 +47,6 @@ _QUESTION_START = re.compile(
     r"|what|when|how|who|where|which|why|any|want|open|up for|worth)\b",
     re.IGNORECASE,
 )
-_PLACEHOLDER_NAME = re.compile(r"name", re.IGNORECASE)
-_PLACEHOLDER_COMPANY = re.compile(r"company|business|organi[sz]ation|firm", re.IGNORECASE)
 _MAX_ROUNDS = 8
 # Warnings the editor still cuts from a draft it rewrites: the pitch and the buzzwords.
 _CUT_WARNINGS = frozenset({"self_centered", "jargon", "empty_check_in"})
@@ -258,39 +255,6 @@ def _apply(body: str, cuts: list[tuple[int, int, str]]) -> str:
     return tidy(without_remnants(body, before))
 
 
-# A slot for the sender's own details: "[Your Name]", "{{sender_name}}", "{{my.first_name}}",
-# "{{owner.firstname}}"; words are told apart by any non-letter ("_", ".", "{"), since
-# merge tags join them with underscores and dots.
-_SENDER_SLOT = re.compile(r"(?<![a-z])(?:your|my|sender|rep|owner|agent|signature|me)(?![a-z])")
-
-
-def _name_part(name: str, slot: str) -> str:
-    """The part of a sender's name a slot asks for: first, last, or the whole name."""
-    parts = name.split()
-    if "first" in slot:
-        return parts[0]
-    return parts[-1] if "last" in slot else name
-
-
-def _fill_placeholder(excerpt: str, context: Context | None) -> str | None:
-    """The context's value for a template slot ("{{first_name}}", "[Your Name]"), if known."""
-    low = excerpt.lower()
-    prospect = context.prospect if context else None
-    sender = context.sender if context else None
-    if _SENDER_SLOT.search(low):
-        if sender is not None and sender.name and _PLACEHOLDER_NAME.search(low):
-            return _name_part(sender.name, low)
-        if sender is not None and sender.company and _PLACEHOLDER_COMPANY.search(low):
-            return sender.company
-        return None
-    if prospect is not None and prospect.name and _PLACEHOLDER_NAME.search(low):
-        parts = prospect.name.split()
-        return parts[-1] if "last" in low else parts[0]
-    if prospect is not None and prospect.company and _PLACEHOLDER_COMPANY.search(low):
-        return prospect.company
-    return None
-
-
 def _loses_items(before: str, after: str) -> bool:
     kept = {i.key for i in find_items(after)}
     return any(i.key not in kept for i in find_items(before))
@@ -353,31 +317,3 @@ def check_in_topic(sentence: str) -> tuple[int, int, str] | None:
     if m is None or len(m.group("topic").split()) < 2:
         return None
     return m.start(), m.end(), f"about {m.group('topic').strip()}"
-
-
-def _local_fix(finding: Finding, context: Context | None) -> str | None:
-    if finding.rule == "placeholder":
-        return _fill_placeholder(finding.excerpt, context)
-    return _swap(finding)
-
-
-def _swap(finding: Finding) -> str | None:
-    """A plain-words swap for a buzzword (data in moves.toml), if there is one.
-
-    A rush word on a plain request ("call me back ASAP") is dropped: the request stays.
-    """
-    if finding.rule == "false_urgency" and _RUSHED_REQUEST.fullmatch(finding.excerpt):
-        return _RUSH_WORD.sub("", finding.excerpt)
-    if finding.rule != "jargon":
-        return None
-    return moves().swaps.get(finding.excerpt.lower().replace(" ", "-"))
-
-
-_RUSH_WORD = re.compile(
-    r"(?<![ \t])[ \t]++(?:asap|a\.s\.a\.p\.?|urgently|immediately|right away)$", re.IGNORECASE
-)
-_RUSHED_REQUEST = re.compile(
-    r"(?:call|ring|get back to|text|reply to|respond to|email) me(?: back)?[ \t]++"
-    r"(?:asap|a\.s\.a\.p\.?|urgently|immediately|right away)",
-    re.IGNORECASE,
-)

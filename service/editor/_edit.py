@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from service.analysis_memo import analyze
 from service.budget import LengthBudget
 from service.editor._changes import (
-    _mend_in_cut,
-    _split_fixable,
     addition,
     change_for,
     record_learned,
@@ -33,13 +31,12 @@ from service.editor._cuts import (
     _NOT_CUT,
     ASK_RULES,
     _apply,
-    _fill_placeholder,
-    _local_fix,
     _sentence_cut,
     check_in_topic,
     loses_substance,
     their_words,
 )
+from service.editor._fixes import _fill_placeholder, _local_fix, mend
 from service.editor._items import Item, find_items
 from service.editor._moves import moves, opener_for, question_for
 from service.editor._notes import learned
@@ -145,14 +142,8 @@ def _first_cuts(
                 cuts.append((finding.start, finding.end, fix))
                 changes.append(change_for(finding, finding.excerpt, fix))
             continue
-        fixes: list[tuple[Finding, str]] = []
-        if any(fix is not None for fix in local):
-            rest, fixes = _split_fixable(hits, local)
-            trial: list[tuple[int, int, str]] = []
-            noted: list[Change] = []
-            mended = _mend_in_cut(_sentence_cut(body, span, rest, ""), fixes, trial, noted)
-            hits, fixes = (rest, fixes) if mended is not None else (hits, [])
-        serious = [f for f in hits if f.severity == "error"]
+        rest = [f for f, fix in zip(hits, local, strict=True) if fix is None]
+        fixes = [(f, fix) for f, fix in zip(hits, local, strict=True) if fix is not None]
         sentence = body[span[0] : span[1]]
         topic = check_in_topic(sentence) if all(f.rule == "empty_check_in" for f in hits) else None
         if topic is not None and topic[0] > 0:
@@ -164,11 +155,18 @@ def _first_cuts(
                 cuts.append((span[0] + a, span[0] + b, about))
                 changes.append(change_for(hits[0], sentence[a:b], about))
                 continue
-        start, end, text = _sentence_cut(body, span, hits, "")
-        if fixes:
-            mended = _mend_in_cut((start, end, text), fixes, cuts, changes)
-            assert mended is not None  # noqa: S101 - tried on the same cut above
-            start, end, text = mended
+        # Word fixes (a swap, a slot, a rush word) are made where the other hits' cut
+        # leaves them standing; if it takes one whole, every hit is cut as before.
+        mended = mend(_sentence_cut(body, span, rest, ""), fixes)
+        if mended is None:
+            mended = (_sentence_cut(body, span, hits, ""), [])
+        else:
+            hits = rest
+        (start, end, text), outside = mended
+        for finding, fix in outside:
+            cuts.append((finding.start, finding.end, fix))
+            changes.append(change_for(finding, finding.excerpt, fix))
+        serious = [f for f in hits if f.severity == "error"]
         if not serious and not _BOAST.search(sentence):
             theirs = their_words(context) if theirs is None else theirs
             if loses_substance(sentence, text, theirs):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from service.editor._cuts import _CUT_WARNINGS, _NOT_CUT, ASK_RULES, _local_fix, _sentence_cut
+from service.editor._cuts import _CUT_WARNINGS, _NOT_CUT, ASK_RULES, _sentence_cut
 from service.editor._edit import _names
+from service.editor._fixes import _local_fix
 from service.editor._moves import question_for
 from service.editor._parse import find_frame, sentences
 from service.models import Analysis, Context, Finding, Message, StrategyId, Suggestion
