@@ -52,7 +52,8 @@ _HEADER_SENT = re.compile(
 _HEADER_TO = re.compile(
     r"(?:to|subject|an|betreff|\u00e0|objet|para|asunto|a|oggetto)\s*:", re.IGNORECASE
 )
-_RULE = re.compile(r"_{8,}\s*$|-{8,}\s*$")
+# A rule line; only a run's first character may start one (linear under search too).
+_RULE = re.compile(r"(?<!_)_{8,}+\s*+$|(?<!-)-{8,}+\s*+$")
 _MAX_ATTRIBUTION_LINES = 3
 _HINTS = (">", ":", "--")  # every thread start above holds one of these
 # An attribution wrapped over lines opens with one of these ("On Tue, Nov 3 ... <").
